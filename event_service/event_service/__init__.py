@@ -1,0 +1,1 @@
+"""The CrewUp event service: a deployable composition of the shared domain apps."""

@@ -1,0 +1,9 @@
+"""Settings of the event service; everything else comes from shared.settings.common."""
+
+from shared.settings.common import *
+
+SERVICE_NAME = "event"
+ROOT_URLCONF = "event_service.urls"
+WSGI_APPLICATION = "event_service.wsgi.application"
+INSTALLED_APPS = [*COMMON_APPS]
+SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp event API"}

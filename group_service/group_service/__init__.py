@@ -1,0 +1,1 @@
+"""The CrewUp group service: a deployable composition of the shared domain apps."""

@@ -1,0 +1,9 @@
+"""Settings of the group service; everything else comes from shared.settings.common."""
+
+from shared.settings.common import *
+
+SERVICE_NAME = "group"
+ROOT_URLCONF = "group_service.urls"
+WSGI_APPLICATION = "group_service.wsgi.application"
+INSTALLED_APPS = [*COMMON_APPS]
+SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp group API"}

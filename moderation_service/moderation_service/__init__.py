@@ -1,0 +1,1 @@
+"""The CrewUp moderation service: a deployable composition of the shared domain apps."""

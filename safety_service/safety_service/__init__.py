@@ -1,0 +1,1 @@
+"""The CrewUp safety service: a deployable composition of the shared domain apps."""

@@ -1,0 +1,1 @@
+"""CrewUp's shared package: the domain apps and the plumbing every service composes."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing every service shares: errors, pagination, health, metrics and limits."""

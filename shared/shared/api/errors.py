@@ -1,0 +1,48 @@
+"""The base of every business-rule error a service raises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A refused request, rendered as `{"error": {"code", "message", "fields"}}`.
+
+    Subclasses set `code`, `status` and a default `message`; apps keep theirs in `errors.py`.
+    """
+
+    code = "invalid_request"
+    status = 400
+    message = "The request cannot be carried out."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+    status = 404
+    message = "Not found."
+
+
+class PermissionDenied(ApplicationError):
+    code = "permission_denied"
+    status = 403
+    message = "You do not have permission to do this."
+
+
+class Conflict(ApplicationError):
+    code = "conflict"
+    status = 409
+    message = "The request conflicts with the current state."

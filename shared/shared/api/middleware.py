@@ -1,0 +1,42 @@
+"""Middleware every service runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from shared.api.exception_handler import error_body
+from shared.core.logging import current_user_id
+
+
+class BodySizeLimitMiddleware:
+    """Refuse a body above `REQUEST_BODY_MAX_BYTES` with 413 before anything reads it.
+
+    Django alone would answer 400 after starting to read; a client deserves to know the
+    request was too large. Bodies without a Content-Length (chunked) are capped by Django's
+    own `DATA_UPLOAD_MAX_MEMORY_SIZE`, which is set to the same limit.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse(
+                error_body("invalid_content_length", "Content-Length is not a number."), status=400
+            )
+        limit = settings.REQUEST_BODY_MAX_BYTES
+        if length > limit:
+            return JsonResponse(
+                error_body("request_too_large", f"The request body exceeds {limit} bytes."),
+                status=413,
+            )
+        token = current_user_id.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            current_user_id.reset(token)

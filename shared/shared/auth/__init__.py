@@ -1,0 +1,1 @@
+"""Keycloak identity for every service: JWKS cache, token validation, DRF authentication."""

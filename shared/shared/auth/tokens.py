@@ -1,0 +1,84 @@
+"""Validation of Keycloak access tokens: RS256 only, `exp`, `iss` and audience required."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from django.conf import settings
+
+from shared.auth.jwks import get_jwks_cache
+
+ROLE_USER = "user"
+ROLE_MODERATOR = "moderator"
+ROLE_ADMIN = "admin"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, wrongly signed, expired or meant for someone else."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What CrewUp reads from a validated access token."""
+
+    subject: str
+    username: str
+    email: str
+    given_name: str
+    family_name: str
+    roles: frozenset[str]
+    expires_at: int
+    raw: dict[str, Any]
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> TokenClaims:
+        realm_access = payload.get("realm_access") or {}
+        roles = realm_access.get("roles") if isinstance(realm_access, dict) else None
+        return cls(
+            subject=str(payload["sub"]),
+            username=str(payload.get("preferred_username") or payload["sub"])[:255],
+            email=str(payload.get("email") or "")[:254],
+            given_name=str(payload.get("given_name") or "")[:150],
+            family_name=str(payload.get("family_name") or "")[:150],
+            roles=frozenset(str(role) for role in roles)
+            if isinstance(roles, list)
+            else frozenset(),
+            expires_at=int(payload["exp"]),
+            raw=payload,
+        )
+
+
+def decode_access_token(token: str) -> TokenClaims:
+    """Verify `token` against the issuer's keys and return its claims.
+
+    Raises:
+        InvalidToken: anything short of a valid RS256 token from our issuer for our audience.
+        JWKSUnavailable: the issuer's keys could not be fetched and none are cached.
+    """
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise InvalidToken("malformed token") from error
+    if header.get("alg") != "RS256":
+        raise InvalidToken("only RS256 tokens are accepted")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidToken("token has no key id")
+    key = get_jwks_cache().get_signing_key(kid)
+    if key is None:
+        raise InvalidToken("unknown signing key")
+    try:
+        payload = jwt.decode(
+            token,
+            key=key.key,
+            algorithms=["RS256"],
+            audience=settings.OIDC_AUDIENCE,
+            issuer=settings.OIDC_ISSUER,
+            leeway=settings.OIDC_LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(str(error)) from error
+    return TokenClaims.from_payload(payload)

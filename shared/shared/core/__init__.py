@@ -1,0 +1,1 @@
+"""Pieces every domain app builds on: the abstract base model and the logging context."""

@@ -1,0 +1,1 @@
+"""Settings every service builds on; environment variables are the only input."""

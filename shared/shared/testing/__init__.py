@@ -1,0 +1,1 @@
+"""Test helpers every service's suite loads with `-p shared.testing.plugin`."""

@@ -1,0 +1,105 @@
+"""The pytest plugin of every CrewUp suite (`-p shared.testing.plugin`).
+
+It sets the environment defaults a test run needs (the real environment wins), runs a real
+OIDC key server for the session and offers token and client fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+
+# Loaded by `-p` before pytest-django reads settings, so these defaults are in place in time.
+for _name, _value in {
+    "DJANGO_SECRET_KEY": "test-only-secret-key-not-for-production",
+    "DATABASE_URL": "postgis://postgres@127.0.0.1:5432/crewup",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672//",
+    "OIDC_ISSUER": "http://127.0.0.1:1/realms/crewup",  # replaced by the session's key server
+    "OIDC_AUDIENCE": "crewup-api",
+    "DJANGO_SECURE_SSL_REDIRECT": "false",
+    "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+    "LOG_LEVEL": "WARNING",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+from shared.testing.oidc import OIDCTestProvider  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OIDCTestProvider]:
+    """The session's identity provider; the services under test trust its keys."""
+    from django.conf import settings
+
+    from shared.auth.jwks import reset_jwks_caches
+
+    provider = OIDCTestProvider().start()
+    previous = settings.OIDC_ISSUER
+    settings.OIDC_ISSUER = provider.issuer
+    reset_jwks_caches()
+    yield provider
+    settings.OIDC_ISSUER = previous
+    reset_jwks_caches()
+    provider.stop()
+
+
+@pytest.fixture(autouse=True)
+def _trusted_identity_provider(oidc_provider: OIDCTestProvider) -> Iterator[None]:
+    """Every test starts with the provider up and its original key; none inherits a rotation."""
+    from shared.auth.jwks import reset_jwks_caches
+
+    keys = list(oidc_provider.keys)
+    yield
+    oidc_provider.keys = keys
+    oidc_provider.available = True
+    reset_jwks_caches()
+
+
+@pytest.fixture
+def make_token(oidc_provider: OIDCTestProvider) -> Callable[..., str]:
+    """Mint a real RS256 access token: `make_token(sub=..., roles=[...], expires_in=...)`."""
+    return oidc_provider.make_token
+
+
+@pytest.fixture
+def api_client() -> Any:
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def auth_client(db: None, make_token: Callable[..., str]) -> Callable[..., Any]:
+    """A factory of signed-in clients: `auth_client(user=None, roles=("user",))`.
+
+    The client carries a real token for `user` (a new user when omitted); `client.user` is the user.
+    """
+    from rest_framework.test import APIClient
+
+    from shared.accounts.tests.factories import UserFactory
+
+    def build(user: Any = None, roles: Iterable[str] = ("user",)) -> Any:
+        user = user or UserFactory()
+        client = APIClient()
+        token = make_token(
+            sub=user.keycloak_id, username=user.username, email=user.email, roles=roles
+        )
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        client.user = user
+        client.token = token
+        return client
+
+    return build
+
+
+@pytest.fixture
+def user_client(auth_client: Callable[..., Any]) -> Any:
+    return auth_client()
+
+
+@pytest.fixture
+def moderator_client(auth_client: Callable[..., Any]) -> Any:
+    return auth_client(roles=("user", "moderator"))

@@ -1,0 +1,30 @@
+"""Test-only endpoints that exercise the shared authentication, permissions and errors."""
+
+from django.urls import path
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from shared.api.errors import Conflict
+from shared.api.urls import operational_urlpatterns
+from shared.auth.permissions import user_roles
+
+
+@api_view(["GET", "POST"])
+def whoami(request: Request) -> Response:
+    user = request.user
+    return Response(
+        {"id": str(user.id), "username": user.username, "roles": sorted(user_roles(user))}
+    )
+
+
+@api_view(["POST"])
+def conflict(request: Request) -> Response:
+    raise Conflict("Already taken.")
+
+
+urlpatterns = [
+    path("whoami/", whoami),
+    path("conflict/", conflict),
+    *operational_urlpatterns,
+]
