@@ -130,7 +130,10 @@ class OIDCTestProvider:
             )
         if algorithm == "HS256":
             return jwt.encode(
-                claims, "shared-secret", algorithm="HS256", headers={"kid": signer.kid}
+                claims,
+                "a-shared-secret-of-at-least-32-bytes!",
+                algorithm="HS256",
+                headers={"kid": signer.kid},
             )
         if algorithm == "none":
             return jwt.encode(claims, None, algorithm="none", headers={"kid": signer.kid})

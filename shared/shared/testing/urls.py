@@ -19,12 +19,18 @@ def whoami(request: Request) -> Response:
 
 
 @api_view(["POST"])
+def echo(request: Request) -> Response:
+    return Response({"received": request.data})
+
+
+@api_view(["POST"])
 def conflict(request: Request) -> Response:
     raise Conflict("Already taken.")
 
 
 urlpatterns = [
     path("whoami/", whoami),
+    path("echo/", echo),
     path("conflict/", conflict),
     *operational_urlpatterns,
 ]

@@ -1,0 +1,60 @@
+"""The one error shape, the body-size limit and the content-type check."""
+
+import json
+
+import pytest
+from django.test import override_settings
+
+
+@pytest.mark.django_db
+def test_application_error_renders_in_the_shared_shape(user_client):
+    response = user_client.post("/conflict/", {}, format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {"code": "conflict", "message": "Already taken.", "fields": {}}
+    }
+
+
+@override_settings(REQUEST_BODY_MAX_BYTES=1024)
+@pytest.mark.django_db
+def test_body_over_the_limit_is_413_before_anything_reads_it(user_client):
+    response = user_client.post(
+        "/echo/", data=json.dumps({"x": "a" * 2048}), content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+
+
+@pytest.mark.django_db
+def test_wrong_content_type_is_415(user_client):
+    response = user_client.post("/echo/", data="<xml/>", content_type="application/xml")
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_400(user_client):
+    response = user_client.post("/echo/", data="{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_django_validation_error_becomes_400_with_fields():
+    from django.core.exceptions import ValidationError
+
+    from shared.api.exception_handler import exception_handler
+
+    response = exception_handler(ValidationError({"ends_at": ["Must be after the start."]}), {})
+
+    assert response.status_code == 400
+    assert response.data == {
+        "error": {
+            "code": "invalid",
+            "message": "The request is invalid; see fields.",
+            "fields": {"ends_at": ["Must be after the start."]},
+        }
+    }
