@@ -36,6 +36,9 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # DRF's views are CSRF-exempt (bearer tokens); these guard the session-based admin console.
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -64,6 +67,11 @@ TEMPLATES = [
         },
     }
 ]
+
+# Debian bookworm ships GDAL 3.6, which cannot block GDAL's own file and network access
+# (3.9+ can). CrewUp never hands client-supplied spatial references or files to GDAL: clients
+# send plain latitude/longitude numbers and the Points are built here in SRID 4326.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # --- Database ---
 # One PostGIS database shared by every service (DESIGN.md); `postgis://` URLs pick GeoDjango's backend.

@@ -1,0 +1,38 @@
+# CrewUp's single entry point; CI calls the same targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+run:  ## Install what is missing, migrate, seed, start everything (Ctrl-C stops)
+	scripts/run.sh
+
+up:  ## The same as run, but return once everything is ready
+	scripts/run.sh --detach
+
+down:  ## Stop what run/up started
+	scripts/stop.sh
+
+bootstrap:  ## Install PostGIS/GDAL/nginx, uv and the locked Python dependencies; create the databases
+	scripts/bootstrap.sh
+
+migrate:  ## Migrate the shared schema (one place, as the Kubernetes Job does)
+	scripts/migrate.sh
+
+test: bootstrap lint  ## Lint, then every test suite against the real PostGIS, Redis and RabbitMQ
+	scripts/test.sh $(SVC)
+
+test-only:  ## Every test suite (or SVC=event_service), without lint
+	scripts/test.sh $(SVC)
+
+lint:  ## ruff, makemigrations --check, check --deploy
+	scripts/lint.sh
+
+fmt:  ## Format and autofix
+	uv run ruff format . && uv run ruff check --fix .
+
+bench:  ## The benchmarks under bench/ (needs `make up`)
+	bench/run_all.sh
+
+.PHONY: help run up down bootstrap migrate test test-only lint fmt bench

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install what CrewUp needs on a fresh machine of ours, idempotently:
+# PostGIS and GDAL from Debian (matching the running PostgreSQL), nginx (the local ingress),
+# uv and the locked Python dependencies, the .env file and the databases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGHOST=${PGHOST:-127.0.0.1}
+PGUSER=${PGUSER:-postgres}
+export PGHOST PGUSER
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+apt_packages=()
+pg_major=$(psql -d postgres -Atc "SELECT current_setting('server_version_num')::int / 10000")
+if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'")" = "0" ]; then
+  apt_packages+=("postgresql-${pg_major}-postgis-3")
+fi
+ldconfig -p | grep -q 'libgdal\.so' || apt_packages+=(gdal-bin)
+command -v nginx >/dev/null || apt_packages+=(nginx)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  log "Installing from Debian: ${apt_packages[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+  # Debian starts nginx on port 80 on install; CrewUp runs its own instance.
+  { systemctl stop nginx || service nginx stop || nginx -s quit; } >/dev/null 2>&1 || true
+fi
+
+if ! command -v uv >/dev/null; then
+  log "Installing uv"
+  python3 -m pip install --quiet uv
+fi
+log "Installing Python dependencies from uv.lock"
+uv sync --all-packages --frozen --quiet
+
+[ -f .env ] || { log "Creating .env from .env.example"; cp .env.example .env; }
+
+for database in crewup crewup_identity; do
+  if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '${database}'")" = "0" ]; then
+    log "Creating database ${database}"
+    createdb "${database}"
+  fi
+done

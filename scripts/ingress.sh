@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The local ingress: nginx on 127.0.0.1:8080 routes as the Kubernetes Ingress does.
+#   /api/v1/<name>/ -> that service, /ws/ -> the group service, /admin/ -> moderation, / -> the SPA.
+# Internal endpoints (/healthz, /readyz, /metrics) are never routed from outside.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/services.sh
+conf_dir="$RUN_DIR/nginx"
+mkdir -p "$conf_dir/logs" "$conf_dir/tmp"
+
+upstreams=""
+locations=""
+declare -A PREFIX=([event]=events [group]=groups [user]=users [safety]=safety [moderation]=moderation)
+for service in "${SERVICES[@]}"; do
+  upstreams+="  upstream ${service}_service { server 127.0.0.1:${SERVICE_PORT[$service]}; keepalive 16; }
+"
+  locations+="    location /api/v1/${PREFIX[$service]}/ { proxy_pass http://${service}_service; }
+"
+done
+
+cat >"$conf_dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $conf_dir/nginx.pid;
+error_log $conf_dir/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log $conf_dir/logs/access.log;
+  client_body_temp_path $conf_dir/tmp/body;
+  proxy_temp_path $conf_dir/tmp/proxy;
+  fastcgi_temp_path $conf_dir/tmp/fastcgi;
+  uwsgi_temp_path $conf_dir/tmp/uwsgi;
+  scgi_temp_path $conf_dir/tmp/scgi;
+  client_max_body_size 4m;
+$upstreams
+  map \$http_x_request_id \$crewup_request_id { default \$http_x_request_id; '' \$request_id; }
+  map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
+  server {
+    listen 127.0.0.1:$INGRESS_PORT;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host \$host;
+    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto \$scheme;
+    proxy_set_header X-Request-ID \$crewup_request_id;
+$locations
+    location /ws/ {
+      proxy_pass http://group_service;
+      proxy_set_header Upgrade \$http_upgrade;
+      proxy_set_header Connection \$connection_upgrade;
+      proxy_read_timeout 1h;
+    }
+    location /admin/ { proxy_pass http://moderation_service; }
+    location ~ ^/(healthz|readyz|metrics)\$ { return 404; }
+    location / {
+      default_type application/json;
+      return 404 '{"error": {"code": "not_found", "message": "The app is not built yet.", "fields": {}}}';
+    }
+  }
+}
+CONF
+[ "${1:-}" = "render" ] && exit 0
+exec nginx -p "$conf_dir" -c "$conf_dir/nginx.conf" -g "daemon off;"

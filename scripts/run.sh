@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Run the whole system locally: install, migrate, seed, start the identity provider, every
+# service and the ingress, then print the addresses and the demo logins.
+# `scripts/run.sh` stays in the foreground (Ctrl-C stops everything);
+# `scripts/run.sh --detach` returns once everything is ready (`make down` stops it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+detach=false
+[ "${1:-}" = "--detach" ] && detach=true
+
+scripts/bootstrap.sh
+source scripts/services.sh
+mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids"
+scripts/stop.sh >/dev/null 2>&1 || true
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+log "Migrating the shared schema"
+scripts/migrate.sh >/dev/null
+log "Preparing the identity provider"
+uv run --frozen python dev/identity/manage.py migrate --noinput >/dev/null
+uv run --frozen python dev/identity/manage.py seed_identity >"$RUN_DIR/demo-logins.txt"
+log "Seeding demo events"
+uv run --frozen python event_service/manage.py seed_demo_events
+
+start() {  # name, command...
+  local name=$1
+  shift
+  # Its own session, so that stop.sh ends the whole process tree (uv, gunicorn and workers).
+  setsid "$@" >>"$RUN_DIR/logs/$name.log" 2>&1 &
+  echo $! >"$RUN_DIR/pids/$name.pid"
+}
+
+log "Starting processes (logs in $RUN_DIR/logs)"
+start identity uv run --frozen gunicorn identity.wsgi --chdir dev/identity \
+  --bind "127.0.0.1:$IDENTITY_PORT" --workers 2 --access-logfile -
+for service in "${SERVICES[@]}"; do
+  start "$service" uv run --frozen gunicorn "${service}_service.wsgi" --chdir "${service}_service" \
+    --bind "127.0.0.1:${SERVICE_PORT[$service]}" --workers 2 --access-logfile -
+done
+scripts/ingress.sh render
+start ingress nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -g "daemon off;"
+
+log "Waiting for readiness"
+wait_ready() {  # url
+  for _ in $(seq 1 120); do
+    curl -fsS -o /dev/null "$1" && return 0
+    sleep 0.5
+  done
+  echo "not ready: $1 (see $RUN_DIR/logs)" >&2
+  return 1
+}
+wait_ready "http://127.0.0.1:$IDENTITY_PORT/realms/crewup/.well-known/openid-configuration"
+for service in "${SERVICES[@]}"; do
+  wait_ready "http://127.0.0.1:${SERVICE_PORT[$service]}/readyz"
+done
+wait_ready "http://127.0.0.1:$INGRESS_PORT/api/v1/events/"
+
+cat <<INFO
+
+CrewUp is running.
+  Ingress (API, admin, SPA)  http://127.0.0.1:$INGRESS_PORT/
+  Events API                 http://127.0.0.1:$INGRESS_PORT/api/v1/events/
+  OpenAPI (events)           http://127.0.0.1:$INGRESS_PORT/api/v1/events/schema/
+  Identity provider          http://127.0.0.1:$IDENTITY_PORT/realms/crewup/.well-known/openid-configuration
+  Services directly          event :8001  group :8002  user :8003  safety :8004  moderation :8005
+  Logs                       $RUN_DIR/logs/
+
+Demo logins (identity provider):
+$(cat "$RUN_DIR/demo-logins.txt")
+
+Get a token:  curl -s -d grant_type=password -d client_id=crewup-cli -d username=alice \\
+                -d password=<alice's password> \\
+                http://127.0.0.1:$IDENTITY_PORT/realms/crewup/protocol/openid-connect/token
+INFO
+
+if $detach; then
+  exit 0
+fi
+trap 'scripts/stop.sh; exit 0' INT TERM
+echo "Press Ctrl-C to stop."
+wait

@@ -1,0 +1,11 @@
+# Sourced by the scripts: the services, their local ports and the env they run with.
+# shellcheck shell=bash
+SERVICES=(event group user safety moderation)
+declare -A SERVICE_PORT=([event]=8001 [group]=8002 [user]=8003 [safety]=8004 [moderation]=8005)
+IDENTITY_PORT=8090
+INGRESS_PORT=8080
+RUN_DIR="${RUN_DIR:-$PWD/.run}"
+
+# Settings read .env themselves (real environment variables win over it).
+export DJANGO_READ_DOT_ENV_FILE=true
+export DJANGO_DOT_ENV_FILE="$PWD/.env"
