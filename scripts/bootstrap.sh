@@ -19,11 +19,12 @@ ldconfig -p | grep -q 'libgdal\.so' || apt_packages+=(gdal-bin)
 command -v nginx >/dev/null || apt_packages+=(nginx)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "Installing from Debian: ${apt_packages[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
   # Debian starts nginx on port 80 on install; CrewUp runs its own instance.
-  { systemctl stop nginx || service nginx stop || nginx -s quit; } >/dev/null 2>&1 || true
+  { $sudo systemctl stop nginx || $sudo service nginx stop || $sudo nginx -s quit; } >/dev/null 2>&1 || true
 fi
 
 if ! command -v uv >/dev/null; then
