@@ -95,13 +95,20 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not come up; see .run/bench-*.log")
 
 
-def wrk(name: str, url: str, *, auth: str | None = None, nearby: str | None = None) -> Figures:
+def wrk(
+    name: str,
+    url: str,
+    *,
+    auth: str | None = None,
+    nearby: str | None = None,
+    connections: int = CONNECTIONS,
+) -> Figures:
     """Load `url` with wrk for BENCH_DURATION and return its figures."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     env = {**os.environ, "WRK_AUTH": auth or "", "WRK_NEARBY": nearby or ""}
     command = [
-        "wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", DURATION,
+        "wrk", "-t", str(min(THREADS, connections)), "-c", str(connections), "-d", DURATION,
         "--timeout", "5s", "-s", str(BENCH / "wrk_report.lua"), url,
     ]  # fmt: skip
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout

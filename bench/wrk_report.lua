@@ -1,5 +1,7 @@
 -- Loaded by every benchmark: optional per-request randomisation, and a JSON summary at the end.
--- Environment: WRK_AUTH (an Authorization header value), WRK_NEARBY ("lat,lng,spread_deg,radius_km").
+-- Environment: WRK_AUTH (an Authorization header value),
+-- WRK_NEARBY ("radius_km;spread_deg;lat,lng;lat,lng;..."): each request asks for events near a
+-- random centre, moved by up to spread_deg (twice that in longitude).
 local auth = os.getenv("WRK_AUTH")
 local nearby = os.getenv("WRK_NEARBY")
 local base_path = nil
@@ -11,11 +13,18 @@ init = function(args)
 end
 
 if nearby and nearby ~= "" then
-  local lat, lng, spread, radius = nearby:match("([^,]+),([^,]+),([^,]+),([^,]+)")
-  lat, lng, spread = tonumber(lat), tonumber(lng), tonumber(spread)
+  local parts = {}
+  for part in nearby:gmatch("[^;]+") do parts[#parts + 1] = part end
+  local radius, spread = parts[1], tonumber(parts[2])
+  local centres = {}
+  for k = 3, #parts do
+    local lat, lng = parts[k]:match("([^,]+),([^,]+)")
+    centres[#centres + 1] = {tonumber(lat), tonumber(lng)}
+  end
   request = function()
-    local qlat = lat + (math.random() * 2 - 1) * spread
-    local qlng = lng + (math.random() * 2 - 1) * spread * 2
+    local c = centres[math.random(#centres)]
+    local qlat = c[1] + (math.random() * 2 - 1) * spread
+    local qlng = c[2] + (math.random() * 2 - 1) * spread * 2
     local path = string.format("%s?lat=%.5f&lng=%.5f&radius_km=%s", base_path, qlat, qlng, radius)
     return wrk.format("GET", path)
   end

@@ -1,0 +1,56 @@
+"""(a) event detail GET with a JWT against a bare WSGI hello-world, (b) with against without JWT.
+
+All three run on the same gunicorn settings in this process's run; the service reads the
+same database as `make run` and trusts the running identity provider (start it with `make up`).
+Targets: (a) >= 0.40x the hello-world, (b) >= 0.80x the anonymous GET (no JWKS fetch per request).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+
+from lib import BENCH, ROOT, gunicorn, load_dotenv, print_table, wrk
+from tokens import password_grant_token
+
+
+def a_public_event_id(base_url: str) -> str:
+    import json
+
+    with urllib.request.urlopen(f"{base_url}/api/v1/events/?page_size=1", timeout=10) as response:
+        results = json.load(response)["results"]
+    if not results:
+        raise SystemExit("no public event to read: run `make up` (it seeds demo events) first")
+    return results[0]["id"]
+
+
+def main() -> None:
+    env = {**load_dotenv(), "DJANGO_READ_DOT_ENV_FILE": "false", "LOG_LEVEL": "WARNING"}
+    os.environ.update({"PYTHONPATH": str(BENCH)})
+    token = password_grant_token(env["OIDC_ISSUER"])
+    with (
+        gunicorn("hello_wsgi:application", port=18000, chdir=BENCH, env=env) as hello_url,
+        gunicorn("event_service.wsgi", port=18001, chdir=ROOT / "event_service", env=env) as event_url,
+    ):
+        event_id = a_public_event_id(event_url)
+        detail = f"{event_url}/api/v1/events/{event_id}/"
+        wrk("warm-up", detail, auth=f"Bearer {token}")
+        hello = wrk("bare WSGI hello-world", hello_url + "/")
+        anonymous = wrk("event detail, no JWT", detail)
+        authenticated = wrk("event detail, JWT", detail, auth=f"Bearer {token}")
+    print_table(
+        "Event detail GET (gunicorn, same settings for every row)",
+        [
+            (authenticated, hello, 0.40, "(a)"),
+            (authenticated, anonymous, 0.80, "(b)"),
+        ],
+    )
+    failed = [f for f in (hello, anonymous, authenticated) if f.errors]
+    if failed:
+        print(f"errors in: {[f.name for f in failed]}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
