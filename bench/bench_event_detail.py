@@ -31,7 +31,9 @@ def main() -> None:
     token = password_grant_token(env["OIDC_ISSUER"])
     with (
         gunicorn("hello_wsgi:application", port=18000, chdir=BENCH, env=env) as hello_url,
-        gunicorn("event_service.wsgi", port=18001, chdir=ROOT / "event_service", env=env) as event_url,
+        gunicorn(
+            "event_service.wsgi", port=18001, chdir=ROOT / "event_service", env=env
+        ) as event_url,
     ):
         event_id = a_public_event_id(event_url)
         detail = f"{event_url}/api/v1/events/{event_id}/"

@@ -87,9 +87,13 @@ def psql(database: str, sql: str) -> str:
 
 
 def prepare_database(env: dict[str, str]) -> None:
-    exists = psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'crewup_bench'").strip()
+    exists = psql(
+        "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'crewup_bench'"
+    ).strip()
     if exists == "0":
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", "crewup_bench"], check=True)
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-U", "postgres", "crewup_bench"], check=True
+        )
     subprocess.run(
         [sys.executable, "moderation_service/manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT, env=env, check=True,
@@ -103,14 +107,14 @@ def prepare_database(env: dict[str, str]) -> None:
 
 def explain_orm_query(env: dict[str, str]) -> str:
     """EXPLAIN of the selector's own query, run through Django against the bench database."""
-    code = """
+    code = f"""
 import django
 django.setup()
 from shared.events.selectors import EventFilters, Near, event_list
-lat, lng = {lat}, {lng}
-events = event_list(viewer_id=None, filters=EventFilters(near=Near(lat=lat, lng=lng, radius_km={radius})))
+lat, lng = {CITIES[3][0]}, {CITIES[3][1]}
+events = event_list(viewer_id=None, filters=EventFilters(near=Near(lat=lat, lng=lng, radius_km={RADIUS_KM})))
 print(events[:20].explain())
-""".format(lat=CITIES[3][0], lng=CITIES[3][1], radius=RADIUS_KM)
+"""
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT / "event_service",
         env={**env, "DJANGO_SETTINGS_MODULE": "event_service.settings", "PYTHONPATH": str(ROOT / "event_service")},
@@ -165,7 +169,10 @@ def main() -> None:
     with gunicorn("event_service.wsgi", port=18002, chdir=ROOT / "event_service", env=env) as url:
         wrk("warm-up", f"{url}/api/v1/events/", nearby=nearby, connections=CONNECTIONS)
         api = wrk(
-            f"API nearby {RADIUS_KM} km", f"{url}/api/v1/events/", nearby=nearby, connections=CONNECTIONS
+            f"API nearby {RADIUS_KM} km",
+            f"{url}/api/v1/events/",
+            nearby=nearby,
+            connections=CONNECTIONS,
         )
     duration = int(DURATION.rstrip("s"))
     raw = pgbench(duration)

@@ -6,5 +6,7 @@ BODY = json.dumps({"hello": "world"}).encode()
 
 
 def application(environ, start_response):
-    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))])
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(BODY)))]
+    )
     return [BODY]

@@ -74,7 +74,9 @@ def gunicorn(app: str, *, port: int, chdir: Path, env: dict[str, str]) -> Iterat
         "--log-level", "warning",
     ]  # fmt: skip
     log = open(ROOT / ".run" / f"bench-{port}.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base_url + "/healthz" if app != "hello_wsgi:application" else base_url)
@@ -88,9 +90,8 @@ def gunicorn(app: str, *, port: int, chdir: Path, env: dict[str, str]) -> Iterat
 def wait_until_up(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2):
-                return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2):
+            return
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up; see .run/bench-*.log")
 
@@ -119,7 +120,9 @@ def wrk(
 def print_table(title: str, rows: list[tuple[Figures, Figures, float, str]]) -> None:
     """Rows of (measured, baseline, target ratio, note)."""
     print(f"\n## {title}\n")
-    print("| measured | req/s | p50 ms | p95 ms | p99 ms | errors | baseline | req/s | ratio | target |")
+    print(
+        "| measured | req/s | p50 ms | p95 ms | p99 ms | errors | baseline | req/s | ratio | target |"
+    )
     print("|---|---:|---:|---:|---:|---:|---|---:|---:|---|")
     for measured, baseline, target, note in rows:
         ratio = measured.requests_per_second / baseline.requests_per_second
