@@ -1,6 +1,7 @@
 import json
 from io import StringIO
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from oauth2_provider.models import Application
@@ -60,6 +61,8 @@ def test_seed_is_idempotent(db):
     assert sorted(Group.objects.values_list("name", flat=True)) == ["admin", "moderator", "user"]
     maria = User.objects.get(username="maria")
     assert maria.check_password("maria-pass-2026")
+    admin_client = Application.objects.get(client_id="crewup-admin")
+    assert check_password("crewup-admin-dev-secret", admin_client.client_secret)
     assert sorted(maria.groups.values_list("name", flat=True)) == ["moderator", "user"]
 
 
