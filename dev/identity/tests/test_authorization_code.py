@@ -166,7 +166,23 @@ def test_an_unregistered_redirect_uri_is_not_followed(client, seeded):
     assert "evil.example" not in response.headers.get("Location", "")
 
 
-def test_admin_client_signs_in_with_its_secret(client, seeded):
+@pytest.mark.parametrize(
+    ("credentials", "headers"),
+    [
+        pytest.param(
+            {},
+            {"Authorization": basic_auth("crewup-admin", "crewup-admin-dev-secret")},
+            id="client_secret_basic_case",
+        ),
+        pytest.param(
+            # what mozilla-django-oidc sends by default
+            {"client_id": "crewup-admin", "client_secret": "crewup-admin-dev-secret"},
+            {},
+            id="client_secret_post_case",
+        ),
+    ],
+)
+def test_admin_client_signs_in_with_its_secret(client, seeded, credentials, headers):
     # given
     code = _code_for(
         client, "adam", "adam-pass-2026", client_id="crewup-admin", redirect_uri=ADMIN_REDIRECT_URI
@@ -175,8 +191,13 @@ def test_admin_client_signs_in_with_its_secret(client, seeded):
     # when
     response = client.post(
         TOKEN_PATH,
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": ADMIN_REDIRECT_URI},
-        headers={"Authorization": basic_auth("crewup-admin", "crewup-admin-dev-secret")},
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": ADMIN_REDIRECT_URI,
+            **credentials,
+        },
+        headers=headers,
     )
 
     # then
