@@ -1,0 +1,1 @@
+"""A local OpenID Connect provider that stands in for Keycloak in development and tests."""

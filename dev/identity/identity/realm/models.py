@@ -1,0 +1,23 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+ROLE_USER = "user"
+ROLE_MODERATOR = "moderator"
+ROLE_ADMIN = "admin"
+REALM_ROLES = (ROLE_USER, ROLE_MODERATOR, ROLE_ADMIN)
+
+
+class User(AbstractUser):
+    """A person of the realm.
+
+    The primary key is a UUID because it becomes `sub` in every token, which is what Keycloak
+    hands out. Realm roles are the Django groups the user is in.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email_verified = models.BooleanField(default=False)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
