@@ -5,5 +5,5 @@ from shared.settings.common import *
 SERVICE_NAME = "event"
 ROOT_URLCONF = "event_service.urls"
 WSGI_APPLICATION = "event_service.wsgi.application"
-INSTALLED_APPS = [*COMMON_APPS]
+INSTALLED_APPS = [*COMMON_APPS, "shared.events"]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp event API"}

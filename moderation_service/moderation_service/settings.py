@@ -5,5 +5,6 @@ from shared.settings.common import *
 SERVICE_NAME = "moderation"
 ROOT_URLCONF = "moderation_service.urls"
 WSGI_APPLICATION = "moderation_service.wsgi.application"
-INSTALLED_APPS = [*COMMON_APPS]
+# The moderator console shows every domain app; migrations run from here too.
+INSTALLED_APPS = [*COMMON_APPS, "shared.events"]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp moderation API"}

@@ -4,5 +4,5 @@ from shared.settings.common import *
 
 SERVICE_NAME = "shared-tests"
 ROOT_URLCONF = "shared.testing.urls"
-INSTALLED_APPS = [*COMMON_APPS]
+INSTALLED_APPS = [*COMMON_APPS, "shared.events"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

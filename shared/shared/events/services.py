@@ -1,0 +1,369 @@
+"""Writes on events: create, update, cancel, and RSVPs with a capacity and a waitlist.
+
+Every write that touches an event's participants first locks the event row
+(`SELECT ... FOR UPDATE`), then its participations: one lock order everywhere, and the
+counters and the capacity check read under the lock are the truth.
+
+The organizer counts as going. `event_create` makes them the first participant (status
+going), so they hold one seat of the capacity (a table for six is six people with the host)
+and head the participant list. They cannot leave or change their RSVP: they cancel the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from shared.events.errors import (
+    CapacityBelowGoing,
+    EventCancelled,
+    EventEnded,
+    EventFull,
+    EventNotFound,
+    FieldNotUpdatable,
+    NotEventOrganizer,
+    NotParticipating,
+    OrganizerCannotLeave,
+)
+from shared.events.models import (
+    WAITLIST_ORDER,
+    Event,
+    EventStatus,
+    EventVisibility,
+    Participation,
+    ParticipationStatus,
+)
+from shared.events.selectors import event_get, participation_waitlist_position
+from shared.metrics import EVENTS_CREATED
+
+logger = logging.getLogger(__name__)
+
+EVENT_UPDATABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "event_type",
+        "starts_at",
+        "ends_at",
+        "venue_name",
+        "address",
+        "location",
+        "capacity",
+        "visibility",
+    }
+)
+
+_COUNTER_OF_STATUS = {
+    ParticipationStatus.GOING: "going_count",
+    ParticipationStatus.INTERESTED: "interested_count",
+    ParticipationStatus.WAITLISTED: "waitlist_count",
+}
+_COUNTERS = list(_COUNTER_OF_STATUS.values())
+
+
+@transaction.atomic
+def event_create(
+    *,
+    organizer_id: UUID,
+    title: str,
+    event_type: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: Point,
+    description: str = "",
+    venue_name: str = "",
+    address: str = "",
+    capacity: int | None = None,
+    visibility: str = EventVisibility.PUBLIC,
+    now: datetime | None = None,
+) -> Event:
+    """Create a scheduled event with its organizer as the first participant, going.
+
+    Raises:
+        ValidationError: a field is invalid, the times are naive or out of order, or the
+            event starts in the past.
+    Side effects:
+        increments `events_created_total` once the transaction commits.
+    """
+    _require_aware(starts_at=starts_at, ends_at=ends_at)
+    _require_future_start(starts_at, now or timezone.now())
+    event = Event(
+        organizer_id=organizer_id,
+        title=title,
+        event_type=event_type,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        description=description,
+        venue_name=venue_name,
+        address=address,
+        capacity=capacity,
+        visibility=visibility,
+        going_count=1,
+    )
+    event.full_clean()
+    event.save()
+    Participation.objects.create(
+        event=event, user_id=organizer_id, status=ParticipationStatus.GOING
+    )
+    transaction.on_commit(EVENTS_CREATED.inc)
+    return event_get(event_id=event.id, viewer_id=organizer_id)
+
+
+@transaction.atomic
+def event_update(
+    *,
+    event_id: UUID,
+    actor_id: UUID,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
+) -> Event:
+    """Change the whitelisted fields of a scheduled event; only its organizer may.
+
+    A larger capacity gives seats to the waitlist at once, in queue order.
+
+    Raises:
+        FieldNotUpdatable: `data` names a field outside `EVENT_UPDATABLE_FIELDS`.
+        EventNotFound: no such event, or a private one the actor may not see.
+        NotEventOrganizer: the actor is not the organizer.
+        EventCancelled: the event is cancelled.
+        CapacityBelowGoing: the new capacity is below the number of people going.
+        ValidationError: a field is invalid, or a changed start is in the past.
+    Side effects:
+        promotes waitlisted participants when seats were added.
+    """
+    refused = sorted(set(data) - EVENT_UPDATABLE_FIELDS)
+    if refused:
+        raise FieldNotUpdatable(
+            fields={name: ["This field cannot be changed."] for name in refused}
+        )
+    now = now or timezone.now()
+    event = _lock_event(event_id=event_id, viewer_id=actor_id)
+    _require_organizer(event, actor_id)
+    if event.is_cancelled:
+        raise EventCancelled()
+    changed = [name for name, value in data.items() if getattr(event, name) != value]
+    if "starts_at" in changed or "ends_at" in changed:
+        _require_aware(
+            starts_at=data.get("starts_at", event.starts_at),
+            ends_at=data.get("ends_at", event.ends_at),
+        )
+    if "starts_at" in changed:
+        _require_future_start(data["starts_at"], now)
+    capacity = data.get("capacity", event.capacity)
+    if capacity is not None and 1 <= capacity < event.going_count:
+        raise CapacityBelowGoing(fields={"capacity": [f"{event.going_count} people are going."]})
+    if changed:
+        for name in changed:
+            setattr(event, name, data[name])
+        event.full_clean()
+        event.save(update_fields=[*changed, "updated_at"])
+        _promote_waitlisted(event, now)
+    return event_get(event_id=event.id, viewer_id=actor_id)
+
+
+@transaction.atomic
+def event_cancel(*, event_id: UUID, actor_id: UUID, now: datetime | None = None) -> Event:
+    """Cancel the event (soft: it stays, with its participants); cancelling twice is a no-op.
+
+    Raises:
+        EventNotFound: no such event, or a private one the actor may not see.
+        NotEventOrganizer: the actor is not the organizer.
+    """
+    event = _lock_event(event_id=event_id, viewer_id=actor_id)
+    _require_organizer(event, actor_id)
+    if not event.is_cancelled:
+        event.status = EventStatus.CANCELLED
+        event.cancelled_at = now or timezone.now()
+        event.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return event_get(event_id=event.id, viewer_id=actor_id)
+
+
+@transaction.atomic
+def event_join(
+    *,
+    event_id: UUID,
+    user_id: UUID,
+    status: str,
+    now: datetime | None = None,
+) -> tuple[Participation, bool]:
+    """RSVP to an event, or change one's RSVP; return the participation and whether it is new.
+
+    `going` takes a free seat or fails with `EventFull`. `waitlisted` takes a free seat when
+    there is one, else queues behind those already waiting (a user already going keeps the
+    seat, one already waiting keeps the place). `interested` holds no seat. Leaving `going`
+    hands the seat to the first in the queue in the same transaction. Asking for the status
+    one has is a no-op.
+
+    Raises:
+        EventNotFound: no such event, or a private one the user may not see.
+        EventCancelled, EventEnded: the event is cancelled or over.
+        EventFull: `going` was asked and no seat is free.
+        OrganizerCannotLeave: the organizer asked for anything but `going`.
+    Side effects:
+        promotes waitlisted participants when a seat was given up.
+    """
+    now = now or timezone.now()
+    if status not in ParticipationStatus.values:
+        raise ValidationError(
+            {"status": [f"Choose one of {', '.join(ParticipationStatus.values)}."]}
+        )
+    requested = ParticipationStatus(status)
+    event = _lock_event(event_id=event_id, viewer_id=user_id)
+    if event.is_cancelled:
+        raise EventCancelled()
+    if event.has_ended_at(now):
+        raise EventEnded()
+    if event.organizer_id == user_id and requested != ParticipationStatus.GOING:
+        raise OrganizerCannotLeave()
+    participation = (
+        Participation.objects.select_for_update().filter(event=event, user_id=user_id).first()
+    )
+    current = ParticipationStatus(participation.status) if participation else None
+    target = _resolve_status(event, requested=requested, current=current)
+    created = participation is None
+    if participation is None:
+        participation = Participation(event=event, user_id=user_id, status=target)
+        participation.waitlisted_at = now if target == ParticipationStatus.WAITLISTED else None
+        participation.full_clean()
+        participation.save()
+        _shift_counters(event, add=target)
+    elif target != current:
+        participation.status = target
+        participation.waitlisted_at = now if target == ParticipationStatus.WAITLISTED else None
+        participation.save(update_fields=["status", "waitlisted_at", "updated_at"])
+        _shift_counters(event, remove=current, add=target)
+        if current == ParticipationStatus.GOING:
+            _promote_waitlisted(event, now)
+    participation.waitlist_position = participation_waitlist_position(  # type: ignore[attr-defined]
+        participation=participation
+    )
+    return participation, created
+
+
+@transaction.atomic
+def event_leave(*, event_id: UUID, user_id: UUID, now: datetime | None = None) -> None:
+    """Withdraw the user's RSVP; a seat given up goes to the first in the waitlist.
+
+    Raises:
+        EventNotFound: no such event, or a private one the user may not see.
+        OrganizerCannotLeave: the user organises the event.
+        NotParticipating: the user has no RSVP to this event.
+    Side effects:
+        promotes the first waitlisted participant when a seat was given up.
+    """
+    event = _lock_event(event_id=event_id, viewer_id=user_id)
+    if event.organizer_id == user_id:
+        raise OrganizerCannotLeave()
+    participation = (
+        Participation.objects.select_for_update().filter(event=event, user_id=user_id).first()
+    )
+    if participation is None:
+        raise NotParticipating()
+    status = ParticipationStatus(participation.status)
+    participation.delete()
+    _shift_counters(event, remove=status)
+    if status == ParticipationStatus.GOING:
+        _promote_waitlisted(event, now or timezone.now())
+
+
+def _lock_event(*, event_id: UUID, viewer_id: UUID) -> Event:
+    event = (
+        Event.objects.visible_to(viewer_id)
+        .select_for_update(of=("self",))
+        .filter(id=event_id)
+        .first()
+    )
+    if event is None:
+        raise EventNotFound()
+    return event
+
+
+def _require_organizer(event: Event, actor_id: UUID) -> None:
+    if event.organizer_id != actor_id:
+        raise NotEventOrganizer()
+
+
+def _require_aware(*, starts_at: datetime, ends_at: datetime) -> None:
+    errors = {
+        name: ["Give a time zone (e.g. 2025-06-01T20:00:00+02:00)."]
+        for name, value in (("starts_at", starts_at), ("ends_at", ends_at))
+        if timezone.is_naive(value)
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _require_future_start(starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise ValidationError({"starts_at": ["The event must start in the future."]})
+
+
+def _resolve_status(
+    event: Event, *, requested: ParticipationStatus, current: ParticipationStatus | None
+) -> ParticipationStatus:
+    """The status a request ends in, given the seats free now."""
+    if requested == ParticipationStatus.INTERESTED:
+        return requested
+    if current == ParticipationStatus.GOING:
+        return current
+    if requested == ParticipationStatus.WAITLISTED and current == ParticipationStatus.WAITLISTED:
+        return current
+    if event.has_free_seat():
+        return ParticipationStatus.GOING
+    if requested == ParticipationStatus.GOING:
+        raise EventFull()
+    return ParticipationStatus.WAITLISTED
+
+
+def _shift_counters(
+    event: Event,
+    *,
+    add: ParticipationStatus | None = None,
+    remove: ParticipationStatus | None = None,
+    by: int = 1,
+) -> None:
+    changes: dict[str, Any] = {}
+    if remove is not None:
+        changes[_COUNTER_OF_STATUS[remove]] = F(_COUNTER_OF_STATUS[remove]) - by
+    if add is not None:
+        changes[_COUNTER_OF_STATUS[add]] = F(_COUNTER_OF_STATUS[add]) + by
+    Event.objects.filter(id=event.id).update(**changes)
+    event.refresh_from_db(fields=_COUNTERS)
+
+
+def _promote_waitlisted(event: Event, now: datetime) -> list[UUID]:
+    """Give every free seat to the waitlist, first in line first; return who got one."""
+    if event.is_cancelled or event.has_ended_at(now) or event.waitlist_count == 0:
+        return []
+    if not event.has_free_seat():
+        return []
+    queue = (
+        Participation.objects.select_for_update()
+        .filter(event=event, status=ParticipationStatus.WAITLISTED)
+        .order_by(*WAITLIST_ORDER)
+    )
+    if event.capacity is not None:
+        queue = queue[: event.capacity - event.going_count]
+    promoted = list(queue.values_list("id", flat=True))
+    Participation.objects.filter(id__in=promoted).update(
+        status=ParticipationStatus.GOING, waitlisted_at=None, updated_at=now
+    )
+    _shift_counters(
+        event,
+        remove=ParticipationStatus.WAITLISTED,
+        add=ParticipationStatus.GOING,
+        by=len(promoted),
+    )
+    # Nobody is told yet: CrewUp has no notification channel (web push, e-mail) so far.
+    logger.info("waitlist promoted", extra={"event_id": str(event.id), "promoted": len(promoted)})
+    return promoted

@@ -1,0 +1,417 @@
+from __future__ import annotations
+
+import math
+import random
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
+from django.utils import timezone
+
+from shared.accounts.tests.factories import UserFactory
+from shared.events.errors import EventNotFound
+from shared.events.models import Event, EventStatus, ParticipationStatus
+from shared.events.selectors import (
+    BoundingBox,
+    EventFilters,
+    Near,
+    event_get,
+    event_list,
+    event_participants,
+    participation_get,
+)
+from shared.events.tests.factories import LULEA, EventFactory, ParticipationFactory
+
+pytestmark = pytest.mark.django_db
+
+LAT, LNG = LULEA
+KM_PER_DEGREE_LAT = 111.2
+
+
+def north_of_lulea(km: float) -> Point:
+    return Point(LNG, LAT + km / KM_PER_DEGREE_LAT, srid=4326)
+
+
+def east_of_lulea(km: float) -> Point:
+    return Point(LNG + km / (KM_PER_DEGREE_LAT * math.cos(math.radians(LAT))), LAT, srid=4326)
+
+
+def titles(events: Any) -> list[str]:
+    return [event.title for event in events]
+
+
+# --- visible_to / event_get ---
+
+
+@pytest.mark.parametrize(
+    ("viewer", "visible"),
+    [
+        pytest.param("anonymous", False, id="anonymous_case"),
+        pytest.param("organizer", True, id="organizer_case"),
+        pytest.param("participant", True, id="participant_case"),
+        pytest.param("other", False, id="other_case"),
+    ],
+)
+def test_event_get_shows_a_private_event_only_to_its_people(viewer: str, visible: bool) -> None:
+    # given
+    event = EventFactory(visibility="private")
+    participant = ParticipationFactory(event=event, status=ParticipationStatus.INTERESTED).user
+    viewer_id = {
+        "anonymous": None,
+        "organizer": event.organizer_id,
+        "participant": participant.id,
+        "other": UserFactory().id,
+    }[viewer]
+    # when / then
+    if visible:
+        assert event_get(event_id=event.id, viewer_id=viewer_id).id == event.id
+    else:
+        with pytest.raises(EventNotFound):
+            event_get(event_id=event.id, viewer_id=viewer_id)
+
+
+def test_event_get_shows_a_public_event_to_anyone_in_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    event = EventFactory(title="Open air")
+
+    with django_assert_num_queries(1):
+        found = event_get(event_id=event.id, viewer_id=None)
+        organizer_name = found.organizer.username
+
+    assert found.title == "Open air"
+    assert organizer_name == event.organizer.username
+    assert found.my_status is None  # type: ignore[attr-defined]
+
+
+def test_event_get_tells_the_viewer_their_status() -> None:
+    event = EventFactory()
+    participation = ParticipationFactory(event=event, status=ParticipationStatus.WAITLISTED)
+
+    found = event_get(event_id=event.id, viewer_id=participation.user_id)
+
+    assert found.my_status == "waitlisted"  # type: ignore[attr-defined]
+
+
+def test_event_get_returns_a_cancelled_event() -> None:
+    event = EventFactory(status=EventStatus.CANCELLED)
+
+    assert event_get(event_id=event.id, viewer_id=None).status == "cancelled"
+
+
+def test_event_get_refuses_an_unknown_id() -> None:
+    with pytest.raises(EventNotFound):
+        event_get(event_id=uuid4(), viewer_id=None)
+
+
+# --- event_list ---
+
+
+def test_event_list_leaves_out_cancelled_and_past_events_unless_asked() -> None:
+    # given
+    now = timezone.now()
+    EventFactory(title="Upcoming", starts_at=now + timedelta(days=1))
+    EventFactory(title="Running", starts_at=now - timedelta(hours=1))
+    EventFactory(title="Cancelled", status=EventStatus.CANCELLED)
+    EventFactory(
+        title="Past", starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=2, hours=-1)
+    )
+    # when
+    default = event_list(viewer_id=None)
+    everything = event_list(
+        viewer_id=None, filters=EventFilters(include_cancelled=True, include_past=True)
+    )
+    # then
+    assert titles(default) == ["Running", "Upcoming"]
+    assert titles(everything) == ["Past", "Running", "Upcoming", "Cancelled"]
+
+
+def test_event_list_is_ordered_by_start_time() -> None:
+    now = timezone.now()
+    EventFactory(title="Later", starts_at=now + timedelta(days=3))
+    EventFactory(title="Sooner", starts_at=now + timedelta(days=1))
+
+    assert titles(event_list(viewer_id=None)) == ["Sooner", "Later"]
+
+
+def test_event_list_applies_visibility() -> None:
+    # given
+    viewer = UserFactory()
+    now = timezone.now()
+    EventFactory(title="Public", starts_at=now + timedelta(days=1))
+    EventFactory(title="Others private", visibility="private")
+    EventFactory(
+        title="My private",
+        visibility="private",
+        organizer=viewer,
+        starts_at=now + timedelta(days=2),
+    )
+    invited = EventFactory(
+        title="Invited private", visibility="private", starts_at=now + timedelta(days=3)
+    )
+    ParticipationFactory(event=invited, user=viewer, status=ParticipationStatus.GOING)
+    # when / then
+    assert titles(event_list(viewer_id=viewer.id)) == ["Public", "My private", "Invited private"]
+    assert titles(event_list(viewer_id=None)) == ["Public"]
+
+
+def test_event_list_filters_by_type_and_start_range() -> None:
+    # given
+    now = timezone.now()
+    EventFactory(title="Bar tomorrow", event_type="bar", starts_at=now + timedelta(days=1))
+    EventFactory(title="Club in 3 days", event_type="club", starts_at=now + timedelta(days=3))
+    EventFactory(title="Bar in 5 days", event_type="bar", starts_at=now + timedelta(days=5))
+    EventFactory(title="Concert in 3 days", event_type="concert", starts_at=now + timedelta(days=3))
+    filters = EventFilters(
+        event_types=("bar", "club"),
+        starts_after=now + timedelta(days=2),
+        starts_before=now + timedelta(days=6),
+    )
+    # when
+    events = event_list(viewer_id=None, filters=filters)
+    # then
+    assert titles(events) == ["Club in 3 days", "Bar in 5 days"]
+
+
+def test_event_list_filters_by_organizer_and_my_status() -> None:
+    # given
+    viewer = UserFactory()
+    now = timezone.now()
+    mine = EventFactory(title="Mine", organizer=viewer, starts_at=now + timedelta(days=1))
+    going = EventFactory(title="Going", starts_at=now + timedelta(days=2))
+    ParticipationFactory(event=going, user=viewer, status=ParticipationStatus.GOING)
+    maybe = EventFactory(title="Maybe", starts_at=now + timedelta(days=3))
+    ParticipationFactory(event=maybe, user=viewer, status=ParticipationStatus.INTERESTED)
+    EventFactory(title="Other")
+    # when
+    organised = event_list(viewer_id=viewer.id, filters=EventFilters(organizer_id=viewer.id))
+    attending = event_list(viewer_id=viewer.id, filters=EventFilters(my_statuses=("going",)))
+    anonymous = event_list(viewer_id=None, filters=EventFilters(my_statuses=("going",)))
+    # then
+    assert titles(organised) == ["Mine"]
+    assert [(e.title, e.my_status) for e in attending] == [("Mine", "going"), ("Going", "going")]
+    assert titles(anonymous) == []
+    assert mine.id in {event.id for event in attending}
+
+
+def test_event_list_near_keeps_the_radius_and_orders_by_distance() -> None:
+    # given
+    EventFactory(title="6 km", location=north_of_lulea(6))
+    EventFactory(title="1 km", location=east_of_lulea(1))
+    EventFactory(title="3 km", location=north_of_lulea(3))
+    EventFactory(title="12 km", location=east_of_lulea(12))
+    # when
+    events = list(
+        event_list(viewer_id=None, filters=EventFilters(near=Near(lat=LAT, lng=LNG, radius_km=10)))
+    )
+    # then
+    assert titles(events) == ["1 km", "3 km", "6 km"]
+    assert [round(event.distance.km, 1) for event in events] == [1.0, 3.0, 6.0]  # type: ignore[attr-defined]
+
+
+def test_event_list_within_a_bounding_box() -> None:
+    # given
+    EventFactory(title="Inside", location=Point(22.15, 65.58, srid=4326))
+    EventFactory(title="West", location=Point(21.90, 65.58, srid=4326))
+    EventFactory(title="North", location=Point(22.15, 65.70, srid=4326))
+    box = BoundingBox(min_lng=22.0, min_lat=65.5, max_lng=22.3, max_lat=65.65)
+    # when
+    events = event_list(viewer_id=None, filters=EventFilters(bbox=box))
+    # then
+    assert titles(events) == ["Inside"]
+
+
+def test_event_list_text_search_ranks_title_over_venue_over_description() -> None:
+    # given
+    now = timezone.now()
+    EventFactory(
+        title="Karaoke", description="Sing, then a party.", starts_at=now + timedelta(days=1)
+    )
+    EventFactory(title="House party", starts_at=now + timedelta(days=3))
+    EventFactory(title="Trivia", venue_name="Party Barn", starts_at=now + timedelta(days=2))
+    EventFactory(title="Salsa", description="Dance all night.")
+    # when: "parties" and "party" share the English stem
+    events = event_list(viewer_id=None, filters=EventFilters(q="parties"))
+    # then
+    assert titles(events) == ["House party", "Trivia", "Karaoke"]
+
+
+def test_event_list_text_search_reads_web_search_syntax() -> None:
+    now = timezone.now()
+    EventFactory(title="Jazz in the park", starts_at=now + timedelta(days=1))
+    EventFactory(title="Jazz in the cellar", starts_at=now + timedelta(days=2))
+
+    events = event_list(viewer_id=None, filters=EventFilters(q='jazz -cellar "the park"'))
+
+    assert titles(events) == ["Jazz in the park"]
+
+
+def test_event_list_text_search_then_distance_order() -> None:
+    EventFactory(title="Quiz far", location=north_of_lulea(5))
+    EventFactory(title="Quiz near", location=north_of_lulea(1))
+
+    events = event_list(
+        viewer_id=None,
+        filters=EventFilters(q="quiz", near=Near(lat=LAT, lng=LNG, radius_km=10)),
+    )
+
+    assert titles(events) == ["Quiz near", "Quiz far"]
+
+
+def test_event_list_is_one_query_and_a_count_with_every_filter(
+    django_assert_num_queries: Any,
+) -> None:
+    # given
+    viewer = UserFactory()
+    for number in range(5):
+        event = EventFactory(title=f"Quiz {number}", location=north_of_lulea(number + 1))
+        ParticipationFactory(event=event, user=viewer, status=ParticipationStatus.GOING)
+    filters = EventFilters(
+        q="quiz",
+        event_types=("bar",),
+        starts_after=timezone.now(),
+        starts_before=timezone.now() + timedelta(days=3),
+        near=Near(lat=LAT, lng=LNG, radius_km=20),
+        bbox=BoundingBox(min_lng=21.0, min_lat=65.0, max_lng=23.0, max_lat=66.0),
+        my_statuses=("going",),
+    )
+    # when
+    with django_assert_num_queries(2):
+        events = event_list(viewer_id=viewer.id, filters=filters)
+        total = events.count()
+        page = [
+            (event.title, event.organizer.username, event.my_status, round(event.distance.km))  # type: ignore[attr-defined]
+            for event in events[:3]
+        ]
+    # then
+    assert total == 5
+    assert [row[0] for row in page] == ["Quiz 0", "Quiz 1", "Quiz 2"]
+    assert [row[2] for row in page] == ["going", "going", "going"]
+    assert [row[3] for row in page] == [1, 2, 3]
+
+
+def _plan(queryset: Any) -> str:
+    with connection.cursor() as cursor:
+        # SET LOCAL lasts until the test's transaction ends; with few rows the planner would
+        # otherwise prefer a sequential scan, which says nothing about what it *can* use.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return str(queryset.explain())
+
+
+# In the three plan tests the status and time filters are lifted, so the predicate under test
+# is the only one an index could serve.
+EVERY_EVENT = {"include_cancelled": True, "include_past": True}
+
+
+def test_nearby_query_can_use_the_geography_gist_index() -> None:
+    EventFactory.create_batch(3)
+    filters = EventFilters(near=Near(lat=LAT, lng=LNG, radius_km=5), **EVERY_EVENT)
+
+    plan = _plan(event_list(viewer_id=uuid4(), filters=filters))
+
+    assert "events_event_location_gist" in plan
+
+
+def test_bounding_box_query_can_use_the_geometry_gist_index() -> None:
+    EventFactory.create_batch(3)
+    box = BoundingBox(min_lng=22.0, min_lat=65.5, max_lng=22.3, max_lat=65.65)
+
+    plan = _plan(event_list(viewer_id=None, filters=EventFilters(bbox=box, **EVERY_EVENT)))
+
+    assert "events_event_location_geom_gist" in plan
+
+
+def test_text_search_can_use_the_gin_index() -> None:
+    EventFactory.create_batch(3)
+
+    plan = _plan(event_list(viewer_id=None, filters=EventFilters(q="quiz", **EVERY_EVENT)))
+
+    assert "events_event_search_gin" in plan
+
+
+def test_nearby_query_uses_the_gist_index_on_a_realistic_table() -> None:
+    # given: 3,000 upcoming events spread over northern Sweden, with fresh statistics
+    organizer = UserFactory()
+    rng = random.Random(7)  # noqa: S311 - test data
+    starts_at = timezone.now() + timedelta(days=1)
+    Event.objects.bulk_create(
+        Event(
+            title=f"Event {number}",
+            event_type="bar",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=2),
+            location=Point(rng.uniform(12.0, 24.0), rng.uniform(60.0, 68.0), srid=4326),
+            organizer=organizer,
+        )
+        for number in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_event")
+    filters = EventFilters(near=Near(lat=LAT, lng=LNG, radius_km=2))
+    # when: the planner is left alone
+    plan = str(event_list(viewer_id=None, filters=filters).explain())
+    # then
+    assert "events_event_location_gist" in plan
+
+
+# --- event_participants ---
+
+
+def test_event_participants_lists_going_then_interested_then_the_queue(
+    django_assert_num_queries: Any,
+) -> None:
+    # given
+    event = EventFactory(capacity=2)
+    now = timezone.now()
+    second_in_line = ParticipationFactory(
+        event=event, status="waitlisted", waitlisted_at=now + timedelta(seconds=5)
+    )
+    interested = ParticipationFactory(event=event, status="interested")
+    first_in_line = ParticipationFactory(event=event, status="waitlisted", waitlisted_at=now)
+    going = ParticipationFactory(event=event, status="going")
+    # when
+    with django_assert_num_queries(3):
+        participants = event_participants(event_id=event.id, viewer_id=None)
+        total = participants.count()
+        rows = [(p.user.username, p.status, p.waitlist_position) for p in participants]  # type: ignore[attr-defined]
+    # then
+    assert total == 5
+    assert rows == [
+        (event.organizer.username, "going", 1),
+        (going.user.username, "going", 2),
+        (interested.user.username, "interested", 1),
+        (first_in_line.user.username, "waitlisted", 1),
+        (second_in_line.user.username, "waitlisted", 2),
+    ]
+
+
+def test_event_participants_of_a_private_event_are_hidden_from_outsiders() -> None:
+    event = EventFactory(visibility="private")
+
+    with pytest.raises(EventNotFound):
+        event_participants(event_id=event.id, viewer_id=UserFactory().id)
+
+
+def test_participation_get_tells_the_waitlist_position() -> None:
+    event = EventFactory(capacity=1)
+    now = timezone.now()
+    ParticipationFactory(event=event, status="waitlisted", waitlisted_at=now)
+    mine = ParticipationFactory(
+        event=event, status="waitlisted", waitlisted_at=now + timedelta(seconds=1)
+    )
+
+    found = participation_get(event_id=event.id, user_id=mine.user_id)
+
+    assert found is not None
+    assert found.waitlist_position == 2  # type: ignore[attr-defined]
+    assert participation_get(event_id=event.id, user_id=uuid4()) is None
+
+
+def test_events_keep_their_counters_through_the_factories() -> None:
+    event = EventFactory(capacity=3)
+    ParticipationFactory(event=event, status="going")
+
+    assert Event.objects.get(id=event.id).going_count == 2
