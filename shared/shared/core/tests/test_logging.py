@@ -14,7 +14,9 @@ def log_stream():
     stream = io.StringIO()
     config = {**settings.LOGGING, "handlers": {**settings.LOGGING["handlers"]}}
     config["handlers"]["stdout"] = {**config["handlers"]["stdout"], "stream": stream}
-    config["loggers"] = {"shared.testing": {"handlers": ["stdout"], "level": "INFO", "propagate": False}}
+    config["loggers"] = {
+        "shared.testing": {"handlers": ["stdout"], "level": "INFO", "propagate": False}
+    }
     logging.config.dictConfig(config)
     yield stream
     logging.config.dictConfig(settings.LOGGING)

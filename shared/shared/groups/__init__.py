@@ -1,0 +1,1 @@
+"""Crews: groups of people going to one event together. Owned by the group service."""
