@@ -1,4 +1,4 @@
-"""ASGI entry point."""
+"""ASGI entry point, served by daphne: the crew chat WebSockets (REST is served by gunicorn)."""
 
 import os
 
@@ -6,4 +6,18 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "group_service.settings")
 
-application = get_asgi_application()
+# Django must be set up before the consumers (and the models they import) load.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from group_service.routing import websocket_urlpatterns  # noqa: E402
+from shared.auth.channels import JWTAuthMiddleware  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns))),
+    }
+)

@@ -9,11 +9,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.conf import settings
-from prometheus_client import REGISTRY, Counter
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import Metric
 
 USERS_REGISTERED = Counter("users_registered", "Users provisioned from a first valid token.")
 EVENTS_CREATED = Counter("events_created", "Events created.")
+MESSAGES_SENT = Counter("messages_sent", "Chat messages stored (and then broadcast).")
+CHAT_BROADCAST_FAILURES = Counter(
+    "chat_broadcast_failures", "Broadcasts the channel layer refused; readers fill them from history."
+)
+CHAT_GAPS_FILLED = Counter(
+    "chat_gap_messages_filled",
+    "Messages a socket did not receive from the channel layer and was sent from the database.",
+)
+WEBSOCKET_CONNECTIONS = Gauge(
+    "websocket_connections_open", "Open chat WebSocket connections in this process.", multiprocess_mode="livesum"
+)
+CHAT_DELIVERY_SECONDS = Histogram(
+    "chat_delivery_seconds",
+    "From a message's commit to its send on each socket.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 
 
 class ServiceLabelledRegistry:

@@ -83,6 +83,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env.str("REDIS_URL")
 RABBITMQ_URL = env.str("RABBITMQ_URL")
 
+# --- Channel layer (live chat and alerts) ---
+# Redis pub/sub: one PUBLISH per broadcast, whatever the crew's size, and no per-channel
+# capacity that drops messages silently (the core layer's default of 100 does). Delivery is
+# still at most once: chat fills gaps by sequence number from PostgreSQL.
+# `bench/bench_chat_layers.py` measures both layers.
+CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": {
+            "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "core": "channels_redis.core.RedisChannelLayer",
+        }[CHANNEL_LAYER_BACKEND],
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "crewup"},
+    }
+}
+
 # --- Identity (Keycloak, or the local OIDC provider in development) ---
 OIDC_ISSUER = env.str("OIDC_ISSUER")
 OIDC_AUDIENCE = env.str("OIDC_AUDIENCE")

@@ -1,0 +1,374 @@
+"""The crew chat socket: `/ws/groups/<id>/chat/`.
+
+Protocol (JSON frames):
+- client → server: `auth` {token}, `message` {body, client_id?}, `typing`, `edit` {message_id,
+  body}, `delete` {message_id}, `sync` {after}, `ping`.
+- server → client: `ready` {group_id, last_sequence, online}, `message` {message}, `ack`
+  {client_id, sequence, id}, `message_edited` / `message_deleted` {message}, `typing` {user_id},
+  `presence` {online}, `member_joined` / `member_left` {user_id}, `safety_alert` {...}, `pong`
+  {last_sequence}, `error` {code, message}.
+
+Every message carries its crew's sequence number. The socket tracks the last number it sent
+and fills any gap from PostgreSQL before sending a later one, and checks the crew's latest
+number shortly after each delivery, so a client ends with exactly the stored history even when
+the channel layer drops a broadcast. A client that reconnects passes `?after=<last seen>`.
+
+Close codes: 4401 unauthenticated or token expired, 4403 not a member, removed or banned,
+1009 frame too large.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+from uuid import UUID
+
+from channels.db import aclose_old_connections, database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from shared.api.errors import ApplicationError
+from shared.auth.channels import authenticate_token
+from shared.auth.permissions import is_moderator
+from shared.chat import live_state, realtime
+from shared.chat.errors import RateLimited
+from shared.chat.selectors import chat_can_read, chat_last_sequence, message_range
+from shared.chat.services import message_delete, message_edit, message_send
+from shared.metrics import CHAT_DELIVERY_SECONDS, CHAT_GAPS_FILLED, WEBSOCKET_CONNECTIONS
+
+logger = logging.getLogger(__name__)
+
+APPLICATION_SUBPROTOCOL = "crewup.chat.v1"
+AUTH_TIMEOUT_SECONDS = 1.0
+MAX_FRAME_BYTES = 16 * 1024
+MESSAGES_PER_WINDOW = 20
+RATE_WINDOW_SECONDS = 10
+TYPING_MIN_INTERVAL_SECONDS = 2.0
+SETTLE_CHECK_SECONDS = 1.0
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_LARGE = 1009
+
+
+class ClientError(Exception):
+    def __init__(self, code: str, message: str = "", **extra: Any) -> None:
+        super().__init__(code)
+        self.code, self.message, self.extra = code, message, extra
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    """One member's live connection to one crew's chat."""
+
+    async def connect(self) -> None:
+        self.group_id = UUID(str(self.scope["url_route"]["kwargs"]["group_id"]))
+        self.user = None
+        self.joined = False
+        self.last_sequence = 0
+        self.last_typing_at = 0.0
+        self.tasks: dict[str, asyncio.Task[Any]] = {}
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None)
+        WEBSOCKET_CONNECTIONS.inc()
+        self.counted = True
+        if self.scope.get("auth_error"):
+            await self.close_with(CLOSE_UNAUTHENTICATED, self.scope["auth_error"])
+            return
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self.start_session(user, self.scope["token_claims"].expires_at)
+        else:
+            self.start_task("auth_timeout", self.close_unless_authenticated())
+
+    async def disconnect(self, code: int) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        if getattr(self, "counted", False):
+            WEBSOCKET_CONNECTIONS.dec()
+            self.counted = False
+        if self.joined:
+            self.joined = False
+            await self.channel_layer.group_discard(realtime.chat_group_name(self.group_id), self.channel_name)
+            await self.channel_layer.group_discard(realtime.user_group_name(self.user.id), self.channel_name)
+            with contextlib.suppress(Exception):
+                await live_state.presence_leave(group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name)
+                await self.announce_presence()
+
+    ##### Session
+
+    async def start_session(self, user: Any, expires_at: int) -> None:
+        if user.is_banned_at():
+            await self.close_with(CLOSE_FORBIDDEN, "user_banned")
+            return
+        if not await database_sync_to_async(chat_can_read)(group_id=self.group_id, user_id=user.id):
+            await self.close_with(CLOSE_FORBIDDEN, "not_a_member")
+            return
+        self.user = user
+        self.schedule_expiry(expires_at)
+        await self.channel_layer.group_add(realtime.chat_group_name(self.group_id), self.channel_name)
+        await self.channel_layer.group_add(realtime.user_group_name(user.id), self.channel_name)
+        self.joined = True
+        latest = await database_sync_to_async(chat_last_sequence)(group_id=self.group_id)
+        after = self.requested_after()
+        self.last_sequence = latest if after is None else min(after, latest)
+        await live_state.presence_touch(group_id=self.group_id, user_id=user.id, socket_id=self.channel_name)
+        online = await live_state.presence_online(group_id=self.group_id)
+        await self.send_json({"type": "ready", "group_id": str(self.group_id), "last_sequence": latest, "online": online})
+        if after is not None:
+            await self.fill_gap(up_to=latest)
+        await self.announce_presence(online)
+        self.start_task("heartbeat", self.heartbeat())
+
+    def requested_after(self) -> int | None:
+        query = self.scope.get("query_string", b"").decode()
+        for pair in query.split("&"):
+            name, _, value = pair.partition("=")
+            if name == "after" and value.isdigit():
+                return int(value)
+        return None
+
+    async def close_unless_authenticated(self) -> None:
+        await asyncio.sleep(AUTH_TIMEOUT_SECONDS)
+        if self.user is None:
+            await self.close_with(CLOSE_UNAUTHENTICATED, "authentication_required")
+
+    def schedule_expiry(self, expires_at: int) -> None:
+        async def close_at_expiry() -> None:
+            await asyncio.sleep(max(0.0, expires_at - time.time()))
+            await self.close_with(CLOSE_UNAUTHENTICATED, "token_expired")
+
+        self.start_task("expiry", close_at_expiry())
+
+    async def heartbeat(self) -> None:
+        """Keep presence fresh and re-join the groups (a restarted Redis forgets them)."""
+        while True:
+            await asyncio.sleep(live_state.PRESENCE_REFRESH_SECONDS)
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_add(realtime.chat_group_name(self.group_id), self.channel_name)
+                await self.channel_layer.group_add(realtime.user_group_name(self.user.id), self.channel_name)
+                await live_state.presence_touch(group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name)
+                await self.check_latest()
+
+    def start_task(self, name: str, coroutine: Any) -> None:
+        previous = self.tasks.get(name)
+        if previous is not None and previous is not asyncio.current_task():
+            previous.cancel()
+        self.tasks[name] = asyncio.create_task(coroutine)
+
+    async def close_with(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.send_json({"type": "error", "code": reason, "message": reason.replace("_", " ")})
+        await self.close(code=code)
+
+    ##### Client frames
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.close_with(CLOSE_TOO_LARGE, "frame_too_large")
+            return
+        if text_data is None:
+            await self.send_error("binary_not_supported", "Frames are JSON text.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("invalid_json", "Frames are JSON objects.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("invalid_json", "Frames are JSON objects.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        kind = content.get("type")
+        try:
+            if kind == "auth":
+                await self.handle_auth(content)
+            elif self.user is None:
+                raise ClientError("authentication_required", "Send an auth frame first.")
+            elif kind == "message":
+                await self.handle_message(content)
+            elif kind == "typing":
+                await self.handle_typing()
+            elif kind == "edit":
+                await self.handle_edit(content)
+            elif kind == "delete":
+                await self.handle_delete(content)
+            elif kind == "sync":
+                await self.handle_sync(content)
+            elif kind == "ping":
+                await self.send_json({"type": "pong", "last_sequence": self.last_sequence})
+            else:
+                raise ClientError("unknown_type", "Unknown frame type.")
+        except ClientError as error:
+            await self.send_error(error.code, error.message, **error.extra)
+        except ApplicationError as error:
+            await self.send_error(error.code, error.message, **error.fields)
+        except ValidationError as error:
+            await self.send_error("invalid", "The frame is invalid.", fields=error.message_dict)
+
+    async def send_error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+    async def handle_auth(self, content: dict[str, Any]) -> None:
+        token = content.get("token")
+        if not isinstance(token, str) or not token:
+            raise ClientError("invalid_token", "An auth frame carries a token.")
+        user, claims, error = await authenticate_token(token)
+        if error is not None or claims is None:
+            await self.close_with(CLOSE_UNAUTHENTICATED, error or "invalid_token")
+            return
+        if self.user is None:
+            await self.start_session(user, claims.expires_at)
+        elif user.id != self.user.id:
+            await self.close_with(CLOSE_UNAUTHENTICATED, "token_for_another_user")
+        else:
+            self.user = user
+            self.schedule_expiry(claims.expires_at)
+            await self.send_json({"type": "auth_ok", "expires_at": claims.expires_at})
+
+    async def handle_message(self, content: dict[str, Any]) -> None:
+        body = content.get("body")
+        if not isinstance(body, str):
+            raise ClientError("invalid", "A message has a text body.")
+        retry_after = await live_state.rate_limit_hit(
+            scope="chat", user_id=self.user.id, limit=MESSAGES_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS
+        )
+        if retry_after:
+            raise RateLimited(retry_after)
+        message = await database_sync_to_async(message_send)(group_id=self.group_id, sender_id=self.user.id, body=body)
+        await self.send_json(
+            {"type": "ack", "client_id": content.get("client_id"), "sequence": message.sequence, "id": str(message.id)}
+        )
+
+    async def handle_typing(self) -> None:
+        now = time.monotonic()
+        if now - self.last_typing_at < TYPING_MIN_INTERVAL_SECONDS:
+            return
+        self.last_typing_at = now
+        await self.channel_layer.group_send(
+            realtime.chat_group_name(self.group_id), {"type": "chat.typing", "user_id": str(self.user.id)}
+        )
+
+    async def handle_edit(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(message_edit)(
+            group_id=self.group_id,
+            message_id=self.message_id(content),
+            editor_id=self.user.id,
+            body=str(content.get("body", "")),
+        )
+
+    async def handle_delete(self, content: dict[str, Any]) -> None:
+        await database_sync_to_async(message_delete)(
+            group_id=self.group_id,
+            message_id=self.message_id(content),
+            actor_id=self.user.id,
+            actor_is_moderator=is_moderator(self.user),
+        )
+
+    def message_id(self, content: dict[str, Any]) -> UUID:
+        try:
+            return UUID(str(content.get("message_id")))
+        except ValueError as error:
+            raise ClientError("invalid", "message_id is not a valid id.") from error
+
+    async def handle_sync(self, content: dict[str, Any]) -> None:
+        after = content.get("after")
+        if not isinstance(after, int) or after < 0:
+            raise ClientError("invalid", "sync needs a non-negative integer `after`.")
+        await aclose_old_connections()
+        for message in await database_sync_to_async(message_range)(group_id=self.group_id, after=after):
+            await self.send_json({"type": "message", "message": realtime.message_payload(message)})
+
+    ##### Delivery with gap filling
+
+    async def deliver(self, payload: dict[str, Any]) -> None:
+        sequence = payload["sequence"]
+        if sequence <= self.last_sequence:
+            return  # already sent (a gap fill got there first)
+        if sequence > self.last_sequence + 1:
+            await self.fill_gap(up_to=sequence - 1)
+        await self.send_json({"type": "message", "message": payload})
+        self.last_sequence = sequence
+        if "settle" not in self.tasks or self.tasks["settle"].done():
+            self.tasks["settle"] = asyncio.create_task(self.settle_check())
+
+    async def fill_gap(self, *, up_to: int) -> None:
+        """Send every stored message after the last one sent, up to `up_to`, from the database."""
+        await aclose_old_connections()
+        while self.last_sequence < up_to:
+            messages = await database_sync_to_async(message_range)(
+                group_id=self.group_id, after=self.last_sequence, up_to=up_to
+            )
+            if not messages:
+                return
+            for message in messages:
+                await self.send_json({"type": "message", "message": realtime.message_payload(message)})
+                self.last_sequence = message.sequence
+            CHAT_GAPS_FILLED.inc(len(messages))
+
+    async def settle_check(self) -> None:
+        """A moment after a delivery, make sure nothing after it was lost on the way."""
+        await asyncio.sleep(SETTLE_CHECK_SECONDS)
+        await self.check_latest()
+
+    async def check_latest(self) -> None:
+        await aclose_old_connections()
+        latest = await database_sync_to_async(chat_last_sequence)(group_id=self.group_id)
+        if latest > self.last_sequence:
+            await self.fill_gap(up_to=latest)
+
+    ##### Channel-layer events
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        payload = event["message"]
+        if self.joined:
+            await self.deliver(payload)
+            created = payload.get("created_at")
+            if created:
+                from datetime import datetime
+
+                delay = time.time() - datetime.fromisoformat(created).timestamp()
+                CHAT_DELIVERY_SECONDS.observe(max(0.0, delay))
+
+    async def chat_message_edited(self, event: dict[str, Any]) -> None:
+        if self.joined:
+            await self.send_json({"type": "message_edited", "message": event["message"]})
+
+    async def chat_message_deleted(self, event: dict[str, Any]) -> None:
+        if self.joined:
+            await self.send_json({"type": "message_deleted", "message": event["message"]})
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        if self.joined and event["user_id"] != str(self.user.id):
+            await self.send_json({"type": "typing", "user_id": event["user_id"]})
+
+    async def chat_presence(self, event: dict[str, Any]) -> None:
+        if self.joined:
+            await self.send_json({"type": "presence", "online": event["online"]})
+
+    async def chat_member(self, event: dict[str, Any]) -> None:
+        if self.joined:
+            await self.send_json({"type": event["change"], "user_id": event["user_id"]})
+
+    async def safety_alert(self, event: dict[str, Any]) -> None:
+        if self.joined:
+            await self.send_json({"type": "safety_alert", **{k: v for k, v in event.items() if k != "type"}})
+
+    async def user_disconnect(self, event: dict[str, Any]) -> None:
+        group_id = event.get("group_id")
+        if group_id is not None and group_id != str(self.group_id):
+            return
+        self.joined = False
+        await self.close_with(event.get("code", CLOSE_FORBIDDEN), event.get("reason", "removed"))
+
+    async def announce_presence(self, online: list[str] | None = None) -> None:
+        if online is None:
+            online = await live_state.presence_online(group_id=self.group_id)
+        await self.channel_layer.group_send(
+            realtime.chat_group_name(self.group_id), {"type": "chat.presence", "online": online}
+        )

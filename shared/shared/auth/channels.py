@@ -1,0 +1,52 @@
+"""Keycloak tokens on WebSockets.
+
+A browser cannot set an Authorization header on a WebSocket, and a token in the query string
+lands in access logs. So the client offers the token as a subprotocol, `bearer.<jwt>`, beside
+the application protocol (`crewup.chat.v1`); the server answers with the application protocol
+only, never echoing the token. A client may instead send `{"type": "auth", "token": ...}` as
+its first message; the consumer handles that case and token refreshes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
+
+from shared.auth.drf import authenticate_bearer
+from shared.auth.jwks import JWKSUnavailable
+from shared.auth.tokens import InvalidToken, TokenClaims
+
+BEARER_SUBPROTOCOL_PREFIX = "bearer."
+
+
+def token_from_subprotocols(scope: dict[str, Any]) -> str | None:
+    for protocol in scope.get("subprotocols") or ():
+        if protocol.startswith(BEARER_SUBPROTOCOL_PREFIX):
+            return protocol[len(BEARER_SUBPROTOCOL_PREFIX) :]
+    return None
+
+
+async def authenticate_token(token: str) -> tuple[Any, TokenClaims | None, str | None]:
+    """Return (user, claims, error code) for a raw token; the user is anonymous on error."""
+    try:
+        user, claims = await database_sync_to_async(authenticate_bearer)(token)
+    except InvalidToken:
+        return AnonymousUser(), None, "invalid_token"
+    except JWKSUnavailable:
+        return AnonymousUser(), None, "identity_provider_unavailable"
+    return user, claims, None
+
+
+class JWTAuthMiddleware(BaseMiddleware):
+    """Set `scope["user"]`, `scope["token_claims"]` and `scope["auth_error"]` from the subprotocol token."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        scope = dict(scope)
+        scope["user"], scope["token_claims"], scope["auth_error"] = AnonymousUser(), None, None
+        token = token_from_subprotocols(scope)
+        if token:
+            scope["user"], scope["token_claims"], scope["auth_error"] = await authenticate_token(token)
+        return await super().__call__(scope, receive, send)

@@ -1,0 +1,95 @@
+"""The live side of chat: channel-layer group names, payloads and broadcasts.
+
+Group names are built from ids only (never from client input). Services call the
+`broadcast_*` functions from `transaction.on_commit`, so nothing is announced that was not
+stored. The channel layer delivers at most once: a broadcast that fails or is dropped is
+counted, and the consumers fill gaps from the database by sequence number.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from shared.chat.models import Message
+from shared.metrics import CHAT_BROADCAST_FAILURES
+
+logger = logging.getLogger(__name__)
+
+
+def chat_group_name(group_id: UUID | str) -> str:
+    """The channel-layer group of every live socket on one crew's chat."""
+    return f"chat.group.{group_id}"
+
+
+def user_group_name(user_id: UUID | str) -> str:
+    """The channel-layer group of every live socket of one user, on any crew."""
+    return f"user.{user_id}"
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """The JSON a client receives for a message, live or from history."""
+    sender = message.sender
+    deleted = message.deleted_at is not None
+    return {
+        "id": str(message.id),
+        "group_id": str(message.group_id),
+        "sequence": message.sequence,
+        "kind": message.kind,
+        "sender": (
+            {"id": str(sender.id), "username": sender.username, "display_name": sender.display_name}
+            if sender is not None
+            else None
+        ),
+        "body": "" if deleted else message.body,
+        "data": {} if deleted else message.data,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted_at": message.deleted_at.isoformat() if deleted else None,
+    }
+
+
+def _group_send(group: str, event: dict[str, Any]) -> bool:
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:  # the message is stored; readers fill the gap from history
+        CHAT_BROADCAST_FAILURES.inc()
+        logger.warning("channel layer broadcast to %s failed", group, exc_info=True)
+        return False
+    return True
+
+
+def broadcast_message(message: Message, *, event_type: str = "chat.message") -> bool:
+    """Fan a stored message (new, edited or deleted) out to the crew's live sockets."""
+    return _group_send(
+        chat_group_name(message.group_id),
+        {"type": event_type, "message": message_payload(message)},
+    )
+
+
+def broadcast_to_group(group_id: UUID, *, event_type: str, payload: dict[str, Any]) -> bool:
+    """Send a transient event (typing, presence, membership) to a crew's live sockets."""
+    return _group_send(chat_group_name(group_id), {"type": event_type, **payload})
+
+
+def close_user_sockets(user_id: UUID, *, code: int = 4403, reason: str = "banned") -> bool:
+    """Close every live chat socket of a user, in every group-service process.
+
+    Side effects: one channel-layer message to the user's group; each consumer closes itself.
+    """
+    return _group_send(user_group_name(user_id), {"type": "user.disconnect", "code": code, "reason": reason})
+
+
+def close_member_sockets(*, group_id: UUID, user_id: UUID, reason: str) -> bool:
+    """Close a user's sockets on one crew (they left or were removed)."""
+    return _group_send(
+        user_group_name(user_id),
+        {"type": "user.disconnect", "code": 4403, "reason": reason, "group_id": str(group_id)},
+    )
