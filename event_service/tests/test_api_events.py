@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from typing import Any
 from uuid import UUID, uuid4
 
 import icalendar
 import pytest
 from django.contrib.gis.geos import Point
+from django.core.management import call_command
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
@@ -788,3 +790,46 @@ def test_schema_documents_the_parameters_and_responses(client: Any) -> None:
     assert "/api/v1/events/{id}/join/" in schema["paths"]
     join = schema["paths"]["/api/v1/events/{id}/join/"]["post"]
     assert set(join["responses"]) == {"200", "201", "400", "401", "403", "404", "409"}
+
+
+def test_schema_is_generated_without_warnings() -> None:
+    output = StringIO()
+
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=output)
+
+    assert output.getvalue().startswith("openapi: 3.0.3")
+
+
+# --- banned users ---
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("get", "", id="list_case"),
+        pytest.param("get", "geojson/", id="geojson_case"),
+        pytest.param("post", "", id="create_case"),
+        pytest.param("get", "{id}/", id="retrieve_case"),
+        pytest.param("put", "{id}/", id="update_case"),
+        pytest.param("patch", "{id}/", id="partial_update_case"),
+        pytest.param("delete", "{id}/", id="cancel_case"),
+        pytest.param("post", "{id}/join/", id="join_case"),
+        pytest.param("delete", "{id}/leave/", id="leave_case"),
+        pytest.param("get", "{id}/participants/", id="participants_case"),
+        pytest.param("get", "{id}/calendar.ics", id="calendar_case"),
+    ],
+)
+def test_a_banned_user_is_refused_everywhere(auth_client: Any, method: str, path: str) -> None:
+    # given: a banned organizer, so even their own event is out of reach
+    event = EventFactory(title="Untouched")
+    event.organizer.is_banned = True
+    event.organizer.save(update_fields=["is_banned"])
+    client = auth_client(user=event.organizer)
+    # when
+    response = getattr(client, method)(URL + path.format(id=event.id), payload(), format="json")
+    # then
+    assert response.status_code == 403
+    assert error(response)["code"] == "user_banned"
+    unchanged = Event.objects.get(id=event.id)
+    assert (unchanged.title, unchanged.status) == ("Untouched", "scheduled")
+    assert Event.objects.count() == 1
