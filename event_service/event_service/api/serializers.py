@@ -1,0 +1,249 @@
+"""What the event API accepts and returns.
+
+Input serializers name only what a client may set: `id`, `organizer`, `status`, the
+counters and the timestamps are not among their fields, so a client sending them is ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import icalendar
+from django.contrib.gis.geos import Point
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from shared.accounts.models import User
+from shared.events.models import (
+    Event,
+    EventType,
+    EventVisibility,
+    Participation,
+    ParticipationStatus,
+)
+
+# Above any real venue, and far below the database's integer range.
+MAX_CAPACITY = 100_000
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a number: DRF's own accepts "nan" and "inf", which pass range checks."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time with an offset; a bare local time is ambiguous and refused."""
+
+    default_error_messages = {
+        "naive": "Give a time zone offset, e.g. 2025-06-01T20:00:00+02:00 or ...Z.",
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class LocationSerializer(serializers.Serializer):
+    """A point as `{"lat": ..., "lng": ...}` in WGS 84 degrees."""
+
+    lat = FiniteFloatField(min_value=-90, max_value=90)
+    lng = FiniteFloatField(min_value=-180, max_value=180)
+
+    def validate(self, attrs: dict[str, float]) -> Point:  # type: ignore[override]
+        return Point(attrs["lng"], attrs["lat"], srid=4326)
+
+    def to_representation(self, instance: Point) -> dict[str, float]:
+        return {"lat": instance.y, "lng": instance.x}
+
+
+class EventCreateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(
+        max_length=5000, allow_blank=True, required=False, default=""
+    )
+    event_type = serializers.ChoiceField(choices=EventType.choices)
+    starts_at = AwareDateTimeField()
+    ends_at = AwareDateTimeField()
+    venue_name = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    address = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+    location = LocationSerializer()
+    capacity = serializers.IntegerField(
+        min_value=1, max_value=MAX_CAPACITY, allow_null=True, required=False, default=None
+    )
+    visibility = serializers.ChoiceField(
+        choices=EventVisibility.choices, required=False, default=EventVisibility.PUBLIC
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        starts_at, ends_at = attrs.get("starts_at"), attrs.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            raise serializers.ValidationError({"ends_at": ["The event must end after it starts."]})
+        return attrs
+
+
+class EventUpdateInputSerializer(EventCreateInputSerializer):
+    """PUT sends every field (omitted optional ones go back to their defaults); PATCH some."""
+
+
+class EventJoinInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=ParticipationStatus.choices, required=False, default=ParticipationStatus.GOING
+    )
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    """The public face of a user: no e-mail, no ban state."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name"]
+        read_only_fields = fields
+
+
+class EventOutputSerializer(serializers.ModelSerializer):
+    location = LocationSerializer(read_only=True)
+    organizer = UserOutputSerializer(read_only=True)
+    my_status = serializers.SerializerMethodField()
+    distance_km = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "title",
+            "description",
+            "event_type",
+            "starts_at",
+            "ends_at",
+            "venue_name",
+            "address",
+            "location",
+            "capacity",
+            "visibility",
+            "status",
+            "cancelled_at",
+            "organizer",
+            "going_count",
+            "interested_count",
+            "waitlist_count",
+            "my_status",
+            "distance_km",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=ParticipationStatus.choices, allow_null=True)
+    )
+    def get_my_status(self, event: Event) -> str | None:
+        """The viewer's RSVP; null when signed out or not taking part."""
+        return getattr(event, "my_status", None)
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_distance_km(self, event: Event) -> float | None:
+        """Kilometres from the `lat`/`lng` asked for; null without them."""
+        return _distance_km(event)
+
+
+class EventGeoFeatureOutputSerializer(GeoFeatureModelSerializer):
+    """An event as a GeoJSON Feature, with what a map pin shows."""
+
+    distance_km = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        geo_field = "location"
+        fields = [
+            "id",
+            "title",
+            "event_type",
+            "starts_at",
+            "ends_at",
+            "venue_name",
+            "status",
+            "visibility",
+            "capacity",
+            "going_count",
+            "distance_km",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.FLOAT)
+    def get_distance_km(self, event: Event) -> float | None:
+        return _distance_km(event)
+
+
+class ParticipationOutputSerializer(serializers.ModelSerializer):
+    user = UserOutputSerializer(read_only=True)
+    waitlist_position = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Participation
+        fields = ["id", "event_id", "user", "status", "waitlist_position", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_waitlist_position(self, participation: Participation) -> int | None:
+        """1 for the next to get a seat; null unless waitlisted."""
+        if participation.status != ParticipationStatus.WAITLISTED:
+            return None
+        return getattr(participation, "waitlist_position", None)
+
+
+class ErrorDetailOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.JSONField())
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """Every refusal: `{"error": {"code", "message", "fields"}}`."""
+
+    error = ErrorDetailOutputSerializer()
+
+
+def _distance_km(event: Event) -> float | None:
+    distance = getattr(event, "distance", None)
+    return None if distance is None else round(distance.km, 3)
+
+
+def event_to_icalendar(event: Event) -> bytes:
+    """The event as an iCalendar (RFC 5545) file with one VEVENT, times in UTC."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//CrewUp//Events//EN")
+    calendar.add("version", "2.0")
+    entry = icalendar.Event()
+    entry.add("uid", f"{event.id}@crewup")
+    entry.add("dtstamp", event.updated_at.astimezone(UTC))
+    entry.add("created", event.created_at.astimezone(UTC))
+    entry.add("last-modified", event.updated_at.astimezone(UTC))
+    entry.add("dtstart", event.starts_at.astimezone(UTC))
+    entry.add("dtend", event.ends_at.astimezone(UTC))
+    entry.add("summary", event.title)
+    if event.description:
+        entry.add("description", event.description)
+    place = ", ".join(part for part in (event.venue_name, event.address) if part)
+    if place:
+        entry.add("location", place)
+    entry.add("geo", (event.location.y, event.location.x))
+    entry.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    entry.add("categories", [event.event_type])
+    calendar.add_component(entry)
+    return calendar.to_ical()

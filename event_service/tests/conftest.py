@@ -1,0 +1,42 @@
+"""Fixtures of the event service's API tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from shared.accounts.tests.factories import UserFactory
+from shared.events.models import Event
+
+ACTORS = ["anonymous", "organizer", "other", "banned", "moderator"]
+
+
+def actor_params(expected: dict[str, Any]) -> list[Any]:
+    """`pytest.param(actor, expected, id="<actor>_case")` for each actor of the matrix."""
+    return [pytest.param(actor, expected[actor], id=f"{actor}_case") for actor in expected]
+
+
+@pytest.fixture
+def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str, Event], Any]:
+    """A client for one role of the authorization matrix, relative to `event`."""
+
+    def build(actor: str, event: Event) -> Any:
+        if actor == "anonymous":
+            return api_client
+        if actor == "organizer":
+            return auth_client(user=event.organizer)
+        if actor == "banned_organizer":
+            event.organizer.is_banned = True
+            event.organizer.save(update_fields=["is_banned"])
+            return auth_client(user=event.organizer)
+        if actor == "other":
+            return auth_client()
+        if actor == "banned":
+            return auth_client(user=UserFactory(is_banned=True))
+        if actor == "moderator":
+            return auth_client(roles=("user", "moderator"))
+        raise ValueError(actor)
+
+    return build
