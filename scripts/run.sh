@@ -33,10 +33,14 @@ start() {  # name, command...
 
 log "Starting processes (logs in $RUN_DIR/logs)"
 start identity uv run --frozen gunicorn identity.wsgi --chdir dev/identity \
-  --bind "127.0.0.1:$IDENTITY_PORT" --workers 2 --access-logfile -
+  --bind "127.0.0.1:$IDENTITY_PORT" --workers 2
 for service in "${SERVICES[@]}"; do
-  start "$service" uv run --frozen gunicorn "${service}_service.wsgi" --chdir "${service}_service" \
-    --bind "127.0.0.1:${SERVICE_PORT[$service]}" --workers 2 --access-logfile -
+  # gunicorn's workers add up their metrics through files in this directory.
+  metrics_dir="$RUN_DIR/prometheus/$service"
+  rm -rf "$metrics_dir" && mkdir -p "$metrics_dir"
+  PROMETHEUS_MULTIPROC_DIR="$metrics_dir" GUNICORN_BIND="127.0.0.1:${SERVICE_PORT[$service]}" \
+    start "$service" uv run --frozen gunicorn -c python:shared.gunicorn_conf "${service}_service.wsgi" \
+    --chdir "${service}_service"
 done
 scripts/ingress.sh render
 start ingress nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -g "daemon off;"
@@ -44,7 +48,7 @@ start ingress nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -g "daemo
 log "Waiting for readiness"
 wait_ready() {  # url
   for _ in $(seq 1 120); do
-    curl -fsS -o /dev/null "$1" && return 0
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.5
   done
   echo "not ready: $1 (see $RUN_DIR/logs)" >&2

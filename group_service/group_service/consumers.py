@@ -91,10 +91,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.counted = False
         if self.joined:
             self.joined = False
-            await self.channel_layer.group_discard(realtime.chat_group_name(self.group_id), self.channel_name)
-            await self.channel_layer.group_discard(realtime.user_group_name(self.user.id), self.channel_name)
+            await self.channel_layer.group_discard(
+                realtime.chat_group_name(self.group_id), self.channel_name
+            )
+            await self.channel_layer.group_discard(
+                realtime.user_group_name(self.user.id), self.channel_name
+            )
             with contextlib.suppress(Exception):
-                await live_state.presence_leave(group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name)
+                await live_state.presence_leave(
+                    group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name
+                )
                 await self.announce_presence()
 
     ##### Session
@@ -108,15 +114,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.schedule_expiry(expires_at)
-        await self.channel_layer.group_add(realtime.chat_group_name(self.group_id), self.channel_name)
+        await self.channel_layer.group_add(
+            realtime.chat_group_name(self.group_id), self.channel_name
+        )
         await self.channel_layer.group_add(realtime.user_group_name(user.id), self.channel_name)
         self.joined = True
         latest = await database_sync_to_async(chat_last_sequence)(group_id=self.group_id)
         after = self.requested_after()
         self.last_sequence = latest if after is None else min(after, latest)
-        await live_state.presence_touch(group_id=self.group_id, user_id=user.id, socket_id=self.channel_name)
+        await live_state.presence_touch(
+            group_id=self.group_id, user_id=user.id, socket_id=self.channel_name
+        )
         online = await live_state.presence_online(group_id=self.group_id)
-        await self.send_json({"type": "ready", "group_id": str(self.group_id), "last_sequence": latest, "online": online})
+        await self.send_json(
+            {
+                "type": "ready",
+                "group_id": str(self.group_id),
+                "last_sequence": latest,
+                "online": online,
+            }
+        )
         if after is not None:
             await self.fill_gap(up_to=latest)
         await self.announce_presence(online)
@@ -147,9 +164,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         while True:
             await asyncio.sleep(live_state.PRESENCE_REFRESH_SECONDS)
             with contextlib.suppress(Exception):
-                await self.channel_layer.group_add(realtime.chat_group_name(self.group_id), self.channel_name)
-                await self.channel_layer.group_add(realtime.user_group_name(self.user.id), self.channel_name)
-                await live_state.presence_touch(group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name)
+                await self.channel_layer.group_add(
+                    realtime.chat_group_name(self.group_id), self.channel_name
+                )
+                await self.channel_layer.group_add(
+                    realtime.user_group_name(self.user.id), self.channel_name
+                )
+                await live_state.presence_touch(
+                    group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name
+                )
                 await self.check_latest()
 
     def start_task(self, name: str, coroutine: Any) -> None:
@@ -160,7 +183,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def close_with(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
-            await self.send_json({"type": "error", "code": reason, "message": reason.replace("_", " ")})
+            await self.send_json(
+                {"type": "error", "code": reason, "message": reason.replace("_", " ")}
+            )
         await self.close(code=code)
 
     ##### Client frames
@@ -236,13 +261,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(body, str):
             raise ClientError("invalid", "A message has a text body.")
         retry_after = await live_state.rate_limit_hit(
-            scope="chat", user_id=self.user.id, limit=MESSAGES_PER_WINDOW, window_seconds=RATE_WINDOW_SECONDS
+            scope="chat",
+            user_id=self.user.id,
+            limit=MESSAGES_PER_WINDOW,
+            window_seconds=RATE_WINDOW_SECONDS,
         )
         if retry_after:
             raise RateLimited(retry_after)
-        message = await database_sync_to_async(message_send)(group_id=self.group_id, sender_id=self.user.id, body=body)
+        message = await database_sync_to_async(message_send)(
+            group_id=self.group_id, sender_id=self.user.id, body=body
+        )
         await self.send_json(
-            {"type": "ack", "client_id": content.get("client_id"), "sequence": message.sequence, "id": str(message.id)}
+            {
+                "type": "ack",
+                "client_id": content.get("client_id"),
+                "sequence": message.sequence,
+                "id": str(message.id),
+            }
         )
 
     async def handle_typing(self) -> None:
@@ -251,7 +286,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         self.last_typing_at = now
         await self.channel_layer.group_send(
-            realtime.chat_group_name(self.group_id), {"type": "chat.typing", "user_id": str(self.user.id)}
+            realtime.chat_group_name(self.group_id),
+            {"type": "chat.typing", "user_id": str(self.user.id)},
         )
 
     async def handle_edit(self, content: dict[str, Any]) -> None:
@@ -281,7 +317,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(after, int) or after < 0:
             raise ClientError("invalid", "sync needs a non-negative integer `after`.")
         await aclose_old_connections()
-        for message in await database_sync_to_async(message_range)(group_id=self.group_id, after=after):
+        for message in await database_sync_to_async(message_range)(
+            group_id=self.group_id, after=after
+        ):
             await self.send_json({"type": "message", "message": realtime.message_payload(message)})
 
     ##### Delivery with gap filling
@@ -307,7 +345,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if not messages:
                 return
             for message in messages:
-                await self.send_json({"type": "message", "message": realtime.message_payload(message)})
+                await self.send_json(
+                    {"type": "message", "message": realtime.message_payload(message)}
+                )
                 self.last_sequence = message.sequence
             CHAT_GAPS_FILLED.inc(len(messages))
 
@@ -357,7 +397,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def safety_alert(self, event: dict[str, Any]) -> None:
         if self.joined:
-            await self.send_json({"type": "safety_alert", **{k: v for k, v in event.items() if k != "type"}})
+            await self.send_json(
+                {"type": "safety_alert", **{k: v for k, v in event.items() if k != "type"}}
+            )
 
     async def user_disconnect(self, event: dict[str, Any]) -> None:
         group_id = event.get("group_id")

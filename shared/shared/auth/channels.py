@@ -48,5 +48,7 @@ class JWTAuthMiddleware(BaseMiddleware):
         scope["user"], scope["token_claims"], scope["auth_error"] = AnonymousUser(), None, None
         token = token_from_subprotocols(scope)
         if token:
-            scope["user"], scope["token_claims"], scope["auth_error"] = await authenticate_token(token)
+            scope["user"], scope["token_claims"], scope["auth_error"] = await authenticate_token(
+                token
+            )
         return await super().__call__(scope, receive, send)

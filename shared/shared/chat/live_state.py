@@ -18,7 +18,9 @@ from django.conf import settings
 PRESENCE_TTL_SECONDS = 45
 PRESENCE_REFRESH_SECONDS = 15
 
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.Redis] = weakref.WeakKeyDictionary()
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def get_redis() -> redis.Redis:

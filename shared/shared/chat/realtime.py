@@ -84,7 +84,9 @@ def close_user_sockets(user_id: UUID, *, code: int = 4403, reason: str = "banned
 
     Side effects: one channel-layer message to the user's group; each consumer closes itself.
     """
-    return _group_send(user_group_name(user_id), {"type": "user.disconnect", "code": code, "reason": reason})
+    return _group_send(
+        user_group_name(user_id), {"type": "user.disconnect", "code": code, "reason": reason}
+    )
 
 
 def close_member_sockets(*, group_id: UUID, user_id: UUID, reason: str) -> bool:

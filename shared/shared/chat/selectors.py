@@ -52,12 +52,16 @@ def message_list(
     return list(reversed(messages.order_by("-sequence")[:limit]))
 
 
-def message_range(*, group_id: UUID, after: int, up_to: int | None = None, limit: int = HISTORY_PAGE_MAX) -> list[Message]:
+def message_range(
+    *, group_id: UUID, after: int, up_to: int | None = None, limit: int = HISTORY_PAGE_MAX
+) -> list[Message]:
     """Messages with `after < sequence <= up_to` in order; for sockets filling a gap.
 
     The caller has already checked membership (the socket did on connect).
     """
-    messages = Message.objects.filter(group_id=group_id, sequence__gt=after).select_related("sender")
+    messages = Message.objects.filter(group_id=group_id, sequence__gt=after).select_related(
+        "sender"
+    )
     if up_to is not None:
         messages = messages.filter(sequence__lte=up_to)
     return list(messages.order_by("sequence")[:limit])
@@ -65,7 +69,10 @@ def message_range(*, group_id: UUID, after: int, up_to: int | None = None, limit
 
 def chat_last_sequence(*, group_id: UUID) -> int:
     """The number of the crew's latest message (0 before the first)."""
-    return ChatStream.objects.filter(group_id=group_id).values_list("last_sequence", flat=True).first() or 0
+    return (
+        ChatStream.objects.filter(group_id=group_id).values_list("last_sequence", flat=True).first()
+        or 0
+    )
 
 
 def chat_group_exists(*, group_id: UUID) -> bool:

@@ -35,7 +35,9 @@ def _next_sequence(group_id: UUID) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _store(*, group_id: UUID, sender_id: UUID | None, kind: str, body: str, data: dict[str, Any]) -> Message:
+def _store(
+    *, group_id: UUID, sender_id: UUID | None, kind: str, body: str, data: dict[str, Any]
+) -> Message:
     message = Message(
         group_id=group_id,
         sender_id=sender_id,
@@ -62,14 +64,20 @@ def message_send(*, group_id: UUID, sender_id: UUID, body: str) -> Message:
     chat_ensure_readable(group_id=group_id, user_id=sender_id)
     body = body.strip()
     _validate_body(body)
-    message = _store(group_id=group_id, sender_id=sender_id, kind=MessageKind.TEXT, body=body, data={})
+    message = _store(
+        group_id=group_id, sender_id=sender_id, kind=MessageKind.TEXT, body=body, data={}
+    )
     transaction.on_commit(MESSAGES_SENT.inc)
     return message
 
 
 @transaction.atomic
 def message_post_system(
-    *, group_id: UUID, kind: str = MessageKind.SYSTEM, body: str = "", data: dict[str, Any] | None = None
+    *,
+    group_id: UUID,
+    kind: str = MessageKind.SYSTEM,
+    body: str = "",
+    data: dict[str, Any] | None = None,
 ) -> Message:
     """Store a message written by CrewUp itself (a member joined, a safety alert) and broadcast it."""
     return _store(group_id=group_id, sender_id=None, kind=kind, body=body, data=data or {})
@@ -115,12 +123,16 @@ def message_edit(*, group_id: UUID, message_id: UUID, editor_id: UUID, body: str
     message.body = body
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at", "updated_at"])
-    transaction.on_commit(lambda: realtime.broadcast_message(message, event_type="chat.message.edited"))
+    transaction.on_commit(
+        lambda: realtime.broadcast_message(message, event_type="chat.message.edited")
+    )
     return message
 
 
 @transaction.atomic
-def message_delete(*, group_id: UUID, message_id: UUID, actor_id: UUID, actor_is_moderator: bool = False) -> Message:
+def message_delete(
+    *, group_id: UUID, message_id: UUID, actor_id: UUID, actor_is_moderator: bool = False
+) -> Message:
     """Delete a message (soft: a tombstone keeps its place in the sequence).
 
     The sender, an admin of the crew or a moderator may delete.
@@ -133,12 +145,16 @@ def message_delete(*, group_id: UUID, message_id: UUID, actor_id: UUID, actor_is
     if not actor_is_moderator:
         chat_ensure_readable(group_id=group_id, user_id=actor_id)
     message = _locked_message(group_id=group_id, message_id=message_id)
-    if not (actor_is_moderator or message.sender_id == actor_id or _is_crew_admin(group_id, actor_id)):
+    if not (
+        actor_is_moderator or message.sender_id == actor_id or _is_crew_admin(group_id, actor_id)
+    ):
         raise NotMessageSender()
     message.deleted_at = timezone.now()
     message.deleted_by_id = actor_id
     message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    transaction.on_commit(lambda: realtime.broadcast_message(message, event_type="chat.message.deleted"))
+    transaction.on_commit(
+        lambda: realtime.broadcast_message(message, event_type="chat.message.deleted")
+    )
     return message
 
 

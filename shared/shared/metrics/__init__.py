@@ -6,24 +6,28 @@ compare services without relying on scrape-time relabelling.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from django.conf import settings
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.metrics_core import Metric
 
 USERS_REGISTERED = Counter("users_registered", "Users provisioned from a first valid token.")
 EVENTS_CREATED = Counter("events_created", "Events created.")
 MESSAGES_SENT = Counter("messages_sent", "Chat messages stored (and then broadcast).")
 CHAT_BROADCAST_FAILURES = Counter(
-    "chat_broadcast_failures", "Broadcasts the channel layer refused; readers fill them from history."
+    "chat_broadcast_failures",
+    "Broadcasts the channel layer refused; readers fill them from history.",
 )
 CHAT_GAPS_FILLED = Counter(
     "chat_gap_messages_filled",
     "Messages a socket did not receive from the channel layer and was sent from the database.",
 )
 WEBSOCKET_CONNECTIONS = Gauge(
-    "websocket_connections_open", "Open chat WebSocket connections in this process.", multiprocess_mode="livesum"
+    "websocket_connections_open",
+    "Open chat WebSocket connections in this process.",
+    multiprocess_mode="livesum",
 )
 CHAT_DELIVERY_SECONDS = Histogram(
     "chat_delivery_seconds",
@@ -32,12 +36,21 @@ CHAT_DELIVERY_SECONDS = Histogram(
 )
 
 
+def _source_registry() -> CollectorRegistry:
+    """This process's registry, or every worker's when gunicorn runs several (multiprocess mode)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
 class ServiceLabelledRegistry:
-    """A read-only view of the default registry that adds `service=<SERVICE_NAME>` to each sample."""
+    """A read-only view of the metrics that adds `service=<SERVICE_NAME>` to each sample."""
 
     def collect(self) -> Iterator[Metric]:
         service = settings.SERVICE_NAME
-        for metric in REGISTRY.collect():
+        for metric in _source_registry().collect():
             metric.samples = [
                 sample._replace(labels={**sample.labels, "service": service})
                 for sample in metric.samples

@@ -1,0 +1,24 @@
+"""gunicorn settings shared by every service: `gunicorn -c python:shared.gunicorn_conf <svc>.wsgi`.
+
+With several workers, each process counts its own metrics. When `PROMETHEUS_MULTIPROC_DIR` is
+set, prometheus_client writes them to files there and `/metrics` adds them up across workers;
+a worker that exits is marked dead so its live gauges stop counting.
+"""
+
+import os
+
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "true" else None
+# Logs are JSON lines from Django's own logging; gunicorn's error log carries only its own events.
+errorlog = "-"
+
+
+def child_exit(server, worker):  # gunicorn hook
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
