@@ -26,7 +26,7 @@ def a_public_event_id(base_url: str) -> str:
 
 
 def main() -> None:
-    env = {**load_dotenv(), "DJANGO_READ_DOT_ENV_FILE": "false", "LOG_LEVEL": "WARNING"}
+    env = load_dotenv()
     os.environ.update({"PYTHONPATH": str(BENCH)})
     token = password_grant_token(env["OIDC_ISSUER"])
     with (

@@ -155,8 +155,6 @@ def pgbench(duration_s: int) -> Figures:
 def main() -> None:
     env = {
         **load_dotenv(),
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "LOG_LEVEL": "WARNING",
         "DATABASE_URL": "postgis://postgres@127.0.0.1:5432/crewup_bench",
     }
     prepare_database(env)

@@ -51,7 +51,10 @@ class Figures:
 
 
 def load_dotenv() -> dict[str, str]:
-    """The process environment over the project's .env (real variables win, as in the services)."""
+    """The service environment for a benchmark: .env under the process environment, in production mode.
+
+    DEBUG is forced off (it records every query); TLS redirects stay off on loopback.
+    """
     values: dict[str, str] = {}
     env_file = ROOT / ".env"
     if env_file.exists():
@@ -60,7 +63,14 @@ def load_dotenv() -> dict[str, str]:
             if line and not line.startswith("#") and "=" in line:
                 key, value = line.split("=", 1)
                 values[key] = value
-    return {**values, **os.environ}
+    return {
+        **values,
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 @contextlib.contextmanager

@@ -126,6 +126,9 @@ def get_jwks_cache() -> JWKSCache:
 
 
 def reset_jwks_caches() -> None:
-    """Forget every cached key set (tests, and a settings change)."""
+    """Forget every cached key set and verified token (tests, and a settings change)."""
+    from shared.auth.tokens import verified_tokens
+
     with _caches_lock:
         _caches.clear()
+    verified_tokens.clear()

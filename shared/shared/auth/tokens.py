@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,13 +53,67 @@ class TokenClaims:
         )
 
 
+class VerifiedTokenCache:
+    """Claims of tokens already verified, so a client's next request skips the RSA check.
+
+    A client sends the same token on every request for its lifetime. An entry is the exact
+    token string, kept until the token expires or `max_age_seconds` passes (whichever comes
+    first, so a key removed from the JWKS stops being trusted soon); least recently used
+    entries go first when full.
+    """
+
+    def __init__(self, *, max_entries: int = 10_000, max_age_seconds: float = 60.0) -> None:
+        self.max_entries = max_entries
+        self.max_age_seconds = max_age_seconds
+        self._entries: OrderedDict[str, tuple[float, TokenClaims]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> TokenClaims | None:
+        now = time.time()
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            valid_until, claims = entry
+            if now >= valid_until:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return claims
+
+    def put(self, token: str, claims: TokenClaims) -> None:
+        valid_until = min(float(claims.expires_at), time.time() + self.max_age_seconds)
+        with self._lock:
+            self._entries[token] = (valid_until, claims)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+verified_tokens = VerifiedTokenCache()
+
+
 def decode_access_token(token: str) -> TokenClaims:
     """Verify `token` against the issuer's keys and return its claims.
+
+    A token verified in the last minute is answered from `verified_tokens` (expiry still holds).
 
     Raises:
         InvalidToken: anything short of a valid RS256 token from our issuer for our audience.
         JWKSUnavailable: the issuer's keys could not be fetched and none are cached.
     """
+    claims = verified_tokens.get(token)
+    if claims is None:
+        claims = _verify(token)
+        verified_tokens.put(token, claims)
+    return claims
+
+
+def _verify(token: str) -> TokenClaims:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:

@@ -29,6 +29,25 @@ for _name, _value in {
 from shared.testing.oidc import OIDCTestProvider  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _suite_test_database() -> None:
+    """Give each suite its own test database (`test_crewup_event`, ...).
+
+    The suites compose different apps over one schema; sharing a test database would leave
+    one suite's tables (and foreign keys) in another's way. Autouse at session scope, so it
+    runs before pytest-django creates the database.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    suffix = settings.SERVICE_NAME.replace("-", "_")
+    for database in connections.settings.values():
+        test_settings = database.setdefault("TEST", {})
+        base = test_settings.get("NAME") or f"test_{database['NAME']}"
+        if not base.endswith(f"_{suffix}"):
+            test_settings["NAME"] = f"{base}_{suffix}"
+
+
 @pytest.fixture(scope="session")
 def oidc_provider() -> Iterator[OIDCTestProvider]:
     """The session's identity provider; the services under test trust its keys."""
