@@ -14,6 +14,7 @@ from prometheus_client.metrics_core import Metric
 
 USERS_REGISTERED = Counter("users_registered", "Users provisioned from a first valid token.")
 EVENTS_CREATED = Counter("events_created", "Events created.")
+GROUPS_CREATED = Counter("groups_created", "Crews created.")
 
 
 class ServiceLabelledRegistry:
