@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from shared.auth.tokens import ROLE_ADMIN, ROLE_MODERATOR
+from shared.auth.tokens import ROLE_ADMIN, ROLE_MODERATOR, ROLE_SERVICE
 
 
 def user_roles(user: Any) -> frozenset[str]:
@@ -46,3 +46,16 @@ class IsModerator(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return bool(request.user and request.user.is_authenticated and is_moderator(request.user))
+
+
+class IsService(BasePermission):
+    """The token carries the `service` realm role: another CrewUp service is calling.
+
+    For internal endpoints only; pair it with `IsAuthenticated` so anonymous calls get 401.
+    """
+
+    message = "This needs a service token."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and ROLE_SERVICE in user_roles(user))

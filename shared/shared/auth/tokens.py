@@ -16,6 +16,9 @@ from shared.auth.jwks import get_jwks_cache
 ROLE_USER = "user"
 ROLE_MODERATOR = "moderator"
 ROLE_ADMIN = "admin"
+# Held only by the service accounts of CrewUp's own services (client-credentials tokens),
+# never by a person: it opens the internal endpoints one service offers another.
+ROLE_SERVICE = "service"
 
 
 class InvalidToken(Exception):

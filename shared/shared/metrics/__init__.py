@@ -15,6 +15,7 @@ from prometheus_client.metrics_core import Metric
 
 USERS_REGISTERED = Counter("users_registered", "Users provisioned from a first valid token.")
 EVENTS_CREATED = Counter("events_created", "Events created.")
+GROUPS_CREATED = Counter("groups_created", "Crews created.")
 MESSAGES_SENT = Counter("messages_sent", "Chat messages stored (and then broadcast).")
 CHAT_BROADCAST_FAILURES = Counter(
     "chat_broadcast_failures",

@@ -1,0 +1,86 @@
+"""The moderator console's view of crews, members, join requests and invites.
+
+Read-only, as the events admin is: a form save would bypass the services that keep
+`member_count`, the capacity, the one owner per crew and the after-commit hooks true.
+Moderation actions (removing a crew) arrive with the moderation app and call services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from shared.groups.models import Group, Invite, JoinRequest, Membership
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Group)
+class GroupAdmin(ReadOnlyAdmin):
+    list_display = [
+        "name",
+        "event",
+        "visibility",
+        "join_policy",
+        "member_count",
+        "max_members",
+        "created_by",
+        "removed_at",
+        "created_at",
+    ]
+    list_filter = ["visibility", "join_policy", "removed_at", "created_at"]
+    search_fields = ["name", "event__title", "created_by__username", "=id", "=event__id"]
+    list_select_related = ["event", "created_by"]
+    raw_id_fields = ["event", "created_by"]
+    ordering = ["-created_at"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(ReadOnlyAdmin):
+    list_display = ["group", "user", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["group__name", "user__username", "=group__id", "=user__id"]
+    list_select_related = ["group", "user"]
+    raw_id_fields = ["group", "user"]
+    ordering = ["-created_at"]
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(ReadOnlyAdmin):
+    list_display = ["group", "user", "status", "decided_by", "decided_at", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["group__name", "user__username", "=group__id", "=user__id"]
+    list_select_related = ["group", "user", "decided_by"]
+    raw_id_fields = ["group", "user", "decided_by"]
+    ordering = ["-created_at"]
+
+
+@admin.register(Invite)
+class InviteAdmin(ReadOnlyAdmin):
+    list_display = [
+        "group",
+        "created_by",
+        "expires_at",
+        "max_uses",
+        "use_count",
+        "revoked_at",
+        "created_at",
+    ]
+    list_filter = ["revoked_at", "expires_at"]
+    search_fields = ["group__name", "created_by__username", "=group__id"]
+    list_select_related = ["group", "created_by"]
+    raw_id_fields = ["group", "created_by"]
+    # A hash of a secret helps no moderator; it stays out of the console.
+    exclude = ["token_hash"]
+    ordering = ["-created_at"]

@@ -1,0 +1,184 @@
+"""Reads on crews: one crew, lists, members, join requests and invites.
+
+Who may see a crew: its members always; anyone else only when the crew is public *and* its
+event is visible to them (a public crew of a private event must not reveal that event).
+A crew removed by moderation (or closed when its last member left) is hidden from everyone
+but moderators, who ask with `include_removed=True`.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from shared.events.models import Event
+from shared.groups.errors import GroupNotFound, NotGroupAdmin
+from shared.groups.models import (
+    Group,
+    GroupQuerySet,
+    GroupVisibility,
+    Invite,
+    JoinRequest,
+    JoinRequestStatus,
+    MemberRole,
+    Membership,
+)
+
+ADMIN_ROLES = (MemberRole.OWNER, MemberRole.ADMIN)
+
+
+def visible_groups(*, viewer_id: UUID | None) -> GroupQuerySet:
+    """Return every crew the viewer may see, removed ones included (filter with `.active()`).
+
+    A member sees their crew; anyone else sees a public crew whose event they may see.
+    """
+    event_visible = Exists(Event.objects.visible_to(viewer_id).filter(pk=OuterRef("event_id")))
+    public = Q(visibility=GroupVisibility.PUBLIC) & Q(event_visible)
+    if viewer_id is None:
+        return Group.objects.filter(public)
+    member = Exists(Membership.objects.filter(group_id=OuterRef("pk"), user_id=viewer_id))
+    return Group.objects.filter(Q(member) | public)
+
+
+def _with_my_role(groups: GroupQuerySet, viewer_id: UUID | None) -> GroupQuerySet:
+    if viewer_id is None:
+        return groups.annotate(my_role=Value(None, output_field=CharField()))
+    mine = Membership.objects.filter(group_id=OuterRef("pk"), user_id=viewer_id)
+    return groups.annotate(my_role=Subquery(mine.values("role")[:1]))
+
+
+def _get_visible(*, group_id: UUID, viewer_id: UUID | None, include_removed: bool) -> Group:
+    groups = _with_my_role(visible_groups(viewer_id=viewer_id), viewer_id)
+    if not include_removed:
+        groups = groups.active()
+    group = groups.select_related("event", "created_by").filter(id=group_id).first()
+    if group is None:
+        raise GroupNotFound()
+    return group
+
+
+def group_get(*, group_id: UUID, viewer_id: UUID | None, include_removed: bool = False) -> Group:
+    """Return the crew with its event, creator and the viewer's `my_role` (None if not a member).
+
+    Raises:
+        GroupNotFound: no such crew, one the viewer may not see, or a removed one (unless
+            `include_removed`, which only moderators' interfaces should pass).
+    """
+    return _get_visible(group_id=group_id, viewer_id=viewer_id, include_removed=include_removed)
+
+
+def group_list(
+    *,
+    viewer_id: UUID | None,
+    event_id: UUID | None = None,
+    mine: bool = False,
+) -> QuerySet[Group]:
+    """Return the active crews the viewer may see, newest first, each with `my_role`.
+
+    `event_id` keeps the crews of one event; `mine` keeps the viewer's own crews (none for
+    an anonymous viewer).
+    """
+    groups = _with_my_role(visible_groups(viewer_id=viewer_id), viewer_id).active()
+    if event_id is not None:
+        groups = groups.filter(event_id=event_id)
+    if mine:
+        if viewer_id is None:
+            return groups.none()
+        groups = groups.filter(my_role__isnull=False)
+    return groups.select_related("event", "created_by").order_by("-created_at", "id")
+
+
+def group_members(*, group_id: UUID, viewer_id: UUID | None) -> QuerySet[Membership]:
+    """Return the members of a visible crew: the owner, then admins, then members, by join time.
+
+    Raises:
+        GroupNotFound: no such crew, one the viewer may not see (a private crew they are not
+            in), or a removed one.
+    """
+    if not visible_groups(viewer_id=viewer_id).active().filter(id=group_id).exists():
+        raise GroupNotFound()
+    role_rank = Case(
+        When(role=MemberRole.OWNER, then=Value(0)),
+        When(role=MemberRole.ADMIN, then=Value(1)),
+        default=Value(2),
+    )
+    return (
+        Membership.objects.filter(group_id=group_id)
+        .select_related("user")
+        .annotate(role_rank=role_rank)
+        .order_by("role_rank", "created_at", "id")
+    )
+
+
+def membership_get(*, group_id: UUID, user_id: UUID) -> Membership | None:
+    """Return the user's membership of an active crew (with the crew and user), or None.
+
+    No visibility check: for internal callers (the chat, the safety service) that ask about
+    a given user, not on behalf of a viewer.
+    """
+    return (
+        Membership.objects.select_related("group", "user")
+        .filter(group_id=group_id, user_id=user_id, group__removed_at__isnull=True)
+        .first()
+    )
+
+
+def is_member(*, group_id: UUID, user_id: UUID) -> bool:
+    """Return whether the user belongs to the crew, and the crew is active (not removed)."""
+    return Membership.objects.filter(
+        group_id=group_id, user_id=user_id, group__removed_at__isnull=True
+    ).exists()
+
+
+def group_member_ids(*, group_id: UUID) -> list[UUID]:
+    """Return the ids of the members of an active crew in join order ([] for a removed crew)."""
+    return list(
+        Membership.objects.filter(group_id=group_id, group__removed_at__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def _group_with_role(*, group_id: UUID, viewer_id: UUID) -> Group:
+    return _get_visible(group_id=group_id, viewer_id=viewer_id, include_removed=False)
+
+
+def join_request_list(
+    *,
+    group_id: UUID,
+    viewer_id: UUID,
+    status: str | None = JoinRequestStatus.PENDING,
+) -> QuerySet[JoinRequest]:
+    """Return the crew's join requests, oldest first; `status=None` returns every state.
+
+    The crew's admins see everyone's requests; anyone else who can see the crew sees only
+    their own (so a requester can follow and cancel theirs).
+
+    Raises:
+        GroupNotFound: no such crew, one the viewer may not see, or a removed one.
+    """
+    group = _group_with_role(group_id=group_id, viewer_id=viewer_id)
+    requests = JoinRequest.objects.filter(group_id=group.id).select_related("user", "decided_by")
+    if group.my_role not in ADMIN_ROLES:  # type: ignore[attr-defined]
+        requests = requests.filter(user_id=viewer_id)
+    if status is not None:
+        requests = requests.filter(status=status)
+    return requests.order_by("created_at", "id")
+
+
+def invite_list(*, group_id: UUID, viewer_id: UUID) -> QuerySet[Invite]:
+    """Return every invite of the crew, newest first, revoked and expired ones included.
+
+    Raises:
+        GroupNotFound: no such crew, one the viewer may not see, or a removed one.
+        NotGroupAdmin: the viewer is not the crew's owner or one of its admins.
+    """
+    group = _group_with_role(group_id=group_id, viewer_id=viewer_id)
+    if group.my_role not in ADMIN_ROLES:  # type: ignore[attr-defined]
+        raise NotGroupAdmin()
+    return (
+        Invite.objects.filter(group_id=group.id)
+        .select_related("created_by")
+        .order_by("-created_at", "id")
+    )

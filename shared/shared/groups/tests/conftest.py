@@ -1,0 +1,18 @@
+"""Fixtures of the groups app's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from shared.groups.events import MemberChange, off_member_change, on_member_change
+
+
+@pytest.fixture
+def member_changes() -> Iterator[list[MemberChange]]:
+    """Every `member_joined` / `member_left` fired during the test, in order."""
+    seen: list[MemberChange] = []
+    on_member_change(seen.append)
+    yield seen
+    off_member_change(seen.append)
