@@ -1,0 +1,109 @@
+"""The chat history API: `/api/v1/groups/<id>/messages/`, and message edit/delete over HTTP."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from shared.auth.permissions import is_moderator
+from shared.chat import realtime
+from shared.chat.selectors import HISTORY_PAGE_MAX, message_list
+from shared.chat.services import message_delete, message_edit, message_send
+
+
+class MessageListInputSerializer(serializers.Serializer):
+    before = serializers.IntegerField(required=False, min_value=1)
+    after = serializers.IntegerField(required=False, min_value=0)
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=HISTORY_PAGE_MAX, default=50
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if "before" in attrs and "after" in attrs:
+            raise serializers.ValidationError("Give `before` or `after`, not both.")
+        return attrs
+
+
+class MessageSendInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+class MessageSenderOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    """The same shape as a `message` frame on the socket."""
+
+    id = serializers.UUIDField()
+    group_id = serializers.UUIDField()
+    sequence = serializers.IntegerField()
+    kind = serializers.CharField()
+    sender = MessageSenderOutputSerializer(allow_null=True)
+    body = serializers.CharField()
+    data = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted_at = serializers.DateTimeField(allow_null=True)
+
+
+class MessagePageOutputSerializer(serializers.Serializer):
+    results = MessageOutputSerializer(many=True)
+    first_sequence = serializers.IntegerField(allow_null=True)
+    last_sequence = serializers.IntegerField(allow_null=True)
+
+
+class MessageViewSet(viewsets.ViewSet):
+    """A crew's chat history (members only; others get 404), and writes for clients without a socket."""
+
+    @extend_schema(parameters=[MessageListInputSerializer], responses=MessagePageOutputSerializer)
+    def list(self, request: Request, group_pk: UUID) -> Response:
+        params = MessageListInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        messages = message_list(
+            group_id=group_pk, viewer_id=request.user.id, **params.validated_data
+        )
+        return Response(
+            {
+                "results": [realtime.message_payload(message) for message in messages],
+                "first_sequence": messages[0].sequence if messages else None,
+                "last_sequence": messages[-1].sequence if messages else None,
+            }
+        )
+
+    @extend_schema(request=MessageSendInputSerializer, responses={201: MessageOutputSerializer})
+    def create(self, request: Request, group_pk: UUID) -> Response:
+        data = MessageSendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = message_send(
+            group_id=group_pk, sender_id=request.user.id, body=data.validated_data["body"]
+        )
+        return Response(realtime.message_payload(message), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MessageSendInputSerializer, responses=MessageOutputSerializer)
+    def partial_update(self, request: Request, group_pk: UUID, pk: UUID) -> Response:
+        data = MessageSendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = message_edit(
+            group_id=group_pk,
+            message_id=pk,
+            editor_id=request.user.id,
+            body=data.validated_data["body"],
+        )
+        return Response(realtime.message_payload(message))
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, group_pk: UUID, pk: UUID) -> Response:
+        message_delete(
+            group_id=group_pk,
+            message_id=pk,
+            actor_id=request.user.id,
+            actor_is_moderator=is_moderator(request.user),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,134 @@
+"""The chat history API: members read by sequence; outsiders learn nothing."""
+
+import pytest
+
+from shared.chat.services import message_send
+from shared.groups.tests.factories import GroupFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(group_id, suffix=""):
+    return f"/api/v1/groups/{group_id}/messages/{suffix}"
+
+
+@pytest.fixture
+def crew():
+    return GroupFactory()
+
+
+def test_member_reads_history_in_sequence_order(auth_client, crew):
+    for number in range(1, 6):
+        message_send(group_id=crew.id, sender_id=crew.created_by_id, body=f"hello {number}")
+    client = auth_client(user=crew.created_by)
+
+    response = client.get(url(crew.id), {"after": 2, "limit": 2})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert [m["sequence"] for m in body["results"]] == [3, 4]
+    assert [m["body"] for m in body["results"]] == ["hello 3", "hello 4"]
+    assert (body["first_sequence"], body["last_sequence"]) == (3, 4)
+    assert body["results"][0]["sender"]["username"] == crew.created_by.username
+
+
+def test_scrolling_back_returns_the_newest_before_a_sequence(auth_client, crew):
+    for number in range(1, 6):
+        message_send(group_id=crew.id, sender_id=crew.created_by_id, body=f"m{number}")
+
+    response = auth_client(user=crew.created_by).get(url(crew.id), {"before": 5, "limit": 2})
+
+    assert [m["sequence"] for m in response.json()["results"]] == [3, 4]
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["outsider_case", "moderator_case"],
+)
+def test_non_members_get_404_and_no_content(auth_client, crew, who):
+    message_send(group_id=crew.id, sender_id=crew.created_by_id, body="secret plan")
+    roles = ("user", "moderator") if who == "moderator_case" else ("user",)
+
+    response = auth_client(roles=roles).get(url(crew.id))
+
+    assert response.status_code == 404
+    assert "secret plan" not in response.content.decode()
+
+
+def test_anonymous_gets_401(api_client, crew):
+    assert api_client.get(url(crew.id)).status_code == 401
+
+
+def test_before_and_after_together_is_400(auth_client, crew):
+    response = auth_client(user=crew.created_by).get(url(crew.id), {"before": 3, "after": 1})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
+def test_send_over_http_numbers_the_message(auth_client, crew):
+    member = MembershipFactory(group=crew).user
+
+    response = auth_client(user=member).post(url(crew.id), {"body": "  on my way  "}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["body"] == "on my way"
+    assert response.json()["sequence"] == 1
+
+
+def test_edit_by_another_member_is_403_and_changes_nothing(auth_client, crew):
+    message = message_send(group_id=crew.id, sender_id=crew.created_by_id, body="original")
+    other = MembershipFactory(group=crew).user
+
+    response = auth_client(user=other).patch(
+        url(crew.id, f"{message.id}/"), {"body": "hacked"}, format="json"
+    )
+
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert message.body == "original"
+
+
+def test_sender_edits_and_everyone_sees_edited(auth_client, crew):
+    message = message_send(group_id=crew.id, sender_id=crew.created_by_id, body="original")
+
+    response = auth_client(user=crew.created_by).patch(
+        url(crew.id, f"{message.id}/"), {"body": "fixed"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["body"] == "fixed"
+    assert response.json()["edited_at"] is not None
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("sender_case", 204),
+        ("crew_admin_case", 204),
+        ("moderator_case", 204),
+        ("other_member_case", 403),
+        ("outsider_case", 404),
+    ],
+)
+def test_delete_permissions(auth_client, crew, who, status):
+    from shared.chat.models import Message
+    from shared.groups.models import MemberRole
+
+    sender = MembershipFactory(group=crew).user
+    message = message_send(group_id=crew.id, sender_id=sender.id, body="to delete")
+    client = {
+        "sender_case": lambda: auth_client(user=sender),
+        "crew_admin_case": lambda: auth_client(
+            user=MembershipFactory(group=crew, role=MemberRole.ADMIN).user
+        ),
+        "moderator_case": lambda: auth_client(roles=("user", "moderator")),
+        "other_member_case": lambda: auth_client(user=MembershipFactory(group=crew).user),
+        "outsider_case": lambda: auth_client(),
+    }[who]()
+
+    response = client.delete(url(crew.id, f"{message.id}/"))
+
+    assert response.status_code == status
+    deleted = Message.objects.get(id=message.id).deleted_at is not None
+    assert deleted == (status == 204)

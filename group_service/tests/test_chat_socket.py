@@ -1,0 +1,356 @@
+"""The chat socket end to end: real tokens, real PostgreSQL, the real Redis channel layer."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from unittest import mock
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from group_service.asgi import application
+from shared.chat import realtime
+from shared.chat.models import Message
+from shared.groups.tests.factories import GroupFactory, MembershipFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8080")
+
+
+@pytest.fixture
+def crew():
+    group = GroupFactory()
+    member = MembershipFactory(group=group).user
+    return group, group.created_by, member
+
+
+def socket(
+    group_id: Any, token: str | None = None, *, query: str = "", origin=ORIGIN
+) -> WebsocketCommunicator:
+    protocols = ["crewup.chat.v1"] + ([f"bearer.{token}"] if token else [])
+    path = f"/ws/groups/{group_id}/chat/" + (f"?{query}" if query else "")
+    return WebsocketCommunicator(application, path, headers=[origin], subprotocols=protocols)
+
+
+async def connect(communicator: WebsocketCommunicator) -> dict[str, Any]:
+    connected, subprotocol = await communicator.connect()
+    assert connected
+    assert subprotocol == "crewup.chat.v1"  # the token is never echoed back
+    ready = await communicator.receive_json_from(timeout=3)
+    assert ready["type"] == "ready"
+    return ready
+
+
+async def next_of(
+    communicator: WebsocketCommunicator, kind: str, timeout: float = 3
+) -> dict[str, Any]:
+    """The next frame of `kind`, skipping presence and member notices."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+async def closed_with(communicator: WebsocketCommunicator, timeout: float = 3) -> int:
+    while True:
+        output = await communicator.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+def token_for(make_token, user, **kwargs) -> str:
+    return make_token(sub=user.keycloak_id, username=user.username, **kwargs)
+
+
+async def test_members_chat_live_and_messages_are_stored_first(crew, make_token):
+    group, owner, member = crew
+    alice, bob = (
+        socket(group.id, token_for(make_token, owner)),
+        socket(group.id, token_for(make_token, member)),
+    )
+    await connect(alice)
+    ready = await connect(bob)
+    assert str(owner.id) in ready["online"]
+    assert str(member.id) in ready["online"]
+
+    await alice.send_json_to({"type": "message", "body": "Meet at the bar?", "client_id": "c1"})
+
+    ack = await next_of(alice, "ack")
+    received = await next_of(bob, "message")
+    assert ack == {"type": "ack", "client_id": "c1", "sequence": 1, "id": received["message"]["id"]}
+    assert received["message"]["body"] == "Meet at the bar?"
+    assert received["message"]["sender"]["id"] == str(owner.id)
+    assert (await next_of(alice, "message"))["message"]["sequence"] == 1
+    stored = await database_sync_to_async(Message.objects.get)(group=group, sequence=1)
+    assert stored.body == "Meet at the bar?"
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_non_member_is_closed_with_4403(crew, make_token):
+    from shared.accounts.tests.factories import UserFactory
+
+    group, *_ = crew
+    outsider = await database_sync_to_async(UserFactory)()
+    communicator = socket(group.id, token_for(make_token, outsider))
+
+    connected, _ = await communicator.connect()
+
+    assert connected
+    assert (await communicator.receive_json_from())["code"] == "not_a_member"
+    assert await closed_with(communicator) == 4403
+
+
+async def test_missing_token_is_closed_with_4401_within_a_second(crew):
+    group, *_ = crew
+    communicator = socket(group.id)
+    await communicator.connect()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    assert await closed_with(communicator, timeout=2) == 4401
+    assert loop.time() - started < 1.5
+
+
+@pytest.mark.parametrize(
+    "token_kwargs",
+    [{"expires_in": -120}, {"algorithm": "HS256"}, {"iss": "http://evil.test/realms/crewup"}],
+    ids=["expired_case", "hs256_case", "wrong_issuer_case"],
+)
+async def test_bad_token_is_closed_with_4401(crew, make_token, token_kwargs):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner, **token_kwargs))
+    await communicator.connect()
+
+    assert await closed_with(communicator) == 4401
+
+
+async def test_token_in_a_first_message_authenticates(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(group.id)
+    await communicator.connect()
+
+    await communicator.send_json_to({"type": "auth", "token": token_for(make_token, owner)})
+
+    assert (await next_of(communicator, "ready"))["group_id"] == str(group.id)
+    await communicator.disconnect()
+
+
+async def test_foreign_origin_is_refused(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(
+        group.id, token_for(make_token, owner), origin=(b"origin", b"https://evil.example")
+    )
+
+    connected, _ = await communicator.connect()
+
+    assert not connected
+
+
+async def test_socket_closes_when_the_token_expires_unless_refreshed(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner, expires_in=2))
+    await connect(communicator)
+
+    assert await closed_with(communicator, timeout=5) == 4401
+
+
+async def test_refreshed_token_keeps_the_socket_open(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner, expires_in=2))
+    await connect(communicator)
+
+    await communicator.send_json_to(
+        {"type": "auth", "token": token_for(make_token, owner, expires_in=300)}
+    )
+    assert (await next_of(communicator, "auth_ok"))["expires_at"] > 0
+    await asyncio.sleep(2.5)
+    await communicator.send_json_to({"type": "ping"})
+
+    assert (await next_of(communicator, "pong"))["last_sequence"] == 0
+    await communicator.disconnect()
+
+
+async def test_reconnecting_client_gets_what_it_missed(crew, make_token):
+    group, owner, member = crew
+    sender = socket(group.id, token_for(make_token, owner))
+    await connect(sender)
+    for number in range(3):
+        await sender.send_json_to({"type": "message", "body": f"m{number}"})
+        await next_of(sender, "ack")
+
+    late = socket(group.id, token_for(make_token, member), query="after=1")
+    await connect(late)
+
+    assert [(await next_of(late, "message"))["message"]["sequence"] for _ in range(2)] == [2, 3]
+    await sender.disconnect()
+    await late.disconnect()
+
+
+async def test_a_dropped_broadcast_is_filled_from_the_database_in_order(crew, make_token):
+    group, owner, member = crew
+    sender, reader = (
+        socket(group.id, token_for(make_token, owner)),
+        socket(group.id, token_for(make_token, member)),
+    )
+    await connect(sender)
+    await connect(reader)
+
+    # given the channel layer loses the broadcast of message 1
+    with mock.patch.object(realtime, "broadcast_message", return_value=False):
+        await sender.send_json_to({"type": "message", "body": "lost on the way"})
+        await next_of(sender, "ack")
+    # when message 2 is broadcast normally
+    await sender.send_json_to({"type": "message", "body": "arrives"})
+
+    # then the reader gets 1 (from the database) before 2
+    first, second = await next_of(reader, "message"), await next_of(reader, "message")
+    assert [first["message"]["sequence"], second["message"]["sequence"]] == [1, 2]
+    assert first["message"]["body"] == "lost on the way"
+    await sender.disconnect()
+    await reader.disconnect()
+
+
+async def test_a_dropped_last_message_still_arrives(crew, make_token):
+    group, owner, member = crew
+    sender, reader = (
+        socket(group.id, token_for(make_token, owner)),
+        socket(group.id, token_for(make_token, member)),
+    )
+    await connect(sender)
+    await connect(reader)
+    await sender.send_json_to({"type": "message", "body": "first"})
+    assert (await next_of(reader, "message"))["message"]["sequence"] == 1
+
+    with mock.patch.object(realtime, "broadcast_message", return_value=False):
+        await sender.send_json_to({"type": "message", "body": "last, and lost"})
+        await next_of(sender, "ack")
+
+    frame = await next_of(reader, "message", timeout=4)
+    assert (frame["message"]["sequence"], frame["message"]["body"]) == (2, "last, and lost")
+    await sender.disconnect()
+    await reader.disconnect()
+
+
+async def test_a_burst_is_rate_limited_without_dropping_the_socket(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner))
+    await connect(communicator)
+
+    for number in range(25):
+        await communicator.send_json_to({"type": "message", "body": f"spam {number}"})
+    frames = [await communicator.receive_json_from(timeout=5) for _ in range(25 + 20)]
+
+    acks = [f for f in frames if f["type"] == "ack"]
+    limited = [f for f in frames if f["type"] == "error"]
+    assert len(acks) == 20
+    assert len(limited) == 5
+    assert limited[0]["code"] == "rate_limited"
+    assert limited[0]["retry_after"] > 0
+    await communicator.send_json_to({"type": "ping"})
+    assert (await next_of(communicator, "pong"))["type"] == "pong"
+    assert await database_sync_to_async(Message.objects.filter(group=group).count)() == 20
+    await communicator.disconnect()
+
+
+async def test_a_1mb_frame_is_refused_with_1009(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner))
+    await connect(communicator)
+
+    await communicator.send_to(text_data='{"type": "message", "body": "' + "x" * 1_000_000 + '"}')
+
+    assert await closed_with(communicator) == 1009
+    assert not await database_sync_to_async(Message.objects.filter(group=group).exists)()
+
+
+async def test_too_long_message_is_an_error_frame(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner))
+    await connect(communicator)
+
+    await communicator.send_json_to({"type": "message", "body": "x" * 2001})
+
+    error = await next_of(communicator, "error")
+    assert error["code"] == "invalid"
+    assert "body" in error["fields"]
+    await communicator.disconnect()
+
+
+async def test_edit_and_delete_are_seen_live(crew, make_token):
+    group, owner, member = crew
+    sender, reader = (
+        socket(group.id, token_for(make_token, owner)),
+        socket(group.id, token_for(make_token, member)),
+    )
+    await connect(sender)
+    await connect(reader)
+    await sender.send_json_to({"type": "message", "body": "typo"})
+    message_id = (await next_of(sender, "ack"))["id"]
+
+    await sender.send_json_to({"type": "edit", "message_id": message_id, "body": "fixed"})
+    edited = await next_of(reader, "message_edited")
+    await sender.send_json_to({"type": "delete", "message_id": message_id})
+    deleted = await next_of(reader, "message_deleted")
+
+    assert edited["message"]["body"] == "fixed"
+    assert edited["message"]["edited_at"]
+    assert deleted["message"]["body"] == ""
+    assert deleted["message"]["deleted_at"]
+    await sender.disconnect()
+    await reader.disconnect()
+
+
+async def test_typing_reaches_the_others(crew, make_token):
+    group, owner, member = crew
+    typist, reader = (
+        socket(group.id, token_for(make_token, owner)),
+        socket(group.id, token_for(make_token, member)),
+    )
+    await connect(typist)
+    await connect(reader)
+
+    await typist.send_json_to({"type": "typing"})
+
+    assert (await next_of(reader, "typing"))["user_id"] == str(owner.id)
+    await typist.disconnect()
+    await reader.disconnect()
+
+
+async def test_closing_all_sockets_of_a_user(crew, make_token):
+    group, _owner, member = crew
+    communicator = socket(group.id, token_for(make_token, member))
+    await connect(communicator)
+
+    await database_sync_to_async(realtime.close_user_sockets)(member.id)
+
+    assert await closed_with(communicator) == 4403
+
+
+async def test_removed_member_is_cut_off_and_the_crew_is_told(crew, make_token):
+    from shared.groups.services import group_member_remove
+
+    group, owner, member = crew
+    removed, other = (
+        socket(group.id, token_for(make_token, member)),
+        socket(group.id, token_for(make_token, owner)),
+    )
+    await connect(removed)
+    await connect(other)
+
+    await database_sync_to_async(group_member_remove)(
+        group_id=group.id, actor_id=owner.id, user_id=member.id
+    )
+
+    assert await closed_with(removed) == 4403
+    notice = await next_of(other, "message")
+    assert notice["message"]["kind"] == "system"
+    assert notice["message"]["data"] == {
+        "event": "member_left",
+        "user_id": str(member.id),
+        "reason": "removed",
+    }
+    await other.disconnect()

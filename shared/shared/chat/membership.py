@@ -1,0 +1,30 @@
+"""What the chat does when someone joins or leaves a crew (registered in `ChatConfig.ready`)."""
+
+from __future__ import annotations
+
+from shared.chat import realtime
+from shared.chat.models import MessageKind
+from shared.chat.services import message_post_system
+from shared.groups.events import MemberChange, MemberChangeKind
+
+
+def announce_member_change(change: MemberChange) -> None:
+    """Write a notice into the crew's history, tell the live sockets, and cut off a leaver.
+
+    Runs after the membership change committed. The notice is a system message, so members
+    who were offline see it in the history too.
+    """
+    event_name = "member_joined" if change.kind == MemberChangeKind.JOINED else "member_left"
+    data = {"event": event_name, "user_id": str(change.user_id)}
+    if change.reason is not None:
+        data["reason"] = str(change.reason)
+    message_post_system(group_id=change.group_id, kind=MessageKind.SYSTEM, data=data)
+    realtime.broadcast_to_group(
+        change.group_id,
+        event_type="chat.member",
+        payload={"change": event_name, "user_id": str(change.user_id)},
+    )
+    if change.kind == MemberChangeKind.LEFT:
+        realtime.close_member_sockets(
+            group_id=change.group_id, user_id=change.user_id, reason=str(change.reason or "left")
+        )
