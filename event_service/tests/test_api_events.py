@@ -829,3 +829,20 @@ def test_a_banned_user_is_refused_everywhere(auth_client: Any, method: str, path
     unchanged = Event.objects.get(id=event.id)
     assert (unchanged.title, unchanged.status) == ("Untouched", "scheduled")
     assert Event.objects.count() == 1
+
+
+def test_event_output_matches_its_declared_fields(auth_client: Any) -> None:
+    """The hand-built output and the DRF fields (the OpenAPI shape) must not drift apart."""
+    from rest_framework import serializers
+
+    from event_service.api.serializers import EventOutputSerializer
+    from shared.events.selectors import event_get
+
+    client = auth_client()
+    created = client.post(URL, payload(), format="json").json()
+    event = event_get(event_id=created["id"], viewer_id=client.user.id)
+
+    fast = EventOutputSerializer(event).data
+    by_fields = serializers.ModelSerializer.to_representation(EventOutputSerializer(event), event)
+
+    assert fast == dict(by_fields)

@@ -117,6 +117,13 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 
 class EventOutputSerializer(serializers.ModelSerializer):
+    """An event as the API returns it.
+
+    The fields below document the shape (OpenAPI); `to_representation` builds the same dict
+    by hand, because DRF's field-by-field rendering was most of the time of a list page
+    (`bench/bench_nearby.py`). `test_event_output_matches_its_declared_fields` keeps them equal.
+    """
+
     location = LocationSerializer(read_only=True)
     organizer = UserOutputSerializer(read_only=True)
     my_status = serializers.SerializerMethodField()
@@ -149,6 +156,36 @@ class EventOutputSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, event: Event) -> dict[str, Any]:
+        organizer = event.organizer
+        return {
+            "id": str(event.id),
+            "title": event.title,
+            "description": event.description,
+            "event_type": event.event_type,
+            "starts_at": _iso(event.starts_at),
+            "ends_at": _iso(event.ends_at),
+            "venue_name": event.venue_name,
+            "address": event.address,
+            "location": {"lat": event.location.y, "lng": event.location.x},
+            "capacity": event.capacity,
+            "visibility": event.visibility,
+            "status": event.status,
+            "cancelled_at": _iso(event.cancelled_at),
+            "organizer": {
+                "id": str(organizer.id),
+                "username": organizer.username,
+                "display_name": organizer.display_name,
+            },
+            "going_count": event.going_count,
+            "interested_count": event.interested_count,
+            "waitlist_count": event.waitlist_count,
+            "my_status": self.get_my_status(event),
+            "distance_km": self.get_distance_km(event),
+            "created_at": _iso(event.created_at),
+            "updated_at": _iso(event.updated_at),
+        }
+
     @extend_schema_field(
         serializers.ChoiceField(choices=ParticipationStatus.choices, allow_null=True)
     )
@@ -160,6 +197,14 @@ class EventOutputSerializer(serializers.ModelSerializer):
     def get_distance_km(self, event: Event) -> float | None:
         """Kilometres from the `lat`/`lng` asked for; null without them."""
         return _distance_km(event)
+
+
+_DATETIME_FIELD = serializers.DateTimeField()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """The same text DRF's DateTimeField renders (UTC, with `Z`)."""
+    return None if moment is None else _DATETIME_FIELD.to_representation(moment)
 
 
 class EventGeoFeatureOutputSerializer(GeoFeatureModelSerializer):
