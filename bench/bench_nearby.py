@@ -26,6 +26,8 @@ CITIES = [
     (63.4305, 10.3951), (69.6492, 18.9553),
 ]  # fmt: skip
 CONNECTIONS = int(os.environ.get("BENCH_NEARBY_CONNECTIONS", "4"))
+# Bump when SEED_SQL changes, so an old bench database is seeded again.
+SEED_VERSION = "2"
 
 SEED_SQL = """
 BEGIN;
@@ -49,11 +51,12 @@ SELECT gen_random_uuid(), now(), now(), 'Bench event ' || i, 'Live music, food a
          THEN ST_SetSRID(ST_MakePoint(5 + random() * 19, 55 + random() * 14), 4326)::geography
          ELSE (SELECT ST_SetSRID(ST_MakePoint(c.lng + (random() - 0.5) * 0.7,
                                               c.lat + (random() - 0.5) * 0.35), 4326)::geography
-               FROM bench_city c WHERE c.id = 1 + i % 10)
+               FROM bench_city c WHERE c.id = 1 + (i / 10) % 10)
        END,
        CASE WHEN i % 3 = 0 THEN 50 END, CASE WHEN i % 20 = 0 THEN 'private' ELSE 'public' END,
        'scheduled', '00000000-0000-0000-0000-00000000b001', 0, 0, 0
 FROM generate_series(1, {events}) AS i;
+COMMENT ON TABLE bench_city IS '{version}';
 COMMIT;
 ANALYZE events_event;
 """
@@ -99,10 +102,11 @@ def prepare_database(env: dict[str, str]) -> None:
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
     count = int(psql("crewup_bench", "SELECT count(*) FROM events_event").strip() or 0)
-    if count != EVENTS:
+    version = psql("crewup_bench", "SELECT obj_description(to_regclass('bench_city'), 'pg_class')").strip()
+    if count != EVENTS or version != SEED_VERSION:
         print(f"seeding {EVENTS} events ...", file=sys.stderr)
         cities = ", ".join(f"({n}, {lat}, {lng})" for n, (lat, lng) in enumerate(CITIES, start=1))
-        psql("crewup_bench", SEED_SQL.format(cities=cities, events=EVENTS))
+        psql("crewup_bench", SEED_SQL.format(cities=cities, events=EVENTS, version=SEED_VERSION))
 
 
 def explain_orm_query(env: dict[str, str]) -> str:
