@@ -27,6 +27,7 @@ COMMON_APPS = [
     "django_guid",
     "shared.core",
     "shared.accounts",
+    "shared.messaging",
 ]
 INSTALLED_APPS = list(COMMON_APPS)
 

@@ -1,0 +1,1 @@
+"""Domain events between services over RabbitMQ: schemas, the transactional outbox, publishing, consuming."""
