@@ -102,7 +102,9 @@ def prepare_database(env: dict[str, str]) -> None:
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
     count = int(psql("crewup_bench", "SELECT count(*) FROM events_event").strip() or 0)
-    version = psql("crewup_bench", "SELECT obj_description(to_regclass('bench_city'), 'pg_class')").strip()
+    version = psql(
+        "crewup_bench", "SELECT obj_description(to_regclass('bench_city'), 'pg_class')"
+    ).strip()
     if count != EVENTS or version != SEED_VERSION:
         print(f"seeding {EVENTS} events ...", file=sys.stderr)
         cities = ", ".join(f"({n}, {lat}, {lng})" for n, (lat, lng) in enumerate(CITIES, start=1))
