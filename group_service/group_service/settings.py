@@ -7,3 +7,5 @@ ROOT_URLCONF = "group_service.urls"
 WSGI_APPLICATION = "group_service.wsgi.application"
 INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat"]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp group API"}
+# Chat needs the Redis channel layer to be ready.
+READINESS_CHECKS = [*READINESS_CHECKS, "redis"]

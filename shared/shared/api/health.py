@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
@@ -22,12 +23,29 @@ def check_database() -> None:
         cursor.execute("SELECT 1")
 
 
-READINESS_CHECKS: dict[str, ReadinessCheck] = {"database": check_database}
+def check_redis() -> None:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    finally:
+        client.close()
 
 
-def register_readiness_check(name: str, check: ReadinessCheck) -> None:
-    """Add a dependency `/readyz` must reach (Redis, the broker) for the service that needs it."""
-    READINESS_CHECKS[name] = check
+def check_broker() -> None:
+    from kombu import Connection
+
+    with Connection(settings.RABBITMQ_URL, connect_timeout=2) as broker:
+        broker.ensure_connection(max_retries=1)
+
+
+# What `/readyz` can check; each service names the ones it needs in `READINESS_CHECKS`.
+CHECKS: dict[str, ReadinessCheck] = {
+    "database": check_database,
+    "redis": check_redis,
+    "broker": check_broker,
+}
 
 
 @require_GET
@@ -40,9 +58,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Every dependency this service needs answers; 503 otherwise, naming the failing ones."""
     checks: dict[str, str] = {}
-    for name, check in READINESS_CHECKS.items():
+    for name in settings.READINESS_CHECKS:
         try:
-            check()
+            CHECKS[name]()
         except Exception as error:  # any failure means not ready; the reason goes to the log
             logger.warning("readiness check %s failed", name, extra={"error": str(error)})
             checks[name] = "unavailable"

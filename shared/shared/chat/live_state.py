@@ -8,7 +8,9 @@ its entries expire within `PRESENCE_TTL_SECONDS`, so presence stays correct with
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+import uuid
 import weakref
 from uuid import UUID
 
@@ -43,7 +45,7 @@ async def presence_touch(*, group_id: UUID, user_id: UUID, socket_id: str) -> No
     client = get_redis()
     async with client.pipeline(transaction=False) as pipe:
         pipe.zadd(key, {f"{user_id}:{socket_id}": time.time() + PRESENCE_TTL_SECONDS})
-        pipe.expire(key, PRESENCE_TTL_SECONDS * 2)
+        pipe.expire(key, math.ceil(PRESENCE_TTL_SECONDS * 2))
         await pipe.execute()
 
 
@@ -62,18 +64,29 @@ async def presence_online(*, group_id: UUID) -> list[str]:
     return sorted({member.split(":", 1)[0] for member in members})
 
 
-async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_seconds: int) -> float:
-    """Count one action in a fixed window; return 0 when allowed, else seconds until allowed.
+# A sliding window: the times of the actions in the last `window` seconds, in a sorted set.
+# Atomic in Redis, so the limit holds across sockets and processes without a window edge
+# letting a burst of twice the limit through.
+_SLIDING_WINDOW = """
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('EXPIRE', key, math.ceil(window) + 1)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now)
+"""
 
-    Counted in Redis so the limit holds across sockets and processes.
+
+async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_seconds: float) -> float:
+    """Count one action; return 0 when allowed, else the seconds until the next is allowed.
+
+    A refused action is not counted.
     """
-    window = int(time.time() // window_seconds)
-    key = f"crewup:ratelimit:{scope}:{user_id}:{window}"
-    client = get_redis()
-    async with client.pipeline(transaction=False) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, window_seconds + 1)
-        count, _ = await pipe.execute()
-    if count <= limit:
-        return 0.0
-    return (window + 1) * window_seconds - time.time()
+    key = f"crewup:ratelimit:{scope}:{user_id}"
+    retry_after = await get_redis().eval(
+        _SLIDING_WINDOW, 1, key, time.time(), window_seconds, limit, uuid.uuid4().hex
+    )
+    return max(0.0, float(retry_after))

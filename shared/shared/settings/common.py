@@ -150,6 +150,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Observability ---
+# The dependencies `/readyz` checks (names from shared.api.health.CHECKS); services add theirs.
+READINESS_CHECKS = ["database"]
 PROMETHEUS_EXPORT_MIGRATIONS = False
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",

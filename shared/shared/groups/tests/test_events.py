@@ -16,6 +16,15 @@ from shared.groups.events import (
 )
 
 
+
+@pytest.fixture(autouse=True)
+def _only_this_tests_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide the callbacks installed apps register (the chat's), so these tests see only theirs."""
+    from shared.groups import events
+
+    monkeypatch.setattr(events, "_callbacks", [])
+
+
 def test_nothing_listens_by_default() -> None:
     member_joined(uuid4(), uuid4())
     member_left(uuid4(), uuid4(), LeaveReason.LEFT)

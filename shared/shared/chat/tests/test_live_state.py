@@ -1,0 +1,51 @@
+"""Presence and rate limits against the real Redis."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from shared.chat import live_state
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_sliding_window_allows_the_limit_and_tells_when_to_retry():
+    user_id = uuid.uuid4()
+
+    results = [
+        await live_state.rate_limit_hit(scope="test", user_id=user_id, limit=3, window_seconds=0.5)
+        for _ in range(5)
+    ]
+
+    assert results[:3] == [0.0, 0.0, 0.0]
+    assert all(0 < retry <= 0.5 for retry in results[3:])
+    await asyncio.sleep(0.6)
+    assert (
+        await live_state.rate_limit_hit(scope="test", user_id=user_id, limit=3, window_seconds=0.5)
+        == 0.0
+    )
+
+
+async def test_presence_lists_each_user_once_and_forgets_a_socket_that_left():
+    group_id, user_id, other_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await live_state.presence_touch(group_id=group_id, user_id=user_id, socket_id="a")
+    await live_state.presence_touch(group_id=group_id, user_id=user_id, socket_id="b")
+    await live_state.presence_touch(group_id=group_id, user_id=other_id, socket_id="c")
+
+    assert await live_state.presence_online(group_id=group_id) == sorted(
+        [str(user_id), str(other_id)]
+    )
+
+    await live_state.presence_leave(group_id=group_id, user_id=other_id, socket_id="c")
+    assert await live_state.presence_online(group_id=group_id) == [str(user_id)]
+
+
+async def test_presence_of_a_dead_process_expires(monkeypatch):
+    group_id, user_id = uuid.uuid4(), uuid.uuid4()
+    monkeypatch.setattr(live_state, "PRESENCE_TTL_SECONDS", 0.3)
+    await live_state.presence_touch(group_id=group_id, user_id=user_id, socket_id="gone")
+
+    await asyncio.sleep(0.4)  # the process died: nobody refreshes or removes the entry
+
+    assert await live_state.presence_online(group_id=group_id) == []
