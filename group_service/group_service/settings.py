@@ -6,4 +6,18 @@ SERVICE_NAME = "group"
 ROOT_URLCONF = "group_service.urls"
 WSGI_APPLICATION = "group_service.wsgi.application"
 INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat"]
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp group API"}
+
+# --- API schema ---
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "CrewUp group API",
+    # Operation ids and tags start after the version: `groups_list`, `groups_join_create`.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "shared.events.models.EventStatus",
+        "MemberRoleEnum": "shared.groups.models.MemberRole",
+        "JoinPolicyEnum": "shared.groups.models.JoinPolicy",
+        "GroupVisibilityEnum": "shared.groups.models.GroupVisibility",
+        "JoinRequestStatusEnum": "shared.groups.models.JoinRequestStatus",
+    },
+}
