@@ -21,3 +21,8 @@ SPECTACULAR_SETTINGS = {
         "JoinRequestStatusEnum": "shared.groups.models.JoinRequestStatus",
     },
 }
+
+# --- Internal API ---
+# Other services call /internal/ inside the cluster over plain HTTP, never through the
+# TLS-terminating ingress, so it is exempt from the HTTPS redirect (as the probes are).
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^internal/"]

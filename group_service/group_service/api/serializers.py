@@ -283,6 +283,16 @@ class InviteCreateOutputSerializer(InviteOutputSerializer):
         return str(self.context["token"])
 
 
+class InternalMembershipOutputSerializer(serializers.Serializer):
+    """The answer to another service asking whether a user is in a crew."""
+
+    group_id = serializers.UUIDField()
+    user_id = serializers.UUIDField()
+    role = serializers.ChoiceField(choices=MemberRole.choices)
+    event_id = serializers.UUIDField()
+    member_ids = serializers.ListField(child=serializers.UUIDField())
+
+
 class ErrorDetailOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()

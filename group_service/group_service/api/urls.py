@@ -1,11 +1,20 @@
-"""The group service's slice of the API, mounted at /api/v1/groups/."""
+"""The group service's slice of the API, mounted at /api/v1/groups/, and its internal API."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from group_service.api.views import GroupViewSet
+from group_service.api.views import GroupViewSet, InternalGroupViewSet
 
 router = SimpleRouter()
 router.register("", GroupViewSet, basename="group")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]
+
+# Mounted at /internal/v1/groups/ (see group_service.urls), never under /api/v1/.
+internal_urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "<uuid:group_id>/members/<uuid:user_id>/",
+        InternalGroupViewSet.as_view({"get": "member"}),
+        name="internal-group-member",
+    ),
+]

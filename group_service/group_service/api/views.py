@@ -26,6 +26,7 @@ from group_service.api.serializers import (
     GroupOutputSerializer,
     GroupTransferOwnershipInputSerializer,
     GroupUpdateInputSerializer,
+    InternalMembershipOutputSerializer,
     InviteCreateInputSerializer,
     InviteCreateOutputSerializer,
     InviteOutputSerializer,
@@ -35,14 +36,17 @@ from group_service.api.serializers import (
     MembershipOutputSerializer,
     MembershipUpdateInputSerializer,
 )
-from shared.auth.permissions import NotBanned, is_moderator
+from shared.auth.permissions import IsService, NotBanned, is_moderator
+from shared.groups.errors import MembershipNotFound
 from shared.groups.models import Group
 from shared.groups.selectors import (
     group_get,
     group_list,
+    group_member_ids,
     group_members,
     invite_list,
     join_request_list,
+    membership_get,
 )
 from shared.groups.services import (
     group_create,
@@ -387,3 +391,30 @@ class GroupViewSet(viewsets.GenericViewSet):
     def revoke_invite(self, request: Request, pk: str, invite_id: str) -> Response:
         invite_revoke(group_id=UUID(pk), invite_id=UUID(invite_id), actor_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InternalGroupViewSet(viewsets.GenericViewSet):
+    """For CrewUp's other services only (the safety service checks membership before an alert).
+
+    Needs a token with the `service` realm role; it is mounted under `/internal/`, which the
+    public ingress does not route (see `group_service.urls`).
+    """
+
+    permission_classes = [IsAuthenticated, IsService]
+    queryset = Group.objects.none()
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+    @extend_schema(exclude=True)
+    def member(self, request: Request, group_id: UUID, user_id: UUID) -> Response:
+        membership = membership_get(group_id=group_id, user_id=user_id)
+        if membership is None:
+            raise MembershipNotFound()
+        data = {
+            "group_id": membership.group_id,
+            "user_id": membership.user_id,
+            "role": membership.role,
+            "event_id": membership.group.event_id,
+            "member_ids": group_member_ids(group_id=group_id),
+        }
+        return Response(InternalMembershipOutputSerializer(data).data)
