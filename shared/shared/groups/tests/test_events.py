@@ -5,6 +5,7 @@ from uuid import uuid4
 
 import pytest
 
+from shared.groups import events
 from shared.groups.events import (
     LeaveReason,
     MemberChange,
@@ -14,6 +15,12 @@ from shared.groups.events import (
     off_member_change,
     on_member_change,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start from no callbacks, whatever the installed apps registered (the chat does)."""
+    monkeypatch.setattr(events, "_callbacks", [])
 
 
 def test_nothing_listens_by_default() -> None:
