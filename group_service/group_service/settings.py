@@ -6,6 +6,27 @@ SERVICE_NAME = "group"
 ROOT_URLCONF = "group_service.urls"
 WSGI_APPLICATION = "group_service.wsgi.application"
 INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat"]
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp group API"}
-# Chat needs the Redis channel layer to be ready.
+
+# --- API schema ---
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "CrewUp group API",
+    # Operation ids and tags start after the version: `groups_list`, `groups_join_create`.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "shared.events.models.EventStatus",
+        "MemberRoleEnum": "shared.groups.models.MemberRole",
+        "JoinPolicyEnum": "shared.groups.models.JoinPolicy",
+        "GroupVisibilityEnum": "shared.groups.models.GroupVisibility",
+        "JoinRequestStatusEnum": "shared.groups.models.JoinRequestStatus",
+    },
+}
+
+# --- Internal API ---
+# Other services call /internal/ inside the cluster over plain HTTP, never through the
+# TLS-terminating ingress, so it is exempt from the HTTPS redirect (as the probes are).
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^internal/"]
+
+# --- Readiness ---
+# Chat needs the Redis channel layer.
 READINESS_CHECKS = [*READINESS_CHECKS, "redis"]

@@ -1,13 +1,28 @@
-"""The group service's slice of the API, mounted at /api/v1/groups/."""
+"""The group service's slice of the API, mounted at /api/v1/groups/, and its internal API."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
 
 from group_service.api.chat import MessageViewSet
+from group_service.api.views import GroupViewSet, InternalGroupViewSet
+
+router = SimpleRouter()
+router.register("", GroupViewSet, basename="group")
 
 message_list = MessageViewSet.as_view({"get": "list", "post": "create"})
 message_detail = MessageViewSet.as_view({"patch": "partial_update", "delete": "destroy"})
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("<uuid:group_pk>/messages/", message_list, name="group-messages"),
     path("<uuid:group_pk>/messages/<uuid:pk>/", message_detail, name="group-message-detail"),
+    *router.urls,
+]
+
+# Mounted at /internal/v1/groups/ (see group_service.urls), never under /api/v1/.
+internal_urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "<uuid:group_id>/members/<uuid:user_id>/",
+        InternalGroupViewSet.as_view({"get": "member"}),
+        name="internal-group-member",
+    ),
 ]

@@ -5,6 +5,7 @@ from uuid import uuid4
 
 import pytest
 
+from shared.groups import events
 from shared.groups.events import (
     LeaveReason,
     MemberChange,
@@ -16,12 +17,9 @@ from shared.groups.events import (
 )
 
 
-
 @pytest.fixture(autouse=True)
-def _only_this_tests_callbacks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hide the callbacks installed apps register (the chat's), so these tests see only theirs."""
-    from shared.groups import events
-
+def _empty_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start from no callbacks, whatever the installed apps registered (the chat does)."""
     monkeypatch.setattr(events, "_callbacks", [])
 
 
