@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local ingress: nginx on 127.0.0.1:8080 routes as the Kubernetes Ingress does.
 #   /api/v1/<name>/ -> that service, /ws/ -> the group service, /admin/ -> moderation, / -> the SPA.
-# Internal endpoints (/healthz, /readyz, /metrics) are never routed from outside.
+# Internal endpoints (/healthz, /readyz, /metrics, /internal/) are never routed from outside.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -31,7 +31,7 @@ http {
   uwsgi_temp_path $conf_dir/tmp/uwsgi;
   scgi_temp_path $conf_dir/tmp/scgi;
   client_max_body_size 4m;
-$upstreams
+$upstreams  upstream group_ws { server 127.0.0.1:$GROUP_WS_PORT; }
   map \$http_x_request_id \$crewup_request_id { default \$http_x_request_id; '' \$request_id; }
   map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
   server {
@@ -44,7 +44,7 @@ $upstreams
     proxy_set_header X-Request-ID \$crewup_request_id;
 $locations
     location /ws/ {
-      proxy_pass http://group_service;
+      proxy_pass http://group_ws;
       proxy_set_header Upgrade \$http_upgrade;
       proxy_set_header Connection \$connection_upgrade;
       proxy_read_timeout 1h;

@@ -42,6 +42,8 @@ for service in "${SERVICES[@]}"; do
     start "$service" uv run --frozen gunicorn -c python:shared.gunicorn_conf "${service}_service.wsgi" \
     --chdir "${service}_service"
 done
+start group-ws env -C group_service uv run --frozen daphne --bind 127.0.0.1 --port "$GROUP_WS_PORT" \
+  --proxy-headers group_service.asgi:application
 scripts/ingress.sh render
 start ingress nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -g "daemon off;"
 
@@ -67,7 +69,8 @@ CrewUp is running.
   Events API                 http://127.0.0.1:$INGRESS_PORT/api/v1/events/
   OpenAPI (events)           http://127.0.0.1:$INGRESS_PORT/api/v1/events/schema/
   Identity provider          http://127.0.0.1:$IDENTITY_PORT/realms/crewup/.well-known/openid-configuration
-  Services directly          event :8001  group :8002  user :8003  safety :8004  moderation :8005
+  Crew chat (WebSocket)      ws://127.0.0.1:$INGRESS_PORT/ws/groups/<id>/chat/
+  Services directly          event :8001  group :8002 (ws :$GROUP_WS_PORT)  user :8003  safety :8004  moderation :8005
   Logs                       $RUN_DIR/logs/
 
 Demo logins (identity provider):

@@ -2,6 +2,8 @@
 # shellcheck shell=bash
 SERVICES=(event group user safety moderation)
 declare -A SERVICE_PORT=([event]=8001 [group]=8002 [user]=8003 [safety]=8004 [moderation]=8005)
+# The group service's WebSockets run under daphne beside its gunicorn (REST).
+GROUP_WS_PORT=8012
 IDENTITY_PORT=8090
 INGRESS_PORT=8080
 RUN_DIR="${RUN_DIR:-$PWD/.run}"
