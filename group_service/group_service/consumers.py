@@ -29,6 +29,7 @@ from uuid import UUID
 
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from shared.api.errors import ApplicationError
@@ -45,8 +46,6 @@ logger = logging.getLogger(__name__)
 APPLICATION_SUBPROTOCOL = "crewup.chat.v1"
 AUTH_TIMEOUT_SECONDS = 1.0
 MAX_FRAME_BYTES = 16 * 1024
-MESSAGES_PER_WINDOW = 20
-RATE_WINDOW_SECONDS = 10
 TYPING_MIN_INTERVAL_SECONDS = 2.0
 SETTLE_CHECK_SECONDS = 1.0
 CLOSE_UNAUTHENTICATED = 4401
@@ -263,8 +262,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         retry_after = await live_state.rate_limit_hit(
             scope="chat",
             user_id=self.user.id,
-            limit=MESSAGES_PER_WINDOW,
-            window_seconds=RATE_WINDOW_SECONDS,
+            limit=settings.CHAT_RATE_LIMIT_MESSAGES,
+            window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
         )
         if retry_after:
             raise RateLimited(retry_after)

@@ -27,6 +27,11 @@ SPECTACULAR_SETTINGS = {
 # TLS-terminating ingress, so it is exempt from the HTTPS redirect (as the probes are).
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^internal/"]
 
+# --- Chat ---
+# Messages one user may send per sliding window, over all their sockets.
+CHAT_RATE_LIMIT_MESSAGES = env.int("CHAT_RATE_LIMIT_MESSAGES", default=20)
+CHAT_RATE_LIMIT_WINDOW_SECONDS = env.float("CHAT_RATE_LIMIT_WINDOW_SECONDS", default=10.0)
+
 # --- Readiness ---
 # Chat needs the Redis channel layer.
 READINESS_CHECKS = [*READINESS_CHECKS, "redis"]
