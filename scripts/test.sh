@@ -28,6 +28,7 @@ for package in "${packages[@]}"; do
 done
 
 echo
+echo "test suites took ${SECONDS} s"
 [ ${#failing[@]} -eq 0 ] || echo "failing suites: ${failing[*]}"
 echo "total: $passed passed, $failed failed"
 [ ${#failing[@]} -eq 0 ]
