@@ -13,8 +13,10 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
     """Return the user behind a validated token, creating the row on first sight.
 
     This is CrewUp's "registration from Keycloak": the row is made from `sub`, `email`,
-    `preferred_username`, `given_name` and `family_name`. Later tokens keep those fields in
-    step when Keycloak's copy changed. Two first requests racing create one row.
+    `preferred_username`, `given_name`, `family_name` and the realm roles. Later tokens keep
+    those fields in step when Keycloak's copy changed (the roles as a sorted snapshot, which
+    moderation reads: a moderator may not ban an admin). Two first requests racing create one
+    row.
 
     Side effects: increments `users_registered_total` when a row is created.
     """
@@ -23,6 +25,7 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
         "email": claims.email,
         "first_name": claims.given_name,
         "last_name": claims.family_name,
+        "realm_roles": sorted(claims.roles),
     }
     user = User.objects.filter(keycloak_id=claims.subject).first()
     if user is None:
