@@ -77,3 +77,11 @@ def chat_last_sequence(*, group_id: UUID) -> int:
 
 def chat_group_exists(*, group_id: UUID) -> bool:
     return Group.objects.filter(id=group_id, removed_at__isnull=True).exists()
+
+
+def message_list_of_sender(*, sender_id: UUID) -> QuerySet[Message]:
+    """Return every message the user wrote, deleted ones included, oldest first (for the export).
+
+    No membership check: for the user's own data, not for reading a crew's chat.
+    """
+    return Message.objects.filter(sender_id=sender_id).order_by("created_at", "id")
