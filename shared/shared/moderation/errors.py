@@ -5,11 +5,6 @@ from __future__ import annotations
 from shared.api.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 
 
-class UserNotFound(NotFound):
-    code = "user_not_found"
-    message = "No such user."
-
-
 class CannotBanSelf(ApplicationError):
     code = "cannot_ban_self"
     message = "You cannot ban yourself."

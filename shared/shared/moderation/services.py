@@ -34,6 +34,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from shared.accounts.errors import UserNotFound
 from shared.accounts.models import User
 from shared.auth.tokens import ROLE_ADMIN, ROLE_MODERATOR
 from shared.chat.errors import MessageDeleted, MessageNotFound
@@ -61,7 +62,6 @@ from shared.moderation.errors import (
     ReportTakenByOther,
     UserAlreadyBanned,
     UserNotBanned,
-    UserNotFound,
 )
 from shared.moderation.models import (
     MODERATOR_REASON_MAX_LENGTH,

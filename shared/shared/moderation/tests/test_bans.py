@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from shared.accounts.errors import UserNotFound
 from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
 from shared.messaging.models import OutboxMessage
@@ -23,7 +24,6 @@ from shared.moderation.errors import (
     CannotBanSelf,
     UserAlreadyBanned,
     UserNotBanned,
-    UserNotFound,
 )
 from shared.moderation.models import Ban, ModerationAction
 from shared.moderation.services import ban_expire_due, ban_lift, user_ban, user_unban

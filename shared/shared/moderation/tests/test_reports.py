@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from shared.accounts.errors import UserNotFound
 from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
 from shared.chat.errors import MessageNotFound
@@ -28,7 +29,6 @@ from shared.moderation.errors import (
     ReportClosed,
     ReportNotFound,
     ReportTakenByOther,
-    UserNotFound,
 )
 from shared.moderation.models import Ban, ModerationAction, Report
 from shared.moderation.services import (
