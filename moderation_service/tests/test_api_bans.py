@@ -284,3 +284,19 @@ def test_a_bad_filter_is_a_400(moderator: Any) -> None:
 
     assert response.status_code == 400
     assert set(error(response)["fields"]) == {"user", "active"}
+
+
+def test_bans_are_counted_in_the_metrics(
+    moderator: Any, client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    def bans_total() -> float:
+        body = client.get("/metrics").content.decode()
+        line = next(line for line in body.splitlines() if line.startswith("bans_total{"))
+        return float(line.rsplit(" ", 1)[1])
+
+    before = bans_total()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            moderator.post(URL, {"user_id": str(UserFactory().id), "reason": REASON}, format="json")
+
+    assert bans_total() == before + 2
