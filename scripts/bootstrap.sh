@@ -35,6 +35,11 @@ log "Installing Python dependencies from uv.lock"
 uv sync --all-packages --frozen --quiet
 
 [ -f .env ] || { log "Creating .env from .env.example"; cp .env.example .env; }
+# Variables added to .env.example since .env was made; the values already there stay.
+while IFS= read -r line; do
+  case "$line" in '' | '#'*) continue ;; esac
+  grep -q "^${line%%=*}=" .env || { log "Adding ${line%%=*} to .env"; echo "$line" >>.env; }
+done <.env.example
 
 for database in crewup crewup_identity; do
   if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '${database}'")" = "0" ]; then

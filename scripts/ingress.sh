@@ -49,7 +49,16 @@ $locations
       proxy_set_header Connection \$connection_upgrade;
       proxy_read_timeout 1h;
     }
-    location /admin/ { proxy_pass http://moderation_service; }
+    # The console builds its OIDC redirect URI from Host: keep the port the browser used.
+    # (A location that sets one header inherits none, so all are repeated.)
+    location /admin/ {
+      proxy_pass http://moderation_service;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$http_host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Request-ID \$crewup_request_id;
+    }
     location ~ ^/(healthz|readyz|metrics)\$ { return 404; }
     location / {
       default_type application/json;

@@ -23,5 +23,6 @@ for service in "${SERVICES[@]}"; do
     RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672// \
     OIDC_ISSUER=https://keycloak.example/realms/crewup \
     OIDC_AUDIENCE=crewup-api \
+    OIDC_RP_CLIENT_SECRET=lint-only-secret \
     uv run --frozen python "${service}_service/manage.py" check --deploy --fail-level WARNING
 done

@@ -86,6 +86,8 @@ def test_create_returns_the_event_with_the_organizer_going(
         "visibility": "public",
         "status": "scheduled",
         "cancelled_at": None,
+        "removed_at": None,
+        "removal_reason": "",
         "organizer": {
             "id": str(organizer.id),
             "username": organizer.username,

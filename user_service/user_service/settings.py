@@ -5,5 +5,13 @@ from shared.settings.common import *
 SERVICE_NAME = "user"
 ROOT_URLCONF = "user_service.urls"
 WSGI_APPLICATION = "user_service.wsgi.application"
-INSTALLED_APPS = [*COMMON_APPS]
+# Accounts is this service's own app; the others are read for the data export, and their
+# services undo a user's RSVPs and memberships when the account is erased.
+INSTALLED_APPS = [
+    *COMMON_APPS,
+    "shared.events",
+    "shared.groups",
+    "shared.chat",
+    "shared.moderation",
+]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp user API"}

@@ -145,6 +145,8 @@ class EventOutputSerializer(serializers.ModelSerializer):
             "visibility",
             "status",
             "cancelled_at",
+            "removed_at",
+            "removal_reason",
             "organizer",
             "going_count",
             "interested_count",
@@ -172,6 +174,9 @@ class EventOutputSerializer(serializers.ModelSerializer):
             "visibility": event.visibility,
             "status": event.status,
             "cancelled_at": _iso(event.cancelled_at),
+            # Set only on an event a moderator removed, which only its organizer still sees.
+            "removed_at": _iso(event.removed_at),
+            "removal_reason": event.removal_reason,
             "organizer": {
                 "id": str(organizer.id),
                 "username": organizer.username,

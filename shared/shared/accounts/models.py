@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
-from django.db import models
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.utils import timezone
 
 from shared.core.models import BaseModel
+
+BIO_MAX_LENGTH = 500
+DISPLAY_NAME_MAX_LENGTH = 100
+AVATAR_URL_MAX_LENGTH = 500
+INTEREST_MAX_LENGTH = 40
+INTERESTS_MAX_COUNT = 20
+# What a message, an event or a crew shows for an author whose account was erased.
+DELETED_USER_DISPLAY_NAME = "Deleted user"
 
 
 class CrewUpUserManager(UserManager["User"]):
@@ -23,7 +33,12 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     """A person, identified by the `sub` of their Keycloak tokens.
 
     Nobody signs in with a local password: identity, passwords and roles are Keycloak's.
-    The profile fields are copied from the token claims when the row is created.
+    The name and e-mail fields are copied from the token claims (and kept in step with them);
+    the profile fields below them are the user's own, edited through the user service.
+    `realm_roles` is a snapshot of the roles on the user's last token: the roles themselves
+    live in Keycloak, but moderation must know, for example, that a target is an admin.
+    An erased account keeps its row (messages, events and audit rows point to it) with every
+    personal field cleared and `deleted_at` set.
     """
 
     keycloak_id = models.CharField(max_length=255, unique=True)
@@ -36,6 +51,42 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     is_banned = models.BooleanField(default=False)
     banned_until = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Database defaults as well: pods still running the code from before these columns
+    # existed insert users without them during a rolling deploy.
+    realm_roles = ArrayField(
+        models.CharField(max_length=100), default=list, db_default=[], blank=True
+    )
+
+    # --- The profile the user edits ---
+    # Shown instead of the name from Keycloak when set.
+    display_name_override = models.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, db_default=""
+    )
+    # A TextField's max_length is not validated by the model; the validator is.
+    bio = models.TextField(
+        max_length=BIO_MAX_LENGTH,
+        blank=True,
+        db_default="",
+        validators=[MaxLengthValidator(BIO_MAX_LENGTH)],
+    )
+    avatar_url = models.URLField(
+        max_length=AVATAR_URL_MAX_LENGTH,
+        blank=True,
+        db_default="",
+        validators=[URLValidator(schemes=["https"], message="Give an https:// URL.")],
+    )
+    interests = ArrayField(
+        models.CharField(max_length=INTEREST_MAX_LENGTH),
+        size=INTERESTS_MAX_COUNT,
+        default=list,
+        db_default=[],
+        blank=True,
+    )
+    # Private to the user: never in the public profile. No spatial index until a query needs one.
+    home_location = models.PointField(
+        geography=True, srid=4326, null=True, blank=True, spatial_index=False
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = CrewUpUserManager()
 
@@ -50,8 +101,17 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
+        """The name shown to others: the user's own choice, else their name, else the username."""
+        if self.deleted_at is not None:
+            return DELETED_USER_DISPLAY_NAME
+        if self.display_name_override:
+            return self.display_name_override
         full_name = f"{self.first_name} {self.last_name}".strip()
         return full_name or self.username
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def is_banned_at(self, moment: datetime | None = None) -> bool:
         """Whether a ban holds at `moment` (now by default); a temporary ban ends by itself."""

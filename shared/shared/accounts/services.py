@@ -1,20 +1,41 @@
-"""Writes on accounts. Owned by the user service; every service provisions users through it."""
+"""Writes on accounts. Owned by the user service; every service provisions users through it.
+
+Erasing an account touches every domain app and lives in `shared.accounts.erasure`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from shared.accounts.models import User
+from shared.accounts.errors import UserNotFound
+from shared.accounts.models import INTEREST_MAX_LENGTH, INTERESTS_MAX_COUNT, User
 from shared.auth.tokens import TokenClaims
 from shared.metrics import USERS_REGISTERED
+
+# The profile fields a user edits, by their API names (`display_name` is stored as an override
+# of the name from Keycloak).
+PROFILE_FIELDS = {
+    "display_name": "display_name_override",
+    "bio": "bio",
+    "avatar_url": "avatar_url",
+    "interests": "interests",
+    "home_location": "home_location",
+}
 
 
 def user_provision_from_claims(*, claims: TokenClaims) -> User:
     """Return the user behind a validated token, creating the row on first sight.
 
     This is CrewUp's "registration from Keycloak": the row is made from `sub`, `email`,
-    `preferred_username`, `given_name` and `family_name`. Later tokens keep those fields in
-    step when Keycloak's copy changed. Two first requests racing create one row.
+    `preferred_username`, `given_name`, `family_name` and the realm roles. Later tokens keep
+    those fields in step when Keycloak's copy changed (the roles as a sorted snapshot, which
+    moderation reads: a moderator may not ban an admin). Two first requests racing create one
+    row.
 
     Side effects: increments `users_registered_total` when a row is created.
     """
@@ -23,6 +44,7 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
         "email": claims.email,
         "first_name": claims.given_name,
         "last_name": claims.family_name,
+        "realm_roles": sorted(claims.roles),
     }
     user = User.objects.filter(keycloak_id=claims.subject).first()
     if user is None:
@@ -40,3 +62,69 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
             setattr(user, field, profile[field])
         user.save(update_fields=[*changed, "updated_at"])
     return user
+
+
+@transaction.atomic
+def user_profile_update(*, user_id: UUID, data: Mapping[str, Any]) -> User:
+    """Change the user's own profile: display name, bio, avatar URL, interests, home location.
+
+    Text is trimmed; an empty display name goes back to the name from Keycloak. Interests are
+    trimmed, blanks dropped and duplicates (ignoring case) kept once, in the order given.
+
+    Raises:
+        UserNotFound: no such user, or an erased account.
+        ValidationError: an unknown field, a bio over 500 characters, an avatar URL that is
+            not https, more than 20 interests or one over 40 characters, a home location off
+            the globe.
+    """
+    unknown = sorted(set(data) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    user = User.objects.select_for_update().filter(id=user_id, deleted_at__isnull=True).first()
+    if user is None:
+        raise UserNotFound()
+    values = dict(data)
+    for name in ("display_name", "bio", "avatar_url"):
+        if name in values:
+            values[name] = (values[name] or "").strip()
+    if "interests" in values:
+        values["interests"] = _clean_interests(values["interests"])
+    location = values.get("home_location")
+    if location is not None and not (-90 <= location.y <= 90 and -180 <= location.x <= 180):
+        raise ValidationError({"home_location": ["Give a latitude and a longitude on Earth."]})
+    changed: list[str] = []
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        field = User._meta.get_field(PROFILE_FIELDS[name])
+        if getattr(user, field.name) == value:
+            continue
+        try:
+            setattr(user, field.name, field.clean(value, user))
+        except ValidationError as error:
+            errors[name] = error.messages
+        changed.append(field.name)
+    if errors:
+        raise ValidationError(errors)
+    if changed:
+        user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+def _clean_interests(interests: Any) -> list[str]:
+    if not isinstance(interests, list | tuple) or not all(isinstance(i, str) for i in interests):
+        raise ValidationError({"interests": ["Give a list of short texts."]})
+    kept: list[str] = []
+    seen: set[str] = set()
+    for interest in interests:
+        interest = " ".join(interest.split())
+        if interest and interest.casefold() not in seen:
+            seen.add(interest.casefold())
+            kept.append(interest)
+    errors = []
+    if len(kept) > INTERESTS_MAX_COUNT:
+        errors.append(f"Give at most {INTERESTS_MAX_COUNT} interests.")
+    if any(len(interest) > INTEREST_MAX_LENGTH for interest in kept):
+        errors.append(f"Each interest has at most {INTEREST_MAX_LENGTH} characters.")
+    if errors:
+        raise ValidationError({"interests": errors})
+    return kept

@@ -77,3 +77,16 @@ def chat_last_sequence(*, group_id: UUID) -> int:
 
 def chat_group_exists(*, group_id: UUID) -> bool:
     return Group.objects.filter(id=group_id, removed_at__isnull=True).exists()
+
+
+def message_list_of_sender(*, sender_id: UUID) -> QuerySet[Message]:
+    """Return every message the user wrote, deleted ones included, oldest first (for the export).
+
+    No membership check: for the user's own data, not for reading a crew's chat.
+    """
+    return Message.objects.filter(sender_id=sender_id).order_by("created_at", "id")
+
+
+def message_get(*, message_id: UUID) -> Message | None:
+    """Return the message with its sender, or None; no membership check (moderation's reads)."""
+    return Message.objects.select_related("sender").filter(id=message_id).first()

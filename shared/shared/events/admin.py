@@ -1,7 +1,8 @@
 """The moderator console's view of events and RSVPs (shown by the moderation service).
 
 Read-only on purpose: every change to an event goes through `shared.events.services`, which
-keep the counters, the capacity and the waitlist true; a form save would bypass them.
+keep the counters, the capacity and the waitlist true; a form save would bypass them. The one
+change moderators make, removing an event, is an action calling the moderation services.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from shared.events.models import Event, Participation
+from shared.moderation.admin_actions import ModerationPermissionsMixin, remove_events
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -26,7 +28,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(ModerationPermissionsMixin, ReadOnlyAdmin):
     list_display = [
         "title",
         "event_type",
@@ -37,14 +39,16 @@ class EventAdmin(ReadOnlyAdmin):
         "going_count",
         "capacity",
         "waitlist_count",
+        "removed_at",
         "created_at",
     ]
-    list_filter = ["status", "visibility", "event_type", "starts_at"]
+    list_filter = ["status", "visibility", "event_type", "starts_at", "removed_at"]
     search_fields = ["title", "venue_name", "address", "organizer__username", "=id"]
     list_select_related = ["organizer"]
     date_hierarchy = "starts_at"
     ordering = ["-starts_at"]
     exclude = ["search_vector"]
+    actions = [remove_events]
 
 
 @admin.register(Participation)

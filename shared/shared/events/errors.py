@@ -22,6 +22,16 @@ class EventCancelled(Conflict):
     message = "The event is cancelled."
 
 
+class EventRemoved(Conflict):
+    code = "event_removed"
+    message = "The event was removed by a moderator."
+
+
+class EventAlreadyRemoved(Conflict):
+    code = "event_already_removed"
+    message = "The event has already been removed."
+
+
 class EventEnded(Conflict):
     code = "event_ended"
     message = "The event has already ended."

@@ -57,15 +57,23 @@ class ParticipationStatus(models.TextChoices):
 
 
 class EventQuerySet(models.QuerySet["Event"]):
-    def visible_to(self, viewer_id: UUID | None) -> EventQuerySet:
-        """Public events, and private ones the viewer organises or takes part in."""
+    def visible_to(self, viewer_id: UUID | None, *, include_removed: bool = False) -> EventQuerySet:
+        """Public events, and private ones the viewer organises or takes part in.
+
+        An event removed by moderation stays visible to its organizer only (who sees that and
+        why); `include_removed` keeps it for its participants too, for the writes that must
+        still reach it (leaving it).
+        """
         public = Q(visibility=EventVisibility.PUBLIC)
         if viewer_id is None:
-            return self.filter(public)
+            return self.filter(public, removed_at__isnull=True)
         takes_part = Exists(
             Participation.objects.filter(event_id=OuterRef("pk"), user_id=viewer_id)
         )
-        return self.filter(public | Q(organizer_id=viewer_id) | takes_part)
+        events = self.filter(public | Q(organizer_id=viewer_id) | takes_part)
+        if include_removed:
+            return events
+        return events.filter(Q(removed_at__isnull=True) | Q(organizer_id=viewer_id))
 
     def scheduled(self) -> EventQuerySet:
         return self.filter(status=EventStatus.SCHEDULED)
@@ -97,6 +105,10 @@ class Event(BaseModel):
     organizer = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="organized_events"
     )
+    # Taken down by moderation (soft): hidden from everyone but the organizer, who sees why.
+    # Written only by `event_remove`, which the moderation service calls.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_reason = models.CharField(max_length=500, blank=True, db_default="")
     # Kept by the services under the event's row lock; never written from outside them.
     going_count = models.PositiveIntegerField(default=0, editable=False)
     interested_count = models.PositiveIntegerField(default=0, editable=False)
@@ -158,6 +170,10 @@ class Event(BaseModel):
     @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
     def has_ended_at(self, moment: datetime) -> bool:
         return self.ends_at <= moment

@@ -213,3 +213,25 @@ def participation_get(*, event_id: UUID, user_id: UUID) -> Participation | None:
             participation=participation
         )
     return participation
+
+
+def event_list_organized_by(*, organizer_id: UUID) -> QuerySet[Event]:
+    """Return every event the user organises, cancelled, past and removed ones included.
+
+    No visibility rule: for the user's own data (the export), not for browsing.
+    """
+    return (
+        Event.objects.filter(organizer_id=organizer_id)
+        .defer("search_vector")
+        .order_by("starts_at", "id")
+    )
+
+
+def participation_list_of_user(*, user_id: UUID) -> QuerySet[Participation]:
+    """Return every RSVP of the user with its event, oldest event first (for the export)."""
+    return (
+        Participation.objects.filter(user_id=user_id)
+        .select_related("event")
+        .defer("event__search_vector")
+        .order_by("event__starts_at", "event_id")
+    )

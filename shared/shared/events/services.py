@@ -25,10 +25,12 @@ from django.utils import timezone
 
 from shared.events.errors import (
     CapacityBelowGoing,
+    EventAlreadyRemoved,
     EventCancelled,
     EventEnded,
     EventFull,
     EventNotFound,
+    EventRemoved,
     FieldNotUpdatable,
     NotEventOrganizer,
     NotParticipating,
@@ -61,6 +63,8 @@ EVENT_UPDATABLE_FIELDS = frozenset(
         "visibility",
     }
 )
+
+REMOVAL_REASON_MAX_LENGTH = 500
 
 _COUNTER_OF_STATUS = {
     ParticipationStatus.GOING: "going_count",
@@ -135,6 +139,7 @@ def event_update(
         FieldNotUpdatable: `data` names a field outside `EVENT_UPDATABLE_FIELDS`.
         EventNotFound: no such event, or a private one the actor may not see.
         NotEventOrganizer: the actor is not the organizer.
+        EventRemoved: a moderator removed the event.
         EventCancelled: the event is cancelled.
         CapacityBelowGoing: the new capacity is below the number of people going.
         ValidationError: a field is invalid, or a changed start is in the past.
@@ -149,6 +154,8 @@ def event_update(
     now = now or timezone.now()
     event = _lock_event(event_id=event_id, viewer_id=actor_id)
     _require_organizer(event, actor_id)
+    if event.is_removed:
+        raise EventRemoved()
     if event.is_cancelled:
         raise EventCancelled()
     changed = [name for name, value in data.items() if getattr(event, name) != value]
@@ -254,6 +261,9 @@ def event_join(
 def event_leave(*, event_id: UUID, user_id: UUID, now: datetime | None = None) -> None:
     """Withdraw the user's RSVP; a seat given up goes to the first in the waitlist.
 
+    An event removed by moderation can still be left by its participants (an account being
+    erased leaves every event it takes part in).
+
     Raises:
         EventNotFound: no such event, or a private one the user may not see.
         OrganizerCannotLeave: the user organises the event.
@@ -261,7 +271,7 @@ def event_leave(*, event_id: UUID, user_id: UUID, now: datetime | None = None) -
     Side effects:
         promotes the first waitlisted participant when a seat was given up.
     """
-    event = _lock_event(event_id=event_id, viewer_id=user_id)
+    event = _lock_event(event_id=event_id, viewer_id=user_id, include_removed=True)
     if event.organizer_id == user_id:
         raise OrganizerCannotLeave()
     participation = (
@@ -276,9 +286,43 @@ def event_leave(*, event_id: UUID, user_id: UUID, now: datetime | None = None) -
         _promote_waitlisted(event, now or timezone.now())
 
 
-def _lock_event(*, event_id: UUID, viewer_id: UUID) -> Event:
+@transaction.atomic
+def event_remove(*, event_id: UUID, reason: str, now: datetime | None = None) -> Event:
+    """Take an event down (soft): only its organizer still sees it, with the reason.
+
+    For the moderation app, which checks the moderator and writes the audit log; nobody else
+    calls it. The event keeps its RSVPs and status, so nothing is lost if it is put back.
+
+    Raises:
+        EventNotFound: no such event.
+        EventAlreadyRemoved: the event was already removed.
+        ValidationError: the reason is empty or longer than 500 characters.
+    """
+    event = Event.objects.select_for_update().filter(id=event_id).first()
+    if event is None:
+        raise EventNotFound()
+    if event.is_removed:
+        raise EventAlreadyRemoved()
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the event is removed."]})
+    if len(reason) > REMOVAL_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": [
+                    f"Ensure this field has no more than {REMOVAL_REASON_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    event.removed_at = now or timezone.now()
+    event.removal_reason = reason
+    event.save(update_fields=["removed_at", "removal_reason", "updated_at"])
+    return event
+
+
+def _lock_event(*, event_id: UUID, viewer_id: UUID, include_removed: bool = False) -> Event:
     event = (
-        Event.objects.visible_to(viewer_id)
+        Event.objects.visible_to(viewer_id, include_removed=include_removed)
         .select_for_update(of=("self",))
         .filter(id=event_id)
         .first()

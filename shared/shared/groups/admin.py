@@ -2,7 +2,7 @@
 
 Read-only, as the events admin is: a form save would bypass the services that keep
 `member_count`, the capacity, the one owner per crew and the after-commit hooks true.
-Moderation actions (removing a crew) arrive with the moderation app and call services.
+Removing a crew is an action calling the moderation services.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from shared.groups.models import Group, Invite, JoinRequest, Membership
+from shared.moderation.admin_actions import ModerationPermissionsMixin, remove_crews
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -27,7 +28,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(ReadOnlyAdmin):
+class GroupAdmin(ModerationPermissionsMixin, ReadOnlyAdmin):
     list_display = [
         "name",
         "event",
@@ -44,6 +45,7 @@ class GroupAdmin(ReadOnlyAdmin):
     list_select_related = ["event", "created_by"]
     raw_id_fields = ["event", "created_by"]
     ordering = ["-created_at"]
+    actions = [remove_crews]
 
 
 @admin.register(Membership)

@@ -16,6 +16,11 @@ class GroupNotFound(NotFound):
     message = "No such crew."
 
 
+class GroupAlreadyRemoved(Conflict):
+    code = "group_already_removed"
+    message = "The crew has already been removed."
+
+
 class NotGroupAdmin(PermissionDenied):
     code = "not_group_admin"
     message = "Only the crew's owner and admins can do this."

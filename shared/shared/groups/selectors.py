@@ -3,7 +3,8 @@
 Who may see a crew: its members always; anyone else only when the crew is public *and* its
 event is visible to them (a public crew of a private event must not reveal that event).
 A crew removed by moderation (or closed when its last member left) is hidden from everyone
-but moderators, who ask with `include_removed=True`.
+but moderators, who ask with `include_removed=True`, and its owner, who sees through
+`group_get` that it was removed and why.
 """
 
 from __future__ import annotations
@@ -48,9 +49,17 @@ def _with_my_role(groups: GroupQuerySet, viewer_id: UUID | None) -> GroupQuerySe
     return groups.annotate(my_role=Subquery(mine.values("role")[:1]))
 
 
-def _get_visible(*, group_id: UUID, viewer_id: UUID | None, include_removed: bool) -> Group:
+def _get_visible(
+    *,
+    group_id: UUID,
+    viewer_id: UUID | None,
+    include_removed: bool,
+    owner_sees_removed: bool = False,
+) -> Group:
     groups = _with_my_role(visible_groups(viewer_id=viewer_id), viewer_id)
-    if not include_removed:
+    if owner_sees_removed and not include_removed:
+        groups = groups.filter(Q(removed_at__isnull=True) | Q(my_role=MemberRole.OWNER))
+    elif not include_removed:
         groups = groups.active()
     group = groups.select_related("event", "created_by").filter(id=group_id).first()
     if group is None:
@@ -61,11 +70,20 @@ def _get_visible(*, group_id: UUID, viewer_id: UUID | None, include_removed: boo
 def group_get(*, group_id: UUID, viewer_id: UUID | None, include_removed: bool = False) -> Group:
     """Return the crew with its event, creator and the viewer's `my_role` (None if not a member).
 
+    The owner of a crew removed by moderation still gets it, with `removed_at` and
+    `removal_reason` saying so.
+
     Raises:
-        GroupNotFound: no such crew, one the viewer may not see, or a removed one (unless
-            `include_removed`, which only moderators' interfaces should pass).
+        GroupNotFound: no such crew, one the viewer may not see, or a removed one the viewer
+            does not own (unless `include_removed`, which only moderators' interfaces should
+            pass).
     """
-    return _get_visible(group_id=group_id, viewer_id=viewer_id, include_removed=include_removed)
+    return _get_visible(
+        group_id=group_id,
+        viewer_id=viewer_id,
+        include_removed=include_removed,
+        owner_sees_removed=True,
+    )
 
 
 def group_list(
@@ -181,4 +199,25 @@ def invite_list(*, group_id: UUID, viewer_id: UUID) -> QuerySet[Invite]:
         Invite.objects.filter(group_id=group.id)
         .select_related("created_by")
         .order_by("-created_at", "id")
+    )
+
+
+def membership_list_of_user(*, user_id: UUID) -> QuerySet[Membership]:
+    """Return every crew membership of the user, removed crews included, oldest first.
+
+    No visibility rule: for the user's own data (the export, the account's erasure).
+    """
+    return (
+        Membership.objects.filter(user_id=user_id)
+        .select_related("group", "group__event")
+        .order_by("created_at", "id")
+    )
+
+
+def join_request_list_of_user(*, user_id: UUID) -> QuerySet[JoinRequest]:
+    """Return every join request the user made, in any state, oldest first (for the export)."""
+    return (
+        JoinRequest.objects.filter(user_id=user_id)
+        .select_related("group")
+        .order_by("created_at", "id")
     )

@@ -47,6 +47,7 @@ from shared.groups.errors import (
     CannotRemoveSelf,
     CapacityBelowMembers,
     FieldNotUpdatable,
+    GroupAlreadyRemoved,
     GroupFull,
     GroupNotFound,
     GroupNotOpen,
@@ -83,6 +84,7 @@ GROUP_UPDATABLE_FIELDS = frozenset(
 )
 DESCRIPTION_MAX_LENGTH = 2000
 DISSOLVED_REASON = "Closed: its last member left."
+REMOVAL_REASON_MAX_LENGTH = 500
 # 32 random bytes: unguessable, and short enough for a link.
 INVITE_TOKEN_BYTES = 32
 
@@ -534,6 +536,41 @@ def group_transfer_ownership(*, group_id: UUID, actor_id: UUID, new_owner_id: UU
     return group_get(group_id=group.id, viewer_id=actor_id)
 
 
+@transaction.atomic
+def group_remove(
+    *, group_id: UUID, reason: str, removed_by: UUID, now: datetime | None = None
+) -> Group:
+    """Take a crew down (soft), as moderation does: only its owner still sees it, with the reason.
+
+    For the moderation app, which checks the moderator and writes the audit log. The crew's
+    pending join requests are cancelled and its invites revoked, as when a crew is closed;
+    memberships and the chat history stay in the database.
+
+    Raises:
+        GroupNotFound: no such crew.
+        GroupAlreadyRemoved: the crew was already removed (or closed by its last member).
+        ValidationError: the reason is empty or longer than 500 characters.
+    """
+    group = Group.objects.select_for_update().filter(id=group_id).first()
+    if group is None:
+        raise GroupNotFound()
+    if group.removed_at is not None:
+        raise GroupAlreadyRemoved()
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the crew is removed."]})
+    if len(reason) > REMOVAL_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": [
+                    f"Ensure this field has no more than {REMOVAL_REASON_MAX_LENGTH} characters."
+                ]
+            }
+        )
+    _take_down(group, reason=reason, closed_by=removed_by, now=now or timezone.now())
+    return group
+
+
 # --- helpers ---
 
 
@@ -653,8 +690,12 @@ def _close_pending_requests(group: Group, *, closed_by: UUID, now: datetime) -> 
 
 
 def _dissolve(group: Group, *, closed_by: UUID, now: datetime) -> None:
+    _take_down(group, reason=DISSOLVED_REASON, closed_by=closed_by, now=now)
+
+
+def _take_down(group: Group, *, reason: str, closed_by: UUID, now: datetime) -> None:
     group.removed_at = now
-    group.removal_reason = DISSOLVED_REASON
+    group.removal_reason = reason
     group.save(update_fields=["removed_at", "removal_reason", "updated_at"])
     _close_pending_requests(group, closed_by=closed_by, now=now)
     Invite.objects.filter(group=group, revoked_at__isnull=True).update(

@@ -57,3 +57,7 @@ class ServiceLabelledRegistry:
                 for sample in metric.samples
             ]
             yield metric
+
+
+# --- Moderation ---
+BANS = Counter("bans", "Bans issued by moderators (from the API or the admin console).")

@@ -20,6 +20,7 @@ for _name, _value in {
     "RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:5672//",
     "OIDC_ISSUER": "http://127.0.0.1:1/realms/crewup",  # replaced by the session's key server
     "OIDC_AUDIENCE": "crewup-api",
+    "OIDC_RP_CLIENT_SECRET": "test-only-console-client-secret",
     "DJANGO_SECURE_SSL_REDIRECT": "false",
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
     "LOG_LEVEL": "WARNING",

@@ -121,9 +121,10 @@ def test_group_get_tells_the_viewer_their_role() -> None:
 
 def test_group_get_hides_a_removed_crew_unless_asked() -> None:
     group = GroupFactory(removed_at=timezone.now(), removal_reason="Spam")
+    member = MembershipFactory(group=group).user
 
     with pytest.raises(GroupNotFound):
-        group_get(group_id=group.id, viewer_id=group.created_by_id)
+        group_get(group_id=group.id, viewer_id=member.id)
     found = group_get(group_id=group.id, viewer_id=UserFactory().id, include_removed=True)
 
     assert found.removal_reason == "Spam"

@@ -1,0 +1,127 @@
+"""Erasing an account at its owner's request: the one write of accounts that reaches every app.
+
+The row is kept, anonymised, because others' data points to it (the events they organised,
+their chat messages, the audit log and reports). What the user took part in is undone through
+each app's own services, so counters, waitlists and crew ownership stay true. Needs the events,
+groups, chat and moderation apps installed (the user service composes them).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from shared.accounts.errors import UserNotFound
+from shared.accounts.models import User
+from shared.events.models import EventStatus
+from shared.events.selectors import event_list_organized_by, participation_list_of_user
+from shared.events.services import event_cancel, event_leave
+from shared.groups.models import JoinRequestStatus, MemberRole, Membership
+from shared.groups.selectors import (
+    group_members,
+    join_request_list_of_user,
+    membership_list_of_user,
+)
+from shared.groups.services import group_leave, group_transfer_ownership, join_request_cancel
+
+logger = logging.getLogger(__name__)
+
+DELETED_USERNAME_PREFIX = "deleted-user-"
+
+
+@transaction.atomic
+def user_account_delete(*, user_id: UUID, now: datetime | None = None) -> User:
+    """Erase the user's account: undo their participation, then anonymise their row.
+
+    In order, all in one transaction:
+    1. events they organise that have not ended are cancelled (past ones stay, as history);
+    2. their RSVPs to others' events are withdrawn (seats go to the waitlist);
+    3. they leave every crew: an owner first hands the crew to its next admin, else its
+       longest-standing member; a crew they are alone in is closed, as the groups rules say;
+       pending join requests are cancelled. Crews moderation took down are left as they are;
+    4. the row is anonymised: username `deleted-user-<8 hex>`, e-mail, names, profile and
+       roles cleared, inactive, and `keycloak_id` replaced, so a new sign-in with the same
+       identity makes a fresh account. Their messages stay, shown as "Deleted user".
+
+    The identity provider's own account is not deleted here (Keycloak's admin API is for the
+    operator's tooling); until it is, its owner may sign in again and start afresh.
+
+    Raises:
+        UserNotFound: no such user, or an account already erased.
+    Side effects:
+        the groups' `member_left` hooks after commit (chat notices, sockets closed).
+    """
+    now = now or timezone.now()
+    user = User.objects.select_for_update().filter(id=user_id, deleted_at__isnull=True).first()
+    if user is None:
+        raise UserNotFound()
+    _leave_events(user, now)
+    _leave_crews(user, now)
+    _anonymise(user, now)
+    logger.info("account erased", extra={"erased_user_id": str(user.id)})
+    return user
+
+
+def _leave_events(user: User, now: datetime) -> None:
+    upcoming = event_list_organized_by(organizer_id=user.id).filter(
+        status=EventStatus.SCHEDULED, ends_at__gt=now
+    )
+    for event_id in upcoming.order_by("id").values_list("id", flat=True):
+        event_cancel(event_id=event_id, actor_id=user.id, now=now)
+    rsvps = participation_list_of_user(user_id=user.id).exclude(event__organizer_id=user.id)
+    for event_id in rsvps.order_by("event_id").values_list("event_id", flat=True):
+        event_leave(event_id=event_id, user_id=user.id, now=now)
+
+
+def _leave_crews(user: User, now: datetime) -> None:
+    memberships = membership_list_of_user(user_id=user.id).filter(group__removed_at__isnull=True)
+    for membership in memberships.order_by("group_id"):
+        if membership.role == MemberRole.OWNER and membership.group.member_count > 1:
+            successor = _successor(membership)
+            group_transfer_ownership(
+                group_id=membership.group_id, actor_id=user.id, new_owner_id=successor
+            )
+        group_leave(group_id=membership.group_id, user_id=user.id, now=now)
+    pending = join_request_list_of_user(user_id=user.id).filter(
+        status=JoinRequestStatus.PENDING, group__removed_at__isnull=True
+    )
+    for request in pending:
+        join_request_cancel(
+            group_id=request.group_id, request_id=request.id, user_id=user.id, now=now
+        )
+
+
+def _successor(membership: Membership) -> UUID:
+    """The next admin of the crew, else its longest-standing member (the groups' own order)."""
+    others = group_members(group_id=membership.group_id, viewer_id=membership.user_id).exclude(
+        user_id=membership.user_id
+    )
+    return others.values_list("user_id", flat=True)[0]
+
+
+def _anonymise(user: User, now: datetime) -> None:
+    user.username = f"{DELETED_USERNAME_PREFIX}{user.id.hex[:8]}"
+    user.keycloak_id = f"deleted:{user.id}"
+    user.email = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.display_name_override = ""
+    user.bio = ""
+    user.avatar_url = ""
+    user.interests = []
+    user.home_location = None
+    user.realm_roles = []
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.last_login = None
+    user.last_seen_at = None
+    user.deleted_at = now
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()

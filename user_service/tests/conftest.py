@@ -1,0 +1,39 @@
+"""Fixtures of the user service's API tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from shared.accounts.tests.factories import UserFactory
+
+
+def actor_params(expected: dict[str, Any]) -> list[Any]:
+    """`pytest.param(actor, expected, id="<actor>_case")` for each actor of the matrix."""
+    return [pytest.param(actor, expected[actor], id=f"{actor}_case") for actor in expected]
+
+
+@pytest.fixture
+def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str], Any]:
+    """A client for one role of the authorization matrix."""
+
+    def build(actor: str) -> Any:
+        if actor == "anonymous":
+            return api_client
+        if actor == "user":
+            return auth_client()
+        if actor == "banned":
+            return auth_client(user=UserFactory(is_banned=True))
+        if actor == "moderator":
+            return auth_client(roles=("user", "moderator"))
+        if actor == "admin":
+            return auth_client(roles=("user", "moderator", "admin"))
+        raise ValueError(actor)
+
+    return build
+
+
+def error(response: Any) -> dict[str, Any]:
+    return response.json()["error"]

@@ -1,0 +1,152 @@
+"""`/api/v1/users/me/`: read and update your own profile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.gis.geos import Point
+
+from shared.accounts.models import User
+from shared.accounts.tests.factories import UserFactory
+from tests.conftest import actor_params, error
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/users/me/"
+
+
+def test_me_returns_the_owners_view(auth_client: Callable[..., Any]) -> None:
+    # given
+    user = UserFactory(
+        username="maria",
+        email="maria@example.test",
+        # what the test tokens carry (names follow the identity provider's)
+        first_name="Maria",
+        last_name="Tester",
+        bio="Climber.",
+        interests=["jazz"],
+        home_location=Point(22.154, 65.584, srid=4326),
+    )
+    client = auth_client(user=user, roles=("user", "moderator"))
+    # when
+    response = client.get(URL)
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {
+        "id": str(user.id),
+        "username": "maria",
+        "email": "maria@example.test",
+        "first_name": "Maria",
+        "last_name": "Tester",
+        "display_name": "Maria Tester",
+        "display_name_override": "",
+        "bio": "Climber.",
+        "avatar_url": "",
+        "interests": ["jazz"],
+        "home_location": {"lat": 65.584, "lng": 22.154},
+        "roles": ["moderator", "user"],
+        "created_at": body["created_at"],
+        "updated_at": body["updated_at"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("actor", "status"), actor_params({"anonymous": 401, "banned": 403, "user": 200})
+)
+def test_me_needs_a_signed_in_user_who_is_not_banned(
+    client_as: Callable[[str], Any], actor: str, status: int
+) -> None:
+    assert client_as(actor).get(URL).status_code == status
+
+
+def test_patch_me_changes_the_profile(auth_client: Callable[..., Any]) -> None:
+    # given
+    client = auth_client()
+    # when
+    response = client.patch(
+        URL,
+        {
+            "display_name": "Mia",
+            "bio": "Jazz and climbing.",
+            "avatar_url": "https://cdn.example.test/mia.png",
+            "interests": ["jazz", "climbing"],
+            "home_location": {"lat": 65.58, "lng": 22.15},
+        },
+        format="json",
+    )
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["display_name"], body["bio"], body["interests"]) == (
+        "Mia",
+        "Jazz and climbing.",
+        ["jazz", "climbing"],
+    )
+    assert body["home_location"] == {"lat": 65.58, "lng": 22.15}
+    stored = User.objects.get(id=client.user.id)
+    assert (stored.display_name_override, stored.avatar_url) == (
+        "Mia",
+        "https://cdn.example.test/mia.png",
+    )
+
+
+def test_patch_me_ignores_fields_a_user_may_not_set(auth_client: Callable[..., Any]) -> None:
+    client = auth_client()
+    email = client.user.email
+
+    response = client.patch(
+        URL, {"email": "new@example.test", "is_banned": True, "bio": "Hi"}, format="json"
+    )
+
+    assert response.status_code == 200
+    stored = User.objects.get(id=client.user.id)
+    assert (stored.email, stored.is_banned, stored.bio) == (email, False, "Hi")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        pytest.param({"bio": "x" * 501}, "bio", id="long_bio_case"),
+        pytest.param({"avatar_url": "http://cdn.example.test/a.png"}, "avatar_url", id="http_case"),
+        pytest.param({"avatar_url": "not a url"}, "avatar_url", id="not_a_url_case"),
+        pytest.param({"interests": ["x"] * 21}, "interests", id="too_many_interests_case"),
+        pytest.param({"interests": ["x" * 41]}, "interests", id="long_interest_case"),
+        pytest.param({"interests": "jazz"}, "interests", id="not_a_list_case"),
+        pytest.param({"home_location": {"lat": 91, "lng": 0}}, "home_location", id="lat_case"),
+        pytest.param({"home_location": {"lat": "nan", "lng": 0}}, "home_location", id="nan_case"),
+    ],
+)
+def test_patch_me_with_bad_values_is_400_and_changes_nothing(
+    auth_client: Callable[..., Any], payload: dict[str, Any], field: str
+) -> None:
+    client = auth_client(user=UserFactory(bio="Before"))
+
+    response = client.patch(URL, {"bio": "After", **payload}, format="json")
+
+    assert response.status_code == 400
+    assert error(response)["code"] == "invalid"
+    assert field in error(response)["fields"]
+    assert User.objects.get(id=client.user.id).bio == "Before"
+
+
+def test_patch_me_clears_the_home_location_with_null(auth_client: Callable[..., Any]) -> None:
+    client = auth_client(user=UserFactory(home_location=Point(22.1, 65.5, srid=4326)))
+
+    response = client.patch(URL, {"home_location": None}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["home_location"] is None
+    assert User.objects.get(id=client.user.id).home_location is None
+
+
+def test_a_banned_user_cannot_change_their_profile(client_as: Callable[[str], Any]) -> None:
+    client = client_as("banned")
+
+    response = client.patch(URL, {"bio": "Let me back"}, format="json")
+
+    assert response.status_code == 403
+    assert error(response)["code"] == "user_banned"
+    assert User.objects.get(id=client.user.id).bio == ""

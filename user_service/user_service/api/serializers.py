@@ -1,0 +1,260 @@
+"""What the user API accepts and returns.
+
+Three faces of a user: `me` (the owner: e-mail and home location included), the public profile
+(no e-mail, no home, no ban state) and the moderators' search result (e-mail and ban state).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from rest_framework import serializers
+
+from shared.accounts.models import (
+    AVATAR_URL_MAX_LENGTH,
+    BIO_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    INTEREST_MAX_LENGTH,
+    INTERESTS_MAX_COUNT,
+    User,
+)
+from shared.accounts.selectors import SEARCH_MIN_LENGTH
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a number: DRF's own accepts "nan" and "inf"."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+class LocationSerializer(serializers.Serializer):
+    """A point as `{"lat": ..., "lng": ...}` in WGS 84 degrees."""
+
+    lat = FiniteFloatField(min_value=-90, max_value=90)
+    lng = FiniteFloatField(min_value=-180, max_value=180)
+
+    def validate(self, attrs: dict[str, float]) -> Point:  # type: ignore[override]
+        return Point(attrs["lng"], attrs["lat"], srid=4326)
+
+    def to_representation(self, instance: Point) -> dict[str, float]:
+        return {"lat": instance.y, "lng": instance.x}
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    """The fields a user edits; any other field sent is ignored."""
+
+    display_name = serializers.CharField(
+        max_length=DISPLAY_NAME_MAX_LENGTH, allow_blank=True, required=False
+    )
+    bio = serializers.CharField(max_length=BIO_MAX_LENGTH, allow_blank=True, required=False)
+    avatar_url = serializers.URLField(
+        max_length=AVATAR_URL_MAX_LENGTH, allow_blank=True, required=False
+    )
+    interests = serializers.ListField(
+        child=serializers.CharField(max_length=INTEREST_MAX_LENGTH, allow_blank=True),
+        max_length=INTERESTS_MAX_COUNT,
+        required=False,
+    )
+    home_location = LocationSerializer(allow_null=True, required=False)
+
+
+class UserSearchInputSerializer(serializers.Serializer):
+    q = serializers.CharField(min_length=SEARCH_MIN_LENGTH, max_length=100)
+
+
+class PublicProfileOutputSerializer(serializers.ModelSerializer):
+    """What anyone signed in sees of a user: no e-mail, no home, no ban state."""
+
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "bio", "avatar_url", "interests", "created_at"]
+        read_only_fields = fields
+
+
+class MeOutputSerializer(serializers.ModelSerializer):
+    """The owner's view of their own account."""
+
+    display_name = serializers.CharField(read_only=True)
+    display_name_override = serializers.CharField(read_only=True)
+    home_location = LocationSerializer(read_only=True, allow_null=True)
+    roles = serializers.ListField(
+        source="realm_roles", child=serializers.CharField(), read_only=True
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "display_name",
+            "display_name_override",
+            "bio",
+            "avatar_url",
+            "interests",
+            "home_location",
+            "roles",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class UserSearchOutputSerializer(serializers.ModelSerializer):
+    """A moderator's view of an account, with its e-mail and ban state."""
+
+    display_name = serializers.CharField(read_only=True)
+    roles = serializers.ListField(
+        source="realm_roles", child=serializers.CharField(), read_only=True
+    )
+    is_banned_now = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "display_name",
+            "email",
+            "first_name",
+            "last_name",
+            "roles",
+            "is_active",
+            "is_banned",
+            "banned_until",
+            "is_banned_now",
+            "created_at",
+            "last_seen_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_banned_now(self, user: User) -> bool:
+        """Whether a ban holds right now (a temporary one may have ended a moment ago)."""
+        return user.is_banned_at()
+
+
+# --- the data export ---
+
+
+class ExportEventSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    event_type = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    venue_name = serializers.CharField()
+    address = serializers.CharField()
+    location = LocationSerializer()
+    capacity = serializers.IntegerField(allow_null=True)
+    visibility = serializers.CharField()
+    status = serializers.CharField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    removed_at = serializers.DateTimeField(allow_null=True)
+    removal_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ExportRsvpSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField()
+    event_title = serializers.CharField(source="event.title")
+    status = serializers.CharField()
+    waitlisted_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ExportMembershipSerializer(serializers.Serializer):
+    crew_id = serializers.UUIDField(source="group_id")
+    crew_name = serializers.CharField(source="group.name")
+    event_id = serializers.UUIDField(source="group.event_id")
+    role = serializers.CharField()
+    joined_at = serializers.DateTimeField(source="created_at")
+
+
+class ExportJoinRequestSerializer(serializers.Serializer):
+    crew_id = serializers.UUIDField(source="group_id")
+    crew_name = serializers.CharField(source="group.name")
+    message = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportMessageSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    crew_id = serializers.UUIDField(source="group_id")
+    sequence = serializers.IntegerField()
+    kind = serializers.CharField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportReportSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    target_type = serializers.CharField()
+    target_id = serializers.UUIDField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportBanSerializer(serializers.Serializer):
+    """A ban as its subject sees it: why and when, not which moderator."""
+
+    id = serializers.UUIDField()
+    reason = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    until = serializers.DateTimeField(allow_null=True)
+    lifted_at = serializers.DateTimeField(allow_null=True)
+    lift_reason = serializers.CharField()
+
+
+class ExportProfileSerializer(MeOutputSerializer):
+    class Meta(MeOutputSerializer.Meta):
+        fields = [
+            *MeOutputSerializer.Meta.fields,
+            "keycloak_id",
+            "is_banned",
+            "banned_until",
+            "last_seen_at",
+        ]
+        read_only_fields = fields
+
+
+class UserExportOutputSerializer(serializers.Serializer):
+    """Everything CrewUp holds on the user (`shared.accounts.export.UserDataExport`)."""
+
+    exported_at = serializers.DateTimeField()
+    profile = ExportProfileSerializer(source="user")
+    events_organised = ExportEventSerializer(many=True)
+    rsvps = ExportRsvpSerializer(many=True)
+    crew_memberships = ExportMembershipSerializer(many=True)
+    join_requests = ExportJoinRequestSerializer(many=True)
+    messages = ExportMessageSerializer(many=True)
+    reports_filed = ExportReportSerializer(many=True)
+    bans = ExportBanSerializer(many=True)
+
+
+class ErrorDetailOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField()
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """Every refusal: `{"error": {"code", "message", "fields"}}`."""
+
+    error = ErrorDetailOutputSerializer()
