@@ -84,12 +84,12 @@ def identity_provider(
     )
     manage = [sys.executable, str(IDENTITY_DIR / "manage.py")]
     for command in (["ensure_database"], ["migrate", "--noinput"]):
-        subprocess.run([*manage, *command], env=env, check=True, capture_output=True)  # noqa: S603
-    seeded = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        subprocess.run([*manage, *command], env=env, check=True, capture_output=True)
+    seeded = subprocess.run(
         [*manage, "seed_identity", "--json"], env=env, check=True, capture_output=True, text=True
     )
     users = {user["username"]: user for user in json.loads(seeded.stdout)["users"]}
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+    server = subprocess.Popen(
         [
             sys.executable,
             "-m",
