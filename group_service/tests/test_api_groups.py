@@ -311,9 +311,9 @@ def test_retrieve_a_private_crew_is_for_members_only(
 
 @pytest.mark.parametrize(
     ("actor", "expected"),
-    actor_params({"outsider": 404, "owner": 404, "moderator": 200}),
+    actor_params({"outsider": 404, "member": 404, "owner": 200, "moderator": 200}),
 )
-def test_retrieve_a_removed_crew_is_for_moderators_only(
+def test_retrieve_a_removed_crew_is_for_its_owner_and_moderators_only(
     client_as: Callable[..., Any], make_crew: Callable[..., Crew], actor: str, expected: int
 ) -> None:
     crew = make_crew(removed_at=timezone.now(), removal_reason="Spam")
