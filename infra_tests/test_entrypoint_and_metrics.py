@@ -321,6 +321,19 @@ def test_entrypoint_refuses_what_it_does_not_know(args, environment, workdir):
     assert result.returncode == 64, result.stderr
 
 
+def test_manage_runs_django_admin_for_the_images_service(migrated, environment, workdir):
+    """`manage` takes its service from CREWUP_SERVICE (the image's build argument) when not named."""
+    result = entrypoint(
+        "manage", "check", env={**environment, "CREWUP_SERVICE": "event"}, cwd=workdir
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    named = entrypoint(
+        "manage", "moderation", "showmigrations", "events", env=environment, cwd=workdir
+    )
+    assert "[X] 0001_initial" in named.stdout
+
+
 CELERY_SERVICES = sorted(
     service
     for service in SERVICES
