@@ -51,6 +51,12 @@ fresh_metrics_dir() {
   fi
 }
 
+# One-off and scheduling processes serve no metrics: without this, prometheus_client would
+# write its files into a directory that only the serving pods mount writable.
+no_metrics_files() {
+  unset PROMETHEUS_MULTIPROC_DIR
+}
+
 # The image's HEALTHCHECK reads which role this container plays.
 remember_role() {
   printf '%s\n' "$1" >"${TMPDIR:-/tmp}/crewup-role" 2>/dev/null || true
@@ -82,6 +88,7 @@ case "$role" in
   beat)
     pick_service "${1:-}" && shift
     remember_role beat
+    no_metrics_files
     exec celery -A "${service}_service" beat --loglevel "$LOG_LEVEL" \
       --schedule "${CELERY_BEAT_SCHEDULE:-${TMPDIR:-/tmp}/celerybeat-schedule}" "$@"
     ;;
@@ -92,10 +99,12 @@ case "$role" in
     ;;
   migrate)
     remember_role migrate
+    no_metrics_files
     exec python "$here/migrate.py" "$@"
     ;;
   manage)
     pick_service "${1:-}" && shift
+    no_metrics_files
     DJANGO_SETTINGS_MODULE="${service}_service.settings" exec django-admin "$@"
     ;;
   *)

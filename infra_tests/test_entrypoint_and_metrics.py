@@ -159,9 +159,15 @@ def entrypoint(
     )
 
 
+# The image's default metrics directory, which the migration Job does not mount writable
+# (read-only root filesystem): one-off commands must not write there.
+UNWRITABLE_METRICS_DIR = "/proc/crewup-read-only"
+
+
 @pytest.fixture(scope="module")
 def migrated(environment, workdir) -> subprocess.CompletedProcess[str]:
-    result = entrypoint("migrate", env=environment, cwd=workdir)
+    env = {**environment, "PROMETHEUS_MULTIPROC_DIR": UNWRITABLE_METRICS_DIR}
+    result = entrypoint("migrate", env=env, cwd=workdir)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -323,9 +329,12 @@ def test_entrypoint_refuses_what_it_does_not_know(args, environment, workdir):
 
 def test_manage_runs_django_admin_for_the_images_service(migrated, environment, workdir):
     """`manage` takes its service from CREWUP_SERVICE (the image's build argument) when not named."""
-    result = entrypoint(
-        "manage", "check", env={**environment, "CREWUP_SERVICE": "event"}, cwd=workdir
-    )
+    env = {
+        **environment,
+        "CREWUP_SERVICE": "event",
+        "PROMETHEUS_MULTIPROC_DIR": UNWRITABLE_METRICS_DIR,
+    }
+    result = entrypoint("manage", "check", env=env, cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     named = entrypoint(
@@ -350,6 +359,8 @@ def test_worker_and_beat_start_for_each_celery_app(service, migrated, environmen
         "LOG_LEVEL": "INFO",
         "PROMETHEUS_MULTIPROC_DIR": str(workdir / "prometheus" / f"{service}-worker"),
     }
+    # Beat runs where no metrics directory is mounted.
+    beat_env = {**env, "PROMETHEUS_MULTIPROC_DIR": UNWRITABLE_METRICS_DIR}
     for role, extra, done in [
         (
             "worker",
@@ -361,7 +372,7 @@ def test_worker_and_beat_start_for_each_celery_app(service, migrated, environmen
         log = workdir / f"{service}-{role}.log"
         popen = subprocess.Popen(
             [str(ENTRYPOINT), role, service, *extra],
-            env=env,
+            env=beat_env if role == "beat" else env,
             cwd=workdir,
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
