@@ -387,3 +387,18 @@ def test_production_network_policies_deny_by_default_and_guard_the_data_namespac
         if any(port["port"] == 5432 for port in rule.get("ports", []))
     ]
     assert database_rules == ["allow-postgresql-from-crewup-production"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "complaint"),
+    [
+        ("servics.event.replicas=3", "Additional property servics is not allowed"),
+        ("services.event.replcas=3", "Additional property replcas is not allowed"),
+        ("workers.user-worker.role=cron", "workers.user-worker.role"),
+        ("services.event.ingressPaths={api/v1/events}", "services.event.ingressPaths.0"),
+    ],
+)
+def test_values_schema_refuses_typos(setting, complaint):
+    result = run(tool("helm"), "template", "crewup", str(CHART), "--set", setting, check=False)
+    assert result.returncode != 0
+    assert complaint in result.stderr
