@@ -17,6 +17,9 @@ if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_available_extensions WHER
 fi
 ldconfig -p | grep -q 'libgdal\.so' || apt_packages+=(gdal-bin)
 command -v nginx >/dev/null || apt_packages+=(nginx)
+# --- Manifest and monitoring checks (infra_tests): promtool and amtool from Debian ---
+command -v promtool >/dev/null || apt_packages+=(prometheus)
+command -v amtool >/dev/null || apt_packages+=(prometheus-alertmanager)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "Installing from Debian: ${apt_packages[*]}"
   sudo=""
@@ -25,6 +28,8 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
   # Debian starts nginx on port 80 on install; CrewUp runs its own instance.
   { $sudo systemctl stop nginx || $sudo service nginx stop || $sudo nginx -s quit; } >/dev/null 2>&1 || true
+  # Likewise the Prometheus daemons where an init system runs: only their checkers are used.
+  { $sudo systemctl stop prometheus prometheus-alertmanager; } >/dev/null 2>&1 || true
 fi
 
 if ! command -v uv >/dev/null; then
@@ -33,6 +38,9 @@ if ! command -v uv >/dev/null; then
 fi
 log "Installing Python dependencies from uv.lock"
 uv sync --all-packages --frozen --quiet
+
+# --- Manifest checks (infra_tests): helm and kubectl into .tools/bin ---
+scripts/install-k8s-tools.sh
 
 [ -f .env ] || { log "Creating .env from .env.example"; cp .env.example .env; }
 # Variables added to .env.example since .env was made; the values already there stay.

@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 packages=("$@")
 [ ${#packages[@]} -gt 0 ] || packages=(shared event_service group_service user_service safety_service moderation_service dev/identity)
+# The images, chart, workflows and monitoring (helm, kubernetes-validate, actionlint, promtool).
+[ $# -gt 0 ] || packages+=(infra_tests)
 
 passed=0
 failed=0

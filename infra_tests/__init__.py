@@ -1,0 +1,1 @@
+"""Checks of what ships CrewUp: images, Helm chart, ArgoCD, workflows and monitoring."""
