@@ -154,6 +154,7 @@ def test_build_stage_uv_steps_install_one_service_without_dev_tools(tmp_path):
             RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5672//",
             OIDC_ISSUER="https://id.example/realms/crewup",
             OIDC_AUDIENCE="crewup-api",
+            OIDC_RP_CLIENT_SECRET="test-only",
         ),
     )
     assert check.stdout.strip() == "ok"

@@ -15,7 +15,7 @@ pg_major=$(psql -d postgres -Atc "SELECT current_setting('server_version_num')::
 if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'")" = "0" ]; then
   apt_packages+=("postgresql-${pg_major}-postgis-3")
 fi
-ldconfig -p | grep -q 'libgdal\.so' || apt_packages+=(gdal-bin)
+[[ "$(ldconfig -p)" == *libgdal.so* ]] || apt_packages+=(gdal-bin)
 command -v nginx >/dev/null || apt_packages+=(nginx)
 # --- Manifest and monitoring checks (infra_tests): promtool and amtool from Debian ---
 command -v promtool >/dev/null || apt_packages+=(prometheus)

@@ -11,9 +11,13 @@ KUBECTL_VERSION="v1.32.3"
 bin_dir="$PWD/.tools/bin"
 
 installed() {
-  [ -x "$bin_dir/helm" ] && [ -x "$bin_dir/kubectl" ] \
-    && "$bin_dir/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION" \
-    && "$bin_dir/kubectl" version --client 2>/dev/null | grep -q "Client Version: $KUBECTL_VERSION"
+  # Read each version whole before matching: `tool | grep -q` can kill the tool with SIGPIPE,
+  # which pipefail turns into a false "not installed".
+  [ -x "$bin_dir/helm" ] && [ -x "$bin_dir/kubectl" ] || return 1
+  local helm_version kubectl_version
+  helm_version=$("$bin_dir/helm" version --template '{{.Version}}' 2>/dev/null) || return 1
+  kubectl_version=$("$bin_dir/kubectl" version --client 2>/dev/null) || return 1
+  [ "$helm_version" = "$HELM_VERSION" ] && [[ "$kubectl_version" == *"Client Version: $KUBECTL_VERSION"* ]]
 }
 if installed; then
   exit 0
