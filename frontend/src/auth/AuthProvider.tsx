@@ -5,6 +5,7 @@ import { setTokenSource } from '../api/http';
 import { rolesFromAccessToken } from './roles';
 
 export interface CurrentUser {
+  /** The identity provider's subject (not CrewUp's user id: compare people by username). */
   id: string;
   username: string;
   name: string;

@@ -76,6 +76,18 @@ export class ChatConnection {
     void this.open();
   }
 
+  /** The browser went offline: drop the socket now instead of waiting for it to time out, and
+   * retry with back-off (or at once on `retryNow`, when the browser is back online). */
+  goOffline(): void {
+    if (this.stopped || this.state === 'removed') return;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket && socket.readyState <= 1) socket.close(1000, 'offline');
+    if (this.timer !== null) this.options.clearTimer(this.timer);
+    this.timer = null;
+    this.scheduleReconnect();
+  }
+
   close(): void {
     this.stopped = true;
     if (this.timer !== null) this.options.clearTimer(this.timer);

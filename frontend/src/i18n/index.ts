@@ -33,6 +33,7 @@ export async function initI18n(language = initialLanguage()): Promise<typeof i18
       supportedLngs: LANGUAGES.map((l) => l.code),
       interpolation: { escapeValue: false },
       returnNull: false,
+      showSupportNotice: false,
     });
     i18n.on('languageChanged', (lng) => {
       document.documentElement.lang = lng;

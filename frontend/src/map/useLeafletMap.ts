@@ -9,7 +9,7 @@ export function useLeafletMap(ref: RefObject<HTMLDivElement | null>, center: Lat
   useEffect(() => {
     const element = ref.current;
     if (!element) return;
-    const created = L.map(element, { center: [center.lat, center.lng], zoom, zoomControl: true, worldCopyJump: false });
+    const created = L.map(element, { center: [center.lat, center.lng], zoom, minZoom: 2, maxZoom: 18, zoomControl: true, worldCopyJump: false });
     element.setAttribute('role', 'region');
     element.setAttribute('aria-label', label);
     addBasemap(created);

@@ -103,7 +103,7 @@ export default function ChatPage() {
   const [frameError, setFrameError] = useState('');
   const [draft, setDraft] = useState('');
   const connection = useRef<ChatConnection | null>(null);
-  const list = useRef<HTMLOListElement>(null);
+  const list = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const preserveFrom = useRef<number | null>(null);
   const lastTypingSent = useRef(0);
@@ -187,10 +187,13 @@ export default function ChatPage() {
         if (!controller.signal.aborted) setHistoryError(caught);
       });
     const backOnline = () => socket?.retryNow();
+    const wentOffline = () => socket?.goOffline();
     window.addEventListener('online', backOnline);
+    window.addEventListener('offline', wentOffline);
     return () => {
       controller.abort();
       window.removeEventListener('online', backOnline);
+      window.removeEventListener('offline', wentOffline);
       socket?.close();
       connection.current = null;
     };
@@ -281,9 +284,8 @@ export default function ChatPage() {
   };
 
   if (historyError && !historyLoaded) return <ErrorState error={historyError} />;
-  const typingNames = Object.keys(typing)
-    .filter((uid) => uid !== user?.id)
-    .map((uid) => names.get(uid) ?? t('chat.someone'));
+  // The server never echoes my own typing back to me.
+  const typingNames = Object.keys(typing).map((uid) => names.get(uid) ?? t('chat.someone'));
   const removed = state === 'removed';
   const status =
     state === 'open'
@@ -318,7 +320,7 @@ export default function ChatPage() {
       {!historyLoaded ? (
         <Loading />
       ) : (
-        <ol
+        <div
           className="messages"
           ref={list}
           role="log"
@@ -330,6 +332,7 @@ export default function ChatPage() {
             stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
           }}
         >
+          <ol className="message-list">
           {hasOlder && (
             <li ref={sentinel} className="msg-older">
               <button type="button" className="button-link" onClick={loadOlder} disabled={loadingOlder}>
@@ -343,12 +346,13 @@ export default function ChatPage() {
             <MessageItem
               key={message.clientId ?? message.id}
               message={message}
-              mine={message.sender?.id === user?.id}
+              mine={message.sender?.username === user?.username}
               onEdit={(body) => connection.current?.edit(message.id, body)}
               onDelete={() => connection.current?.remove(message.id)}
             />
           ))}
-        </ol>
+          </ol>
+        </div>
       )}
       <p className="typing hint" aria-live="polite">
         {typingNames.length > 0 ? t('chat.typing', { names: typingNames.join(', '), count: typingNames.length }) : ''}

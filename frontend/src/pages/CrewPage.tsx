@@ -29,7 +29,7 @@ function Members({ crew, onChange }: { crew: Crew; onChange: () => void }) {
   const members = useAsync((signal) => groupsApi.members(crew.id, signal), [crew.id, crew.member_count]);
   const { busy, error, run } = useAction();
   const isAdmin = crew.my_role === 'owner' || crew.my_role === 'admin';
-  const canRemove = (m: Membership) => m.user.id !== user?.id && (crew.my_role === 'owner' ? m.role !== 'owner' : isAdmin && m.role === 'member');
+  const canRemove = (m: Membership) => m.user.username !== user?.username && (crew.my_role === 'owner' ? m.role !== 'owner' : isAdmin && m.role === 'member');
   const done = () => {
     members.reload();
     onChange();
@@ -66,7 +66,7 @@ function Members({ crew, onChange }: { crew: Crew; onChange: () => void }) {
                   {t('crew.remove')} <span className="sr-only">{m.user.username}</span>
                 </button>
               )}
-              {m.user.id !== user?.id && <ReportButton target="user" id={m.user.id} label={t('report.user', { name: m.user.username })} />}
+              {m.user.username !== user?.username && <ReportButton target="user" id={m.user.id} label={t('report.user', { name: m.user.username })} />}
             </span>
           </li>
         ))}

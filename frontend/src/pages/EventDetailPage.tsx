@@ -23,9 +23,9 @@ function Rsvp({ event, onChange }: { event: CrewEvent; onChange: () => void }) {
     async (signal) => {
       if (!user || event.my_status !== 'waitlisted') return null;
       const page = await eventsApi.participants(event.id, 1, signal);
-      return page.results.find((p) => p.user.id === user.id)?.waitlist_position ?? null;
+      return page.results.find((p) => p.user.username === user.username)?.waitlist_position ?? null;
     },
-    [event.id, event.my_status, user?.id],
+    [event.id, event.my_status, user?.username],
   );
   const waitlistPosition = position ?? mine.data ?? null;
 
@@ -150,13 +150,13 @@ export default function EventDetailPage() {
   const { t } = useTranslation();
   const { user } = useAuth();
   const navigate = useNavigate();
-  const { data: event, error, loading, reload } = useAsync((signal) => eventsApi.get(id, signal), [id, user?.id]);
+  const { data: event, error, loading, reload } = useAsync((signal) => eventsApi.get(id, signal), [id, user?.username]);
   const [cancelError, setCancelError] = useState<unknown>(null);
 
   if (loading && !event) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={reload} />;
   if (!event) return null;
-  const organizer = user?.id === event.organizer.id;
+  const organizer = user?.username === event.organizer.username;
   return (
     <article className="event-detail">
       <div className="event-main">

@@ -14,8 +14,8 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
   const { acknowledge, resolve, cancel } = useSafety();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const mine = alert.sender.id === user?.id;
-  const myAck = alert.acknowledgements.find((a) => a.user.id === user?.id);
+  const mine = alert.sender.username === user?.username;
+  const myAck = alert.acknowledgements.find((a) => a.user.username === user?.username);
   const name = alert.sender.display_name || alert.sender.username;
   const run = (action: () => Promise<void>) => {
     setBusy(true);

@@ -34,7 +34,8 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
   const [crewsTick, setCrewsTick] = useState(0);
   const [unavailable, setUnavailable] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const userId = user?.id ?? null;
+  // The token's subject is not CrewUp's user id; the username is the same on both sides.
+  const userId = user?.username ?? null;
 
   const upsert = useCallback((alert: SafetyAlert) => {
     setAlerts((current) => new Map(current).set(alert.id, { ...current.get(alert.id), ...alert }));
@@ -121,7 +122,7 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
   }, [userId, crewKey, getToken, onAlertFrame]);
 
   // My own open alert: follow its acknowledgements closely, and send my position as I move.
-  const mine = useMemo(() => [...alerts.values()].filter((a) => a.status === 'open' && a.sender.id === userId), [alerts, userId]);
+  const mine = useMemo(() => [...alerts.values()].filter((a) => a.status === 'open' && a.sender.username === userId), [alerts, userId]);
   const mineKey = mine.map((a) => a.id).join(',');
   useEffect(() => {
     if (!mineKey) return;
