@@ -19,7 +19,16 @@ function newClientId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `c-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
-function MessageItem({ message, mine, onEdit, onDelete }: { message: ShownMessage; mine: boolean; onEdit: (body: string) => void; onDelete: () => void }) {
+function systemText(message: ShownMessage, nameOf: (id: string) => string, t: ReturnType<typeof useTranslation>['t']): string {
+  const data = (message.data ?? {}) as Record<string, unknown>;
+  const who = typeof data.user_id === 'string' ? nameOf(data.user_id) : t('chat.someone');
+  if (message.kind === 'safety_alert') return t('chat.alertNotice', { name: message.sender?.display_name || message.sender?.username || who });
+  if (data.event === 'member_joined') return t('chat.joined', { name: who });
+  if (data.event === 'member_left') return t('chat.left', { name: who });
+  return message.body || t('chat.kind.other');
+}
+
+function MessageItem({ message, mine, nameOf, onEdit, onDelete }: { message: ShownMessage; mine: boolean; nameOf: (id: string) => string; onEdit: (body: string) => void; onDelete: () => void }) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [body, setBody] = useState(message.body);
@@ -27,7 +36,7 @@ function MessageItem({ message, mine, onEdit, onDelete }: { message: ShownMessag
   if (message.kind !== 'text' && message.kind !== '') {
     return (
       <li className="msg msg-system" data-sequence={message.sequence}>
-        <span>{message.body || t(`chat.kind.${message.kind === 'safety_alert' ? 'safety_alert' : 'other'}`)}</span> <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
+        <span>{systemText(message, nameOf, t)}</span> <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
       </li>
     );
   }
@@ -347,6 +356,7 @@ export default function ChatPage() {
               key={message.clientId ?? message.id}
               message={message}
               mine={message.sender?.username === user?.username}
+              nameOf={(uid) => names.get(uid) ?? t('chat.someone')}
               onEdit={(body) => connection.current?.edit(message.id, body)}
               onDelete={() => connection.current?.remove(message.id)}
             />
