@@ -17,6 +17,9 @@ if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_available_extensions WHER
 fi
 ldconfig -p | grep -q 'libgdal\.so' || apt_packages+=(gdal-bin)
 command -v nginx >/dev/null || apt_packages+=(nginx)
+# The SPA's end-to-end tests drive Debian's Chromium (Playwright's own browser download does
+# not work on our machines).
+command -v chromium >/dev/null || apt_packages+=(chromium)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "Installing from Debian: ${apt_packages[*]}"
   sudo=""
@@ -33,6 +36,13 @@ if ! command -v uv >/dev/null; then
 fi
 log "Installing Python dependencies from uv.lock"
 uv sync --all-packages --frozen --quiet
+
+# --- the SPA (frontend/): its locked npm packages ---
+command -v npm >/dev/null || { echo "Node.js 20.19+ and npm are needed for the SPA (frontend/)" >&2; exit 1; }
+if [ ! -f frontend/node_modules/.package-lock.json ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
+  log "Installing the SPA's npm packages from frontend/package-lock.json"
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 [ -f .env ] || { log "Creating .env from .env.example"; cp .env.example .env; }
 
