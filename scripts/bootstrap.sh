@@ -20,6 +20,9 @@ command -v nginx >/dev/null || apt_packages+=(nginx)
 # --- Manifest and monitoring checks (infra_tests): promtool and amtool from Debian ---
 command -v promtool >/dev/null || apt_packages+=(prometheus)
 command -v amtool >/dev/null || apt_packages+=(prometheus-alertmanager)
+# The SPA's end-to-end tests drive Debian's Chromium (Playwright's own browser download does
+# not work on our machines).
+command -v chromium >/dev/null || apt_packages+=(chromium)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "Installing from Debian: ${apt_packages[*]}"
   sudo=""
@@ -41,6 +44,13 @@ uv sync --all-packages --frozen --quiet
 
 # --- Manifest checks (infra_tests): helm and kubectl into .tools/bin ---
 scripts/install-k8s-tools.sh
+
+# --- the SPA (frontend/): its locked npm packages ---
+command -v npm >/dev/null || { echo "Node.js 20.19+ and npm are needed for the SPA (frontend/)" >&2; exit 1; }
+if [ ! -f frontend/node_modules/.package-lock.json ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
+  log "Installing the SPA's npm packages from frontend/package-lock.json"
+  (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 [ -f .env ] || { log "Creating .env from .env.example"; cp .env.example .env; }
 # Variables added to .env.example since .env was made; the values already there stay.

@@ -2,6 +2,8 @@
 # The local ingress: nginx on 127.0.0.1:8080 routes as the Kubernetes Ingress does.
 #   /api/v1/<name>/ -> that service, /ws/ -> the group service, /admin/ -> moderation, / -> the SPA.
 # Internal endpoints (/healthz, /readyz, /metrics, /internal/) are never routed from outside.
+# The SPA is frontend/dist (built by scripts/run.sh) with a fallback to index.html for its
+# routes, and /config.json, its runtime configuration, written here from the environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -18,6 +20,35 @@ for service in "${SERVICES[@]}"; do
 "
 done
 
+# --- the SPA (frontend/) ---
+spa_dist="$PWD/frontend/dist"
+identity_issuer="${IDENTITY_ISSUER:-http://127.0.0.1:$IDENTITY_PORT/realms/crewup}"
+cat >"$conf_dir/config.json" <<JSON
+{
+  "issuer": "${SPA_OIDC_ISSUER:-$identity_issuer}",
+  "clientId": "${SPA_OIDC_CLIENT_ID:-crewup-spa}",
+  "apiBase": "${SPA_API_BASE:-/}",
+  "tileUrl": ${SPA_TILE_URL:+\"$SPA_TILE_URL\"}${SPA_TILE_URL:-null},
+  "tileAttribution": "${SPA_TILE_ATTRIBUTION:-}",
+  "adminUrl": "/admin/"
+}
+JSON
+if [ -f "$spa_dist/index.html" ]; then
+  spa_locations="    location = /config.json { alias $conf_dir/config.json; default_type application/json; add_header Cache-Control \"no-store\"; }
+    location /api/ { default_type application/json; return 404 '{\"error\": {\"code\": \"not_found\", \"message\": \"No such API.\", \"fields\": {}}}'; }
+    location /assets/ { root $spa_dist; expires 1y; add_header Cache-Control \"public, immutable\"; }
+    location / {
+      root $spa_dist;
+      try_files \$uri /index.html;
+      add_header Cache-Control \"no-cache\";
+    }"
+else
+  spa_locations="    location / {
+      default_type application/json;
+      return 404 '{\"error\": {\"code\": \"not_found\", \"message\": \"The app is not built yet (scripts/run.sh builds it).\", \"fields\": {}}}';
+    }"
+fi
+
 cat >"$conf_dir/nginx.conf" <<CONF
 worker_processes 1;
 pid $conf_dir/nginx.pid;
@@ -31,6 +62,11 @@ http {
   uwsgi_temp_path $conf_dir/tmp/uwsgi;
   scgi_temp_path $conf_dir/tmp/scgi;
   client_max_body_size 4m;
+  include /etc/nginx/mime.types;
+  gzip on;
+  gzip_types application/javascript text/css application/json image/svg+xml;
+  gzip_min_length 1024;
+  gzip_comp_level 6;
 $upstreams  upstream group_ws { server 127.0.0.1:$GROUP_WS_PORT; }
   map \$http_x_request_id \$crewup_request_id { default \$http_x_request_id; '' \$request_id; }
   map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
@@ -60,10 +96,7 @@ $locations
       proxy_set_header X-Request-ID \$crewup_request_id;
     }
     location ~ ^/(healthz|readyz|metrics)\$ { return 404; }
-    location / {
-      default_type application/json;
-      return 404 '{"error": {"code": "not_found", "message": "The app is not built yet.", "fields": {}}}';
-    }
+$spa_locations
   }
 }
 CONF

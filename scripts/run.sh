@@ -44,6 +44,17 @@ for service in "${SERVICES[@]}"; do
 done
 start group-ws env -C group_service uv run --frozen daphne --bind 127.0.0.1 --port "$GROUP_WS_PORT" \
   --proxy-headers group_service.asgi:application
+# --- the SPA: build frontend/dist when it is missing or older than its sources ---
+spa_stale() {
+  [ -f frontend/dist/index.html ] || return 0
+  [ -n "$(find frontend/src frontend/public frontend/index.html frontend/package-lock.json frontend/vite.config.ts \
+    -newer frontend/dist/index.html -print -quit 2>/dev/null)" ]
+}
+if spa_stale; then
+  log "Building the SPA (frontend/dist)"
+  (cd frontend && npm run --silent build >"$RUN_DIR/logs/spa-build.log" 2>&1) \
+    || { echo "SPA build failed: see $RUN_DIR/logs/spa-build.log" >&2; exit 1; }
+fi
 scripts/ingress.sh render
 start ingress nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -g "daemon off;"
 
@@ -65,6 +76,7 @@ wait_ready "http://127.0.0.1:$INGRESS_PORT/api/v1/events/"
 cat <<INFO
 
 CrewUp is running.
+  CrewUp (the web app)       http://127.0.0.1:$INGRESS_PORT/
   Ingress (API, admin, SPA)  http://127.0.0.1:$INGRESS_PORT/
   Events API                 http://127.0.0.1:$INGRESS_PORT/api/v1/events/
   OpenAPI (events)           http://127.0.0.1:$INGRESS_PORT/api/v1/events/schema/

@@ -1,0 +1,60 @@
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { frontendDir } from './system.mjs';
+
+export const SCREENSHOTS = path.join(frontendDir, 'e2e', 'screenshots');
+export const RESULTS = path.join(frontendDir, 'e2e', 'results');
+mkdirSync(SCREENSHOTS, { recursive: true });
+mkdirSync(RESULTS, { recursive: true });
+
+export const PHONE = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+export const DESKTOP = { viewport: { width: 1280, height: 820 } };
+export const LULEA = { latitude: 65.584, longitude: 22.154 };
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+}
+
+/** Console errors and page errors a page logged; the tests fail on any that are not expected. */
+export function watchConsole(page, name) {
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const url = message.location()?.url ?? '';
+    errors.push({ page: name, text: message.text(), url });
+  });
+  page.on('pageerror', (error) => errors.push({ page: name, text: `pageerror: ${error.message}`, url: '' }));
+  return errors;
+}
+
+export async function signIn(page, base, username) {
+  await page.goto(`${base}/`);
+  await page.getByRole('button', { name: 'Sign in' }).first().click();
+  await page.waitForURL(/\/realms\/crewup\/login\//);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(`${username}-pass-2026`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.toString().startsWith(base) && !url.pathname.startsWith('/auth/'));
+  await page.getByRole('button', { name: /Sign out/ }).waitFor();
+}
+
+const axeSource = readFileSync(path.join(frontendDir, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  const results = await page.evaluate(async () => {
+    const run = await window.axe.run(document, { resultTypes: ['violations'] });
+    return run.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  });
+  return results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: false });
+}

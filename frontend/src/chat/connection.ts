@@ -1,0 +1,246 @@
+/**
+ * One crew's live chat socket (`/ws/groups/<id>/chat/`, protocol in group_service/consumers.py):
+ * the token travels as a subprotocol, every message carries its crew's sequence number, and a
+ * reconnect passes `?after=<last seen>` so the server fills the gap from PostgreSQL.
+ */
+import type { ChatMessage } from '../api/groups';
+
+export type ChatState = 'connecting' | 'open' | 'offline' | 'removed' | 'closed';
+
+export type ChatEvent =
+  | { type: 'state'; state: ChatState; reason?: string }
+  | { type: 'ready'; lastSequence: number; online: string[] }
+  | { type: 'message'; message: ChatMessage }
+  | { type: 'ack'; clientId: string | null; sequence: number; id: string }
+  | { type: 'message_edited'; message: ChatMessage }
+  | { type: 'message_deleted'; message: ChatMessage }
+  | { type: 'typing'; userId: string }
+  | { type: 'presence'; online: string[] }
+  | { type: 'member_joined' | 'member_left'; userId: string }
+  | { type: 'safety_alert'; frame: Record<string, unknown> }
+  | { type: 'error'; code: string; message: string; clientId?: string | null };
+
+export const SUBPROTOCOL = 'crewup.chat.v1';
+const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+
+export interface ChatConnectionOptions {
+  /** ws(s) URL of the socket, without a query string. */
+  url: string;
+  getToken: () => string | null | Promise<string | null>;
+  onEvent: (event: ChatEvent) => void;
+  /** The last sequence already shown (from history); the server sends what follows. Without
+   * it the socket only listens from now on (a listener for alerts, not a chat view). */
+  after?: number;
+  WebSocketImpl?: typeof WebSocket;
+  /** Delays between reconnection attempts, in ms; the last one repeats. */
+  backoff?: readonly number[];
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+}
+
+export class ChatConnection {
+  state: ChatState = 'closed';
+  lastSequence: number;
+  private readonly catchUp: boolean;
+  private socket: WebSocket | null = null;
+  private attempts = 0;
+  private timer: unknown = null;
+  private stopped = false;
+  private lastErrorCode: string | null = null;
+  private readonly outbox: Record<string, unknown>[] = [];
+  private readonly options: Required<Omit<ChatConnectionOptions, 'after'>>;
+
+  constructor(options: ChatConnectionOptions) {
+    this.lastSequence = options.after ?? 0;
+    this.catchUp = options.after !== undefined;
+    this.options = {
+      WebSocketImpl: globalThis.WebSocket,
+      backoff: [500, 1000, 2000, 4000, 8000, 15000],
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      ...options,
+    };
+  }
+
+  connect(): void {
+    this.stopped = false;
+    void this.open();
+  }
+
+  /** Reconnect now (the browser came back online), skipping the back-off wait. */
+  retryNow(): void {
+    if (this.stopped || this.state === 'open' || this.state === 'removed' || this.state === 'connecting') return;
+    if (this.timer !== null) this.options.clearTimer(this.timer);
+    this.timer = null;
+    void this.open();
+  }
+
+  /** The browser went offline: drop the socket now instead of waiting for it to time out, and
+   * retry with back-off (or at once on `retryNow`, when the browser is back online). */
+  goOffline(): void {
+    if (this.stopped || this.state === 'removed') return;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket && socket.readyState <= 1) socket.close(1000, 'offline');
+    if (this.timer !== null) this.options.clearTimer(this.timer);
+    this.timer = null;
+    this.scheduleReconnect();
+  }
+
+  close(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.options.clearTimer(this.timer);
+    this.timer = null;
+    const socket = this.socket;
+    this.socket = null;
+    if (socket && socket.readyState <= 1) socket.close(1000, 'bye');
+    this.setState('closed');
+  }
+
+  /** Send a message; it waits in an outbox while the socket is down. */
+  sendMessage(body: string, clientId: string): void {
+    this.sendOrQueue({ type: 'message', body, client_id: clientId });
+  }
+
+  typing(): void {
+    this.sendNow({ type: 'typing' });
+  }
+
+  edit(messageId: string, body: string): void {
+    this.sendOrQueue({ type: 'edit', message_id: messageId, body });
+  }
+
+  remove(messageId: string): void {
+    this.sendOrQueue({ type: 'delete', message_id: messageId });
+  }
+
+  /** A renewed token: re-authenticate the open socket so it is not closed at the old expiry. */
+  reauthenticate(token: string): void {
+    this.sendNow({ type: 'auth', token });
+  }
+
+  private sendNow(frame: Record<string, unknown>): boolean {
+    if (this.socket && this.state === 'open' && this.socket.readyState === 1) {
+      this.socket.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+
+  private sendOrQueue(frame: Record<string, unknown>): void {
+    if (!this.sendNow(frame)) this.outbox.push(frame);
+  }
+
+  private setState(state: ChatState, reason?: string): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.options.onEvent({ type: 'state', state, reason });
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    this.setState('connecting');
+    const token = await this.options.getToken();
+    if (this.stopped) return;
+    if (!token) {
+      this.setState('offline', 'signed_out');
+      return;
+    }
+    const url = this.catchUp ? `${this.options.url}?after=${this.lastSequence}` : this.options.url;
+    let socket: WebSocket;
+    try {
+      socket = new this.options.WebSocketImpl(url, [SUBPROTOCOL, `bearer.${token}`]);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    this.lastErrorCode = null;
+    socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
+      this.receive(String(event.data));
+    };
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      this.closed(event.code, event.reason || this.lastErrorCode || '');
+    };
+  }
+
+  private closed(code: number, reason: string): void {
+    if (this.stopped) return;
+    if (code === CLOSE_FORBIDDEN) {
+      this.setState('removed', reason || 'removed');
+      return;
+    }
+    if (code === CLOSE_UNAUTHENTICATED && this.attempts >= 2) {
+      // A fresh token was refused twice: the session is over.
+      this.setState('offline', 'unauthenticated');
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.setState('offline');
+    const delays = this.options.backoff;
+    const delay = delays[Math.min(this.attempts, delays.length - 1)] ?? 1000;
+    this.attempts += 1;
+    this.timer = this.options.setTimer(() => {
+      this.timer = null;
+      void this.open();
+    }, delay);
+  }
+
+  private receive(text: string): void {
+    let frame: Record<string, unknown>;
+    try {
+      frame = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const emit = this.options.onEvent;
+    switch (frame.type) {
+      case 'ready': {
+        this.attempts = 0;
+        this.setState('open');
+        emit({ type: 'ready', lastSequence: Number(frame.last_sequence ?? 0), online: (frame.online as string[]) ?? [] });
+        while (this.outbox.length && this.sendNow(this.outbox[0]!)) this.outbox.shift();
+        break;
+      }
+      case 'message': {
+        const message = frame.message as ChatMessage;
+        if (message.sequence > this.lastSequence) this.lastSequence = message.sequence;
+        emit({ type: 'message', message });
+        break;
+      }
+      case 'ack':
+        emit({ type: 'ack', clientId: (frame.client_id as string | null) ?? null, sequence: Number(frame.sequence), id: String(frame.id) });
+        break;
+      case 'message_edited':
+      case 'message_deleted':
+        emit({ type: frame.type, message: frame.message as ChatMessage });
+        break;
+      case 'typing':
+        emit({ type: 'typing', userId: String(frame.user_id) });
+        break;
+      case 'presence':
+        emit({ type: 'presence', online: (frame.online as string[]) ?? [] });
+        break;
+      case 'member_joined':
+      case 'member_left':
+        emit({ type: frame.type, userId: String(frame.user_id) });
+        break;
+      case 'safety_alert':
+        emit({ type: 'safety_alert', frame });
+        break;
+      case 'error':
+        this.lastErrorCode = String(frame.code ?? '');
+        emit({ type: 'error', code: String(frame.code ?? 'error'), message: String(frame.message ?? ''), clientId: (frame.client_id as string | null) ?? null });
+        break;
+      default:
+        break;
+    }
+  }
+}

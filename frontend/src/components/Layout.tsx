@@ -1,0 +1,75 @@
+import { useEffect, useRef } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { useAuth } from '../auth/AuthProvider';
+import { isModerator } from '../auth/roles';
+import { getConfig } from '../config';
+import { SafetyButton } from '../safety/SafetyButton';
+import { AlertBanners } from '../safety/AlertBanners';
+import { LANGUAGES } from '../i18n';
+
+export function Layout() {
+  const { t, i18n } = useTranslation();
+  const { user, signIn, signOut } = useAuth();
+  const location = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // Move focus to the new page's content on navigation, for keyboard and screen reader users.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus({ preventScroll: true });
+  }, [location.pathname]);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand" aria-label={t('nav.home')}>
+          Crew<span>Up</span>
+        </NavLink>
+        <nav aria-label={t('nav.main')} className="mainnav">
+          <NavLink to="/" end>
+            {t('nav.discover')}
+          </NavLink>
+          {user && <NavLink to="/events/new">{t('nav.newEvent')}</NavLink>}
+          {user && <NavLink to="/crews">{t('nav.crews')}</NavLink>}
+          {user && <NavLink to="/safety">{t('nav.safety')}</NavLink>}
+          {user && <NavLink to="/profile">{t('nav.profile')}</NavLink>}
+          {user && isModerator(user.roles) && <a href={getConfig().adminUrl}>{t('nav.moderation')}</a>}
+        </nav>
+        <div className="topbar-tools">
+          <label className="sr-only" htmlFor="language">
+            {t('nav.language')}
+          </label>
+          <select id="language" value={i18n.resolvedLanguage} onChange={(e) => void i18n.changeLanguage(e.target.value)}>
+            {LANGUAGES.map((lang) => (
+              <option key={lang.code} value={lang.code}>
+                {lang.name}
+              </option>
+            ))}
+          </select>
+          {user ? (
+            <button type="button" className="button-secondary" onClick={() => void signOut()}>
+              {t('auth.signOut')} <span className="sr-only">({user.username})</span>
+            </button>
+          ) : (
+            <button type="button" onClick={() => void signIn()}>
+              {t('auth.signIn')}
+            </button>
+          )}
+        </div>
+      </header>
+      {user && <AlertBanners />}
+      <main id="main" ref={main} tabIndex={-1}>
+        <Outlet />
+      </main>
+      {user && <SafetyButton />}
+    </div>
+  );
+}

@@ -1,0 +1,199 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import { EVENT_TYPES, eventsApi, type CrewEvent, type LatLng } from '../api/events';
+import type { Page } from '../api/http';
+import { EventsMap, type MapBox } from '../map/EventsMap';
+import { CITIES, DEFAULT_CITY, distanceKm } from '../map/cities';
+import { ErrorState } from '../components/status';
+import { formatDateTime, formatKm } from '../components/format';
+import { buildEventQuery, DISTANCE_OPTIONS, filtersFromParams, paramsFromFilters, WHEN_OPTIONS, type DiscoverFilters } from './discoverQuery';
+
+declare global {
+  interface Window {
+    /** Set when Discover first shows its results, for the end-to-end timing. */
+    __crewupDiscoverRendered?: number;
+  }
+}
+
+export function DiscoverPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => filtersFromParams(params), [params]);
+  const [text, setText] = useState(filters.q);
+  const [here, setHere] = useState<LatLng | null>(null);
+  const [locating, setLocating] = useState<'idle' | 'asking' | 'denied'>('idle');
+  const [box, setBox] = useState<MapBox | null>(null);
+  const [result, setResult] = useState<Page<CrewEvent> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const [tick, setTick] = useState(0);
+
+  const city = CITIES.find((c) => c.id === filters.place) ?? DEFAULT_CITY;
+  const center = filters.place === 'here' && here ? here : city.at;
+  const centerKey = `${center.lat},${center.lng}`;
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const stableCenter = useMemo(() => center, [centerKey]);
+
+  const update = useCallback(
+    (change: Partial<DiscoverFilters>) => setParams(paramsFromFilters({ ...filters, ...change }), { replace: true }),
+    [filters, setParams],
+  );
+
+  // Text search waits for a pause in typing.
+  useEffect(() => {
+    if (text === filters.q) return;
+    const timer = setTimeout(() => update({ q: text }), 300);
+    return () => clearTimeout(timer);
+  }, [text, filters.q, update]);
+
+  const locate = useCallback(() => {
+    if (!('geolocation' in navigator)) {
+      setLocating('denied');
+      return;
+    }
+    setLocating('asking');
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        setHere({ lat: position.coords.latitude, lng: position.coords.longitude });
+        setLocating('idle');
+      },
+      () => setLocating('denied'),
+      { timeout: 10_000, maximumAge: 300_000 },
+    );
+  }, []);
+
+  useEffect(() => {
+    if (filters.place === 'here' && !here && locating === 'idle') locate();
+  }, [filters.place, here, locating, locate]);
+
+  const query = useMemo(() => buildEventQuery(filters, box, stableCenter), [filters, box, stableCenter]);
+  const queryKey = JSON.stringify(query);
+
+  useEffect(() => {
+    if (!box) return;
+    const controller = new AbortController();
+    setLoading(true);
+    setError(null);
+    const timer = setTimeout(() => {
+      eventsApi
+        .list(query, controller.signal)
+        .then((page) => {
+          setResult(page);
+          setLoading(false);
+          if (window.__crewupDiscoverRendered === undefined) {
+            requestAnimationFrame(() => {
+              window.__crewupDiscoverRendered ??= performance.now();
+              performance.mark('crewup:discover-rendered');
+            });
+          }
+        })
+        .catch((caught: unknown) => {
+          if (controller.signal.aborted) return;
+          setError(caught);
+          setLoading(false);
+        });
+    }, 150);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [queryKey, tick]);
+
+  const events = useMemo(() => result?.results ?? [], [result]);
+  const open = useCallback((id: string) => navigate(`/events/${id}`), [navigate]);
+  const listHeading = useRef<HTMLHeadingElement>(null);
+
+  return (
+    <div className="discover">
+      <h1 className="sr-only">{t('discover.title')}</h1>
+      <form className="filters" role="search" aria-label={t('discover.filters')} onSubmit={(e) => { e.preventDefault(); update({ q: text }); }}>
+        <div className="field grow">
+          <label htmlFor="q">{t('discover.search')}</label>
+          <input id="q" type="search" value={text} placeholder={t('discover.searchPlaceholder')} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="place">{t('discover.place')}</label>
+          <select id="place" value={filters.place || DEFAULT_CITY.id} onChange={(e) => update({ place: e.target.value === DEFAULT_CITY.id ? '' : e.target.value })}>
+            <option value="here">{t('discover.myLocation')}</option>
+            {CITIES.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="type">{t('discover.type')}</label>
+          <select id="type" value={filters.type} onChange={(e) => update({ type: e.target.value as DiscoverFilters['type'] })}>
+            <option value="">{t('discover.anyType')}</option>
+            {EVENT_TYPES.map((type) => (
+              <option key={type} value={type}>
+                {t(`eventType.${type}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="when">{t('discover.when')}</label>
+          <select id="when" value={filters.when} onChange={(e) => update({ when: e.target.value as DiscoverFilters['when'] })}>
+            {WHEN_OPTIONS.map((when) => (
+              <option key={when} value={when}>
+                {t(`when.${when}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="km">{t('discover.distance')}</label>
+          <select id="km" value={filters.km ?? ''} onChange={(e) => update({ km: e.target.value ? Number(e.target.value) : null })}>
+            <option value="">{t('discover.anyDistance')}</option>
+            {DISTANCE_OPTIONS.map((km) => (
+              <option key={km} value={km}>
+                {t('discover.withinKm', { km })}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+      {filters.place === 'here' && locating === 'asking' && <p role="status">{t('discover.locating')}</p>}
+      {filters.place === 'here' && locating === 'denied' && (
+        <p className="notice notice-info" role="status">
+          {t('discover.locationDenied', { city: DEFAULT_CITY.name })}
+        </p>
+      )}
+      <div className="discover-body">
+        <EventsMap center={stableCenter} zoom={12} radiusKm={filters.km} events={events} onBoxChange={setBox} onOpen={open} />
+        <section className="event-list" aria-labelledby="results-heading" aria-busy={loading}>
+          <h2 id="results-heading" ref={listHeading} aria-live="polite">
+            {result ? t('discover.count', { count: result.count }) : t('common.loading')}
+          </h2>
+          {error ? <ErrorState error={error} onRetry={() => setTick((n) => n + 1)} /> : null}
+          {result && result.count > events.length && <p className="hint">{t('discover.more', { shown: events.length, count: result.count })}</p>}
+          {result && events.length === 0 && !error && <p className="hint">{t('discover.empty')}</p>}
+          <ul className="cards" data-testid="event-list">
+            {events.map((event) => {
+              const km = event.distance_km ?? distanceKm(center, event.location);
+              return (
+                <li key={event.id} className="card">
+                  <Link to={`/events/${event.id}`} className="card-title">
+                    {event.title}
+                  </Link>
+                  <p className="meta">
+                    <span className={`tag tag-${event.event_type}`}>{t(`eventType.${event.event_type}`)}</span> {formatDateTime(event.starts_at)}
+                  </p>
+                  <p className="meta">
+                    {event.venue_name || event.address} · {t('discover.kmAway', { km: formatKm(km) })}
+                  </p>
+                  <p className="meta">{t('event.goingCount', { count: event.going_count })}</p>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,180 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { usersApi, type Profile } from '../api/users';
+import { useAuth } from '../auth/AuthProvider';
+import { useAsync } from '../components/useAsync';
+import { ErrorState, InlineError, Loading } from '../components/status';
+import { ReportButton } from '../components/ReportButton';
+import { CITIES } from '../map/cities';
+
+function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Profile) => void }) {
+  const { t } = useTranslation();
+  const [displayName, setDisplayName] = useState(profile.display_name);
+  const [bio, setBio] = useState(profile.bio ?? '');
+  const [avatarUrl, setAvatarUrl] = useState(profile.avatar_url ?? '');
+  const [interests, setInterests] = useState((profile.interests ?? []).join(', '));
+  const [home, setHome] = useState(() => CITIES.find((c) => profile.home_area && Math.abs(c.at.lat - profile.home_area.lat) < 0.05 && Math.abs(c.at.lng - profile.home_area.lng) < 0.05)?.id ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  return (
+    <form
+      className="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        setSaved(false);
+        usersApi
+          .updateMe({
+            display_name: displayName,
+            bio,
+            avatar_url: avatarUrl,
+            interests: interests.split(',').map((s) => s.trim()).filter(Boolean),
+            home_area: CITIES.find((c) => c.id === home)?.at ?? null,
+          })
+          .then((p) => {
+            onSaved(p);
+            setSaved(true);
+          })
+          .catch(setError)
+          .finally(() => setBusy(false));
+      }}
+    >
+      <div className="field">
+        <label htmlFor="display_name">{t('profile.displayName')}</label>
+        <input id="display_name" maxLength={150} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="bio">{t('profile.bio')}</label>
+        <textarea id="bio" maxLength={1000} value={bio} onChange={(e) => setBio(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="avatar_url">{t('profile.avatar')}</label>
+        <input id="avatar_url" type="url" value={avatarUrl} onChange={(e) => setAvatarUrl(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="interests">{t('profile.interests')}</label>
+        <input id="interests" value={interests} aria-describedby="interests-hint" onChange={(e) => setInterests(e.target.value)} />
+        <p className="hint" id="interests-hint">
+          {t('profile.interestsHint')}
+        </p>
+      </div>
+      <div className="field">
+        <label htmlFor="home">{t('profile.home')}</label>
+        <select id="home" value={home} onChange={(e) => setHome(e.target.value)}>
+          <option value="">{t('profile.noHome')}</option>
+          {CITIES.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <InlineError error={error} />
+      {saved && <p role="status">{t('profile.saved')}</p>}
+      <button type="submit" disabled={busy}>
+        {t('common.save')}
+      </button>
+    </form>
+  );
+}
+
+function DataAndAccount({ username }: { username: string }) {
+  const { t } = useTranslation();
+  const { signOut } = useAuth();
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [confirmName, setConfirmName] = useState('');
+  const exportData = () => {
+    setBusy(true);
+    setError(null);
+    usersApi
+      .exportMe()
+      .then((data) => {
+        const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+        const url = URL.createObjectURL(blob);
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = `crewup-${username}.json`;
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(url), 1000);
+      })
+      .catch(setError)
+      .finally(() => setBusy(false));
+  };
+  return (
+    <section className="panel" aria-labelledby="data-heading">
+      <h2 id="data-heading">{t('profile.dataTitle')}</h2>
+      <p>{t('profile.exportExplain')}</p>
+      <button type="button" className="button-secondary" disabled={busy} onClick={exportData}>
+        {t('profile.export')}
+      </button>
+      <form
+        className="stack danger-zone"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          usersApi
+            .deleteMe()
+            .then(() => signOut())
+            .catch(setError)
+            .finally(() => setBusy(false));
+        }}
+      >
+        <h3>{t('profile.deleteTitle')}</h3>
+        <p>{t('profile.deleteExplain')}</p>
+        <div className="field">
+          <label htmlFor="confirm-delete">{t('profile.deleteConfirm', { username })}</label>
+          <input id="confirm-delete" value={confirmName} autoComplete="off" onChange={(e) => setConfirmName(e.target.value)} />
+        </div>
+        <button type="submit" className="button-danger" disabled={busy || confirmName !== username}>
+          {t('profile.delete')}
+        </button>
+      </form>
+      <InlineError error={error} />
+    </section>
+  );
+}
+
+function ReportSomeone() {
+  const { t } = useTranslation();
+  const [userId, setUserId] = useState('');
+  return (
+    <section className="panel" aria-labelledby="report-heading">
+      <h2 id="report-heading">{t('report.title')}</h2>
+      <p className="hint">{t('report.explain')}</p>
+      <div className="field">
+        <label htmlFor="report-user-id">{t('report.userId')}</label>
+        <input id="report-user-id" value={userId} onChange={(e) => setUserId(e.target.value.trim())} />
+      </div>
+      {/^[0-9a-f-]{36}$/i.test(userId) && <ReportButton key={userId} target="user" id={userId} />}
+    </section>
+  );
+}
+
+export default function ProfilePage() {
+  const { t } = useTranslation();
+  const { user } = useAuth();
+  const profile = useAsync((signal) => usersApi.me(signal), []);
+  const [current, setCurrent] = useState<Profile | null>(null);
+  useEffect(() => {
+    if (profile.data) setCurrent(profile.data);
+  }, [profile.data]);
+  return (
+    <div className="profile-page">
+      <section className="panel" aria-labelledby="profile-heading">
+        <h1 id="profile-heading">{t('profile.title')}</h1>
+        <p className="meta">
+          {t('profile.signedInAs', { username: user?.username ?? '' })} · {t('profile.roles', { roles: user?.roles.join(', ') ?? '' })}
+        </p>
+        {profile.loading && <Loading />}
+        {profile.error ? <ErrorState error={profile.error} onRetry={profile.reload} /> : null}
+        {current && <ProfileForm key={current.id} profile={current} onSaved={setCurrent} />}
+      </section>
+      <DataAndAccount username={user?.username ?? ''} />
+      <ReportSomeone />
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ACK_KINDS, type SafetyAlert } from '../api/safety';
+import { useAuth } from '../auth/AuthProvider';
+import { PointMap } from '../map/PointMap';
+import { InlineError } from '../components/status';
+import { formatTime } from '../components/format';
+import { useSafety } from './SafetyProvider';
+
+/** One alert: who, what, where, and the buttons that fit (acknowledge; or resolve/cancel my own). */
+export function AlertCard({ alert }: { alert: SafetyAlert }) {
+  const { t } = useTranslation();
+  const { user } = useAuth();
+  const { acknowledge, resolve, cancel } = useSafety();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const mine = alert.sender.username === user?.username;
+  const myAck = alert.acknowledgements.find((a) => a.user.username === user?.username);
+  const name = alert.sender.display_name || alert.sender.username;
+  const run = (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    action()
+      .catch(setError)
+      .finally(() => setBusy(false));
+  };
+  return (
+    <article className={`alert-card alert-${alert.status}`} aria-label={t('safety.alertFrom', { name })} data-testid="alert-card">
+      <div className="alert-text">
+        <p className="alert-title">
+          <strong>{mine ? t('safety.yourAlert') : t('safety.alertFrom', { name })}</strong> · {t(`safety.types.${alert.alert_type}`)} ·{' '}
+          <time dateTime={alert.created_at}>{formatTime(alert.created_at)}</time>
+          {alert.status !== 'open' && <span className="tag"> {t(`safety.status.${alert.status}`)}</span>}
+        </p>
+        {alert.message && <p>{alert.message}</p>}
+        <p className="hint" aria-live="polite">
+          {alert.acknowledgements.length === 0
+            ? t('safety.noAcks')
+            : alert.acknowledgements.map((a) => `${a.user.display_name || a.user.username}: ${t(`safety.acks.${a.kind}`)}`).join(' · ')}
+        </p>
+        {alert.status === 'open' && (
+          <div className="row wrap">
+            {mine ? (
+              <>
+                <button type="button" disabled={busy} onClick={() => run(() => resolve(alert.id))}>
+                  {t('safety.resolve')}
+                </button>
+                <button type="button" className="button-secondary" disabled={busy} onClick={() => run(() => cancel(alert.id))}>
+                  {t('safety.falseAlarm')}
+                </button>
+              </>
+            ) : (
+              ACK_KINDS.map((kind) => (
+                <button key={kind} type="button" className={myAck?.kind === kind ? '' : 'button-secondary'} aria-pressed={myAck?.kind === kind} disabled={busy} onClick={() => run(() => acknowledge(alert.id, kind))}>
+                  {t(`safety.acks.${kind}`)}
+                </button>
+              ))
+            )}
+          </div>
+        )}
+        <InlineError error={error} />
+      </div>
+      {alert.location && !mine && (
+        <PointMap point={alert.location} fallback={alert.location} zoom={14} kind="alert" label={t('safety.senderMap', { name })} className="map-alert" />
+      )}
+    </article>
+  );
+}
+
+/** Live alerts of my crews, at the top of every screen. */
+export function AlertBanners() {
+  const { t } = useTranslation();
+  const { alerts } = useSafety();
+  const open = alerts.filter((a) => a.status === 'open');
+  if (open.length === 0) return null;
+  return (
+    <section className="alert-banners" role="alert" aria-label={t('safety.liveAlerts')}>
+      {open.map((alert) => (
+        <AlertCard key={alert.id} alert={alert} />
+      ))}
+    </section>
+  );
+}
