@@ -91,7 +91,9 @@ CELERY_BROKER_URL = RABBITMQ_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues a task after commit must not hang on an unreachable broker.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-CELERY_BROKER_HEARTBEAT = 30
+# AMQP heartbeats are sent by the prefork pool's event loop only: run workers with prefork
+# (`-P solo` sends none; set 0 there, as the tests do, or the broker drops the connection).
+CELERY_BROKER_HEARTBEAT = env.int("CELERY_BROKER_HEARTBEAT", default=30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None

@@ -293,7 +293,9 @@ class WorkerProcess:
                 "--without-gossip",
                 "--without-heartbeat",
             ]
-        return cls([*args, *(extra or [])], cwd=cwd, env={**os.environ, **env}, log_path=log_path)
+        # The solo pool sends no AMQP heartbeats: negotiate none (and shut down in a second).
+        env = {**os.environ, "CELERY_BROKER_HEARTBEAT": "0", **env}
+        return cls([*args, *(extra or [])], cwd=cwd, env=env, log_path=log_path)
 
     def start(self) -> WorkerProcess:
         log = self.log_path.open("ab")
@@ -326,11 +328,19 @@ class WorkerProcess:
 
 
 def wait_until(
-    predicate: Callable[[], bool], *, timeout: float, interval: float = 0.05, message: str = ""
+    predicate: Callable[[], bool],
+    *,
+    timeout: float,
+    interval: float = 0.05,
+    message: str | Callable[[], str] = "",
 ) -> None:
-    """Poll `predicate` until it holds; fail the test after `timeout` seconds."""
+    """Poll `predicate` until it holds; fail the test after `timeout` seconds.
+
+    `message` (or what it returns, evaluated on failure) explains the failure.
+    """
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s: {message}")
+            text = message() if callable(message) else message
+            pytest.fail(f"timed out after {timeout} s: {text}")
         time.sleep(interval)
