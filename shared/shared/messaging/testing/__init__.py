@@ -111,6 +111,15 @@ class Bus:
             except Exception:  # the broker closed the channel: no such queue
                 return 0
 
+    def queue_exists(self, name: str) -> bool:
+        """Whether queue `name` has been declared (by a worker that started, say)."""
+        with Connection(self.url) as connection:
+            try:
+                connection.channel().queue_declare(name, passive=True)
+            except Exception:  # the broker closed the channel: no such queue
+                return False
+            return True
+
     def drain(self, name: str, *, limit: int = 100_000) -> list[Any]:
         """Take (and ack) every ready message of queue `name`; return the kombu messages."""
         messages = []
