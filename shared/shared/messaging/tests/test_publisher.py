@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 from django.db import connection, transaction
+from kombu import Exchange, Queue
 
-from shared.messaging import publisher
 from shared.messaging.models import OutboxMessage
 from shared.messaging.outbox import outbox_enqueue
 from shared.messaging.publisher import outbox_relay
@@ -61,7 +61,6 @@ def test_relay_publishes_pending_rows_in_order_with_confirms_and_marks_them_sent
     assert [message.payload for message in received] == [event.to_dict() for event in events]
     assert {message.content_type for message in received} == {"application/json"}
     assert {message.properties["delivery_mode"] for message in received} == {2}
-    assert publisher._local.publisher.channel._confirm_selected is True
     rows = OutboxMessage.objects.order_by("created_at")
     assert all(row.published_at is not None for row in rows)
     assert [row.attempts for row in rows] == [1, 1, 1]
@@ -138,7 +137,7 @@ def test_an_event_no_queue_would_receive_stays_pending(bus):
 
 
 @pytest.mark.django_db
-def test_a_failure_leaves_the_rows_after_it_pending_in_order(bus):
+def test_a_row_the_broker_returns_stays_pending_and_the_rest_of_its_batch_goes_out(bus):
     # given the second row goes to a routing key no queue is bound to
     probe = bus.probe_queue(routing_key="user.banned")
     first, second, third = enqueue(
@@ -149,13 +148,46 @@ def test_a_failure_leaves_the_rows_after_it_pending_in_order(bus):
 
     result = outbox_relay()
 
-    assert (result.published, result.pending) == (1, 2)
+    assert (result.published, result.failed, result.pending) == (2, True, 1)
     assert [message.properties["message_id"] for message in bus.drain(probe.name)] == [
-        str(first.event_id)
+        str(first.event_id),
+        str(third.event_id),
     ]
-    assert set(
-        OutboxMessage.objects.filter(published_at__isnull=True).values_list("id", flat=True)
-    ) == {second.event_id, third.event_id}
+    row = OutboxMessage.objects.get(id=second.event_id)
+    assert row.published_at is None
+    assert "NO_ROUTE" in row.last_error
+
+
+@pytest.mark.django_db
+def test_a_row_the_broker_nacks_stays_pending(bus):
+    # given the only queue refuses every message (full at length 0): the broker nacks
+    refusing = Queue(
+        "test.probe",
+        exchange=Exchange("moderation.events", type="topic", durable=True),
+        routing_key="#",
+        queue_arguments={"x-max-length": 0, "x-overflow": "reject-publish"},
+    )
+    refusing(bus.connection().default_channel).declare()
+    (event,) = enqueue(UserBanned(user_id=uuid.uuid4(), reason="Spam"))
+
+    result = outbox_relay()
+
+    assert (result.published, result.failed) == (0, True)
+    row = OutboxMessage.objects.get(id=event.event_id)
+    assert (row.published_at, row.attempts, row.last_error) == (None, 1, "nacked by the broker")
+
+
+@pytest.mark.django_db
+def test_rows_are_confirmed_in_batches(bus):
+    probe = bus.probe_queue()
+    events = enqueue(*(UserBanned(user_id=uuid.uuid4(), reason="Spam") for _ in range(25)))
+
+    result = outbox_relay(batch_size=10)
+
+    assert (result.published, result.pending) == (25, 0)
+    assert [message.properties["message_id"] for message in bus.drain(probe.name)] == [
+        str(event.event_id) for event in events
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
