@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from shared.messaging.models import ProcessedEvent
 from shared.messaging.schemas import EVENT_TYPES, DomainEvent, InvalidEvent
@@ -34,6 +36,23 @@ def event_parse(*, routing_key: str, body: Any) -> DomainEvent:
     return event_type.from_dict(body)
 
 
+def _processed_event_record(*, consumer: str, event_id: UUID) -> bool:
+    """Insert the record unless it exists; return whether this call inserted it.
+
+    One statement (`ON CONFLICT DO NOTHING`) instead of get_or_create's select, savepoint and
+    insert: a delivery racing another of the same event waits on the unique key, then sees
+    the conflict once the other commits (or inserts if the other rolled back).
+    """
+    table = connection.ops.quote_name(ProcessedEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (consumer, event_id, processed_at) VALUES (%s, %s, %s) "  # noqa: S608 - the table name is ours
+            "ON CONFLICT (consumer, event_id) DO NOTHING",
+            [consumer, event_id, timezone.now()],
+        )
+        return cursor.rowcount == 1
+
+
 def event_apply(*, consumer: str, event: DomainEvent, handler: EventHandler) -> bool:
     """Run `handler(event)` unless `consumer` applied this event before; return whether it ran.
 
@@ -45,10 +64,7 @@ def event_apply(*, consumer: str, event: DomainEvent, handler: EventHandler) -> 
     Side effects: the handler's; `ban_events_applied_total` incremented when a ban event ran.
     """
     with transaction.atomic():
-        _, created = ProcessedEvent.objects.get_or_create(
-            consumer=consumer, event_id=event.event_id
-        )
-        if not created:
+        if not _processed_event_record(consumer=consumer, event_id=event.event_id):
             return False
         handler(event)
     if event.routing_key in BAN_EVENT_TYPES:

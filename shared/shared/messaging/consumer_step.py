@@ -155,6 +155,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     def __init__(self, parent: Any = None, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
         self._resolved: dict[str, Callable[[Any], None]] | None = None
+        self._hygiene_at = 0.0
 
     @property
     def consumer_name(self) -> str:
@@ -217,7 +218,11 @@ class EventConsumerStep(bootsteps.ConsumerStep):
             if self.acks_late:
                 message.reject(requeue=False)
             return
-        _close_old_connections()
+        # Django's per-request hygiene (CONN_MAX_AGE, health check), at most once a second:
+        # its health check costs a round trip, and a burst of events is one "request".
+        if time.monotonic() - self._hygiene_at > 1.0:
+            _close_old_connections()
+            self._hygiene_at = time.monotonic()
         try:
             event_apply(consumer=self.consumer_name, event=event, handler=handler)
         except Exception:  # any handler failure: retry a bounded number of times, then DLQ
