@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from shared.accounts.models import User
 from shared.auth.tokens import TokenClaims
@@ -48,24 +51,33 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
     return user
 
 
-def _user_for_ban_event(*, user_id: UUID, occurred_at: datetime, event_id: UUID) -> User | None:
-    """Lock the user row; return None when it is missing or a newer ban event is in force."""
-    user = User.objects.select_for_update().filter(id=user_id).first()
-    if user is None:
-        logger.warning("ban event %s names an unknown user %s", event_id, user_id)
-        return None
-    if user.ban_event_at is not None and occurred_at < user.ban_event_at:
-        logger.info(
-            "ban event %s (%s) is older than the one in force (%s); ignored",
-            event_id,
-            occurred_at.isoformat(),
-            user.ban_event_at.isoformat(),
-        )
-        return None
-    return user
+def _ban_event_update(
+    *, user_id: UUID, occurred_at: datetime, event_id: UUID, **changes: Any
+) -> bool:
+    """Write `changes` unless a newer ban event is in force; return whether the row changed.
+
+    One conditional UPDATE: atomic on its own, and under concurrent updates PostgreSQL
+    re-checks the condition on the newest row version, so the later event always wins.
+    """
+    updated = (
+        User.objects.filter(id=user_id)
+        .filter(Q(ban_event_at__isnull=True) | Q(ban_event_at__lte=occurred_at))
+        .update(**changes, ban_event_at=occurred_at, updated_at=timezone.now())
+    )
+    if not updated:
+        if User.objects.filter(id=user_id).exists():
+            logger.info(
+                "ban event %s (%s) is older than the one in force; ignored",
+                event_id,
+                occurred_at.isoformat(),
+            )
+        else:
+            logger.warning("ban event %s names an unknown user %s", event_id, user_id)
+    return bool(updated)
 
 
-@transaction.atomic
+# One statement each, so no transaction of their own: inside the consumer's transaction they
+# commit with the event's processed record.
 def user_ban_apply(
     *, user_id: UUID, until: datetime | None, occurred_at: datetime, event_id: UUID
 ) -> bool:
@@ -76,17 +88,15 @@ def user_ban_apply(
 
     Side effects: none beyond the row; every service's `NotBanned` reads it on the next request.
     """
-    user = _user_for_ban_event(user_id=user_id, occurred_at=occurred_at, event_id=event_id)
-    if user is None:
-        return False
-    user.is_banned = True
-    user.banned_until = until
-    user.ban_event_at = occurred_at
-    user.save(update_fields=["is_banned", "banned_until", "ban_event_at", "updated_at"])
-    return True
+    return _ban_event_update(
+        user_id=user_id,
+        occurred_at=occurred_at,
+        event_id=event_id,
+        is_banned=True,
+        banned_until=until,
+    )
 
 
-@transaction.atomic
 def user_ban_lift(*, user_id: UUID, occurred_at: datetime, event_id: UUID) -> bool:
     """Lift the user's ban; return whether it changed the row.
 
@@ -95,11 +105,10 @@ def user_ban_lift(*, user_id: UUID, occurred_at: datetime, event_id: UUID) -> bo
 
     Side effects: none beyond the row.
     """
-    user = _user_for_ban_event(user_id=user_id, occurred_at=occurred_at, event_id=event_id)
-    if user is None:
-        return False
-    user.is_banned = False
-    user.banned_until = None
-    user.ban_event_at = occurred_at
-    user.save(update_fields=["is_banned", "banned_until", "ban_event_at", "updated_at"])
-    return True
+    return _ban_event_update(
+        user_id=user_id,
+        occurred_at=occurred_at,
+        event_id=event_id,
+        is_banned=False,
+        banned_until=None,
+    )
