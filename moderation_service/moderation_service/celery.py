@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Any
 
 from celery import Celery
@@ -65,22 +66,49 @@ def _schedule_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
     )
 
 
+# The trigger's own connection (per process and thread), made to try once: a pooled connection
+# would retry for the whole connect timeout while the broker is down.
+_trigger = threading.local()
+
+
+def _trigger_connection() -> Any:
+    connection = getattr(_trigger, "connection", None)
+    key = (os.getpid(), app.conf.broker_write_url or app.conf.broker_url)
+    if connection is None or getattr(_trigger, "key", None) != key:
+        _trigger_connection_drop()
+        connection = app.connection_for_write(transport_options={"max_retries": 0})
+        _trigger.connection, _trigger.key = connection, key
+    return connection
+
+
+def _trigger_connection_drop() -> None:
+    connection, _trigger.connection = getattr(_trigger, "connection", None), None
+    if connection is not None and getattr(_trigger, "key", (None,))[0] == os.getpid():
+        try:
+            connection.release()
+        except Exception:  # already broken
+            logger.debug("closing the relay trigger connection failed", exc_info=True)
+
+
 @on_outbox_written
 def outbox_relay_soon() -> None:
     """Queue the relay task for rows just committed; log and return if the broker is away.
 
     Runs after commit in the request (or admin action) that banned: it must never fail it.
+    A kept connection that broke (the broker restarted) is replaced once.
     Side effects: one task message on `moderation.tasks`.
     """
-    try:
-        # One connection attempt (a pooled connection would retry for the connect timeout):
-        # a ban is rare enough that a fresh connection costs nothing that matters.
-        with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+    for attempt in (1, 2):
+        try:
             app.send_task(
                 OUTBOX_RELAY_TASK,
                 retry=False,
                 expires=TRIGGER_EXPIRES_SECONDS,
-                connection=connection,
+                connection=_trigger_connection(),
             )
-    except Exception as error:  # the broker is down: beat publishes the rows once it is back
-        logger.warning("could not queue the outbox relay", extra={"error": repr(error)})
+        except Exception as error:  # the broker is down: beat publishes the rows once it is back
+            _trigger_connection_drop()
+            if attempt == 2:
+                logger.warning("could not queue the outbox relay", extra={"error": repr(error)})
+        else:
+            return
