@@ -6,6 +6,7 @@ Both are idempotent triggers with no arguments, re-run by beat; they do not retr
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils import timezone
@@ -13,6 +14,8 @@ from django.utils.module_loading import import_string
 
 from moderation_service.celery import BAN_EXPIRE_DUE_TASK, OUTBOX_RELAY_TASK, app
 from shared.messaging.publisher import outbox_relay
+
+logger = logging.getLogger(__name__)
 
 # The moderation app's service (written alongside); resolved when the task runs.
 BAN_EXPIRE_DUE = "shared.moderation.services.ban_expire_due"
@@ -31,8 +34,13 @@ def outbox_relay_task() -> int:
 def ban_expire_due_task() -> Any:
     """Lift the temporary bans whose end time has passed, through the moderation app.
 
-    Raises: ImportError until `shared.moderation.services.ban_expire_due` exists.
+    Returns what `ban_expire_due` returns, or None (logged) while the moderation app that
+    defines it is not installed.
     Side effects: the moderation service's (an unban event per ban, through the outbox).
     """
-    ban_expire_due = import_string(BAN_EXPIRE_DUE)
+    try:
+        ban_expire_due = import_string(BAN_EXPIRE_DUE)
+    except ImportError as error:
+        logger.error("ban expiry is not available: %s", error)
+        return None
     return ban_expire_due(now=timezone.now())

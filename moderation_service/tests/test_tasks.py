@@ -133,3 +133,10 @@ def test_metrics_export_the_backlog_and_the_published_ban_events(bus, client):
 
     assert 'outbox_backlog{service="moderation"} 3.0' in body
     assert "ban_events_published_total{" in body
+
+
+def test_the_expiry_task_says_so_while_the_moderation_app_is_missing(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "shared.moderation.services", None)
+
+    assert ban_expire_due_task.apply().get() is None
+    assert "ban expiry is not available" in caplog.text
