@@ -240,9 +240,10 @@ def outbox_relay(
     """Publish pending outbox rows, oldest first, until none is left or the broker fails.
 
     Each batch is one transaction: its rows are locked (skipping rows another relay holds),
-    published one by one with publisher confirms, then marked sent. On a failure the row's
-    `attempts` and `last_error` are updated, it and the rows after it stay pending, and the
-    run stops (the next run, on commit or periodic, tries again).
+    published with publisher confirms (one wait per batch), and the confirmed ones marked
+    sent. A row the broker returns or nacks keeps `attempts` and `last_error` and stays
+    pending for the next run; the run goes on while batches make progress. A connection
+    failure stops the run (the next one, on commit or from beat, tries again).
 
     Side effects: messages published to RabbitMQ; `ban_events_published_total` incremented.
     """
@@ -251,9 +252,12 @@ def outbox_relay(
     failed = False
     batches = 0
     while max_batches is None or batches < max_batches:
-        published, failed, seen = _relay_batch(url=url, batch_size=batch_size)
+        published, batch_failed, seen = _relay_batch(url=url, batch_size=batch_size)
         total += published
+        failed = failed or batch_failed
         batches += 1
-        if failed or seen < batch_size:
+        # A refused row comes first in every batch until it goes out: stop when a batch
+        # published nothing (all refused, or the broker is away) or the backlog is done.
+        if published == 0 or seen < batch_size:
             break
     return RelayResult(published=total, failed=failed, pending=outbox_pending_count())

@@ -215,3 +215,17 @@ def test_two_relays_side_by_side_never_publish_a_row_twice(bus):
     assert sorted(received) == sorted(str(event.event_id) for event in events)
     assert sum(result.published for result in results) == 300
     assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_row_does_not_hold_back_the_batches_behind_it(bus):
+    # given the oldest row cannot be routed, and three batches of routable rows follow it
+    probe = bus.probe_queue(routing_key="user.banned")
+    (refused,) = enqueue(UserUnbanned(user_id=uuid.uuid4(), reason="Appeal"))
+    events = enqueue(*(UserBanned(user_id=uuid.uuid4(), reason="Spam") for _ in range(12)))
+
+    result = outbox_relay(batch_size=5)
+
+    assert (result.published, result.failed, result.pending) == (12, True, 1)
+    assert len(bus.drain(probe.name)) == len(events)
+    assert OutboxMessage.objects.get(id=refused.event_id).attempts == 4  # tried in each batch
