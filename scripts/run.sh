@@ -42,6 +42,16 @@ for service in "${SERVICES[@]}"; do
     start "$service" uv run --frozen gunicorn -c python:shared.gunicorn_conf "${service}_service.wsgi" \
     --chdir "${service}_service"
 done
+# Celery: the moderation service relays the outbox and expires bans (worker + one beat); the
+# user and group services consume ban events. Each writes metrics where its service reads them.
+start moderation-worker env -C moderation_service PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/moderation" \
+  uv run --frozen celery -A moderation_service worker -n moderation@%h -c 2
+start moderation-beat env -C moderation_service \
+  uv run --frozen celery -A moderation_service beat -s "$RUN_DIR/celerybeat-schedule"
+for service in user group; do
+  start "$service-worker" env -C "${service}_service" PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/$service" \
+    uv run --frozen celery -A "${service}_service" worker -n "$service@%h" -c 1
+done
 start group-ws env -C group_service uv run --frozen daphne --bind 127.0.0.1 --port "$GROUP_WS_PORT" \
   --proxy-headers group_service.asgi:application
 # --- the SPA: build frontend/dist when it is missing or older than its sources ---

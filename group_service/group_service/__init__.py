@@ -1,1 +1,5 @@
 """The CrewUp group service: a deployable composition of the shared domain apps."""
+
+from group_service.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -5,17 +5,23 @@ Erasing an account touches every domain app and lives in `shared.accounts.erasur
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from shared.accounts.errors import UserNotFound
 from shared.accounts.models import INTEREST_MAX_LENGTH, INTERESTS_MAX_COUNT, User
 from shared.auth.tokens import TokenClaims
 from shared.metrics import USERS_REGISTERED
+
+logger = logging.getLogger(__name__)
 
 # The profile fields a user edits, by their API names (`display_name` is stored as an override
 # of the name from Keycloak).
@@ -128,3 +134,66 @@ def _clean_interests(interests: Any) -> list[str]:
     if errors:
         raise ValidationError({"interests": errors})
     return kept
+
+
+def _ban_event_update(
+    *, user_id: UUID, occurred_at: datetime, event_id: UUID, **changes: Any
+) -> bool:
+    """Write `changes` unless a newer ban event is in force; return whether the row changed.
+
+    One conditional UPDATE: atomic on its own, and under concurrent updates PostgreSQL
+    re-checks the condition on the newest row version, so the later event always wins.
+    """
+    updated = (
+        User.objects.filter(id=user_id)
+        .filter(Q(ban_event_at__isnull=True) | Q(ban_event_at__lte=occurred_at))
+        .update(**changes, ban_event_at=occurred_at, updated_at=timezone.now())
+    )
+    if not updated:
+        if User.objects.filter(id=user_id).exists():
+            logger.info(
+                "ban event %s (%s) is older than the one in force; ignored",
+                event_id,
+                occurred_at.isoformat(),
+            )
+        else:
+            logger.warning("ban event %s names an unknown user %s", event_id, user_id)
+    return bool(updated)
+
+
+# One statement each, so no transaction of their own: inside the consumer's transaction they
+# commit with the event's processed record.
+def user_ban_apply(
+    *, user_id: UUID, until: datetime | None, occurred_at: datetime, event_id: UUID
+) -> bool:
+    """Mark the user banned until `until` (None: until lifted); return whether it changed the row.
+
+    Idempotent, and safe when events arrive out of order: a ban that happened before the ban
+    or unban now in force (`ban_event_at`) changes nothing. An unknown user changes nothing.
+
+    Side effects: none beyond the row; every service's `NotBanned` reads it on the next request.
+    """
+    return _ban_event_update(
+        user_id=user_id,
+        occurred_at=occurred_at,
+        event_id=event_id,
+        is_banned=True,
+        banned_until=until,
+    )
+
+
+def user_ban_lift(*, user_id: UUID, occurred_at: datetime, event_id: UUID) -> bool:
+    """Lift the user's ban; return whether it changed the row.
+
+    An unban lifts only if it is not older than the ban now in force (a ban issued after it,
+    delivered before it, stays). Idempotent; an unknown user changes nothing.
+
+    Side effects: none beyond the row.
+    """
+    return _ban_event_update(
+        user_id=user_id,
+        occurred_at=occurred_at,
+        event_id=event_id,
+        is_banned=False,
+        banned_until=None,
+    )

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import transaction
 
+from shared.messaging.hooks import on_outbox_written, outbox_hooks
 from shared.messaging.models import OutboxMessage
 from shared.messaging.schemas import DomainEvent
 
-# Called after commit to publish soon (the relay task); the periodic relay catches anything missed.
-_after_commit_hooks: list[Callable[[], None]] = []
-
-
-def on_outbox_written(hook: Callable[[], None]) -> None:
-    """Register what to run after a transaction wrote outbox rows (e.g. queue the relay task)."""
-    if hook not in _after_commit_hooks:
-        _after_commit_hooks.append(hook)
+__all__ = ["on_outbox_written", "outbox_enqueue"]
 
 
 def outbox_enqueue(*, event: DomainEvent) -> OutboxMessage:
@@ -37,6 +29,9 @@ def outbox_enqueue(*, event: DomainEvent) -> OutboxMessage:
         routing_key=event.routing_key,
         payload=event.to_dict(),
     )
-    for hook in _after_commit_hooks:
-        transaction.on_commit(hook)
+    # Once per transaction: a transaction that writes many events triggers one relay run.
+    queued = {func for _, func, _ in transaction.get_connection().run_on_commit}
+    for hook in outbox_hooks():
+        if hook not in queued:
+            transaction.on_commit(hook, robust=True)
     return message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from itertools import chain
 
 from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
@@ -51,7 +52,10 @@ class ServiceLabelledRegistry:
 
     def collect(self) -> Iterator[Metric]:
         service = settings.SERVICE_NAME
-        for metric in _source_registry().collect():
+        scrape_time = (
+            metric for collector in SCRAPE_TIME_COLLECTORS for metric in collector.collect()
+        )
+        for metric in chain(_source_registry().collect(), scrape_time):
             metric.samples = [
                 sample._replace(labels={**sample.labels, "service": service})
                 for sample in metric.samples
@@ -61,3 +65,45 @@ class ServiceLabelledRegistry:
 
 # --- Moderation ---
 BANS = Counter("bans", "Bans issued by moderators (from the API or the admin console).")
+
+# --- Ban events (the bus) ---
+BAN_EVENTS_PUBLISHED = Counter(
+    "ban_events_published",
+    "Ban and unban events the outbox relay published with a broker confirm.",
+)
+BAN_EVENTS_APPLIED = Counter(
+    "ban_events_applied",
+    "Ban and unban events a consumer applied (duplicates not counted).",
+)
+
+
+class OutboxBacklogCollector:
+    """`outbox_backlog`: outbox rows not yet published, counted in the database at scrape time.
+
+    Computed on scrape rather than set by the relay: a relay that died would leave a stale
+    gauge behind exactly when the backlog grows. Registered only by the service that owns the
+    outbox (the moderation service), so the same number is not exported five times.
+    """
+
+    def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        from shared.messaging.publisher import outbox_pending_count
+
+        try:
+            pending = outbox_pending_count()
+        except Exception:  # the database is down: /readyz says so; export nothing
+            return
+        yield GaugeMetricFamily(
+            "outbox_backlog", "Outbox rows waiting to be published to RabbitMQ.", value=pending
+        )
+
+
+# Collectors computed at scrape time; they are not in the multiprocess files.
+SCRAPE_TIME_COLLECTORS: list[OutboxBacklogCollector] = []
+
+
+def register_outbox_backlog_metric() -> None:
+    """Export `outbox_backlog` from this service's `/metrics` (once per process)."""
+    if not SCRAPE_TIME_COLLECTORS:
+        SCRAPE_TIME_COLLECTORS.append(OutboxBacklogCollector())

@@ -84,6 +84,52 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env.str("REDIS_URL")
 RABBITMQ_URL = env.str("RABBITMQ_URL")
 
+# --- Celery ---
+# Workers: the moderation service runs the outbox relay and ban expiry (tasks + beat); the user
+# and group services consume ban events (shared.messaging.consumer_step). STYLE.md §7.
+CELERY_BROKER_URL = RABBITMQ_URL
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues a task after commit must not hang on an unreachable broker.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+# AMQP heartbeats are sent by the prefork pool's event loop only: run workers with prefork
+# (`-P solo` sends none; set 0 there, as the tests do, or the broker drops the connection).
+CELERY_BROKER_HEARTBEAT = env.int("CELERY_BROKER_HEARTBEAT", default=30)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# Celery acknowledges on receipt by default: a worker killed mid-task loses the task.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+# Keep Django's JSON logging in workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_SEND_TASK_EVENTS = False
+
+# --- Domain events (RabbitMQ) ---
+MESSAGING_CONNECT_TIMEOUT_SECONDS = env.float("MESSAGING_CONNECT_TIMEOUT_SECONDS", default=2.0)
+MESSAGING_CONFIRM_TIMEOUT_SECONDS = env.float("MESSAGING_CONFIRM_TIMEOUT_SECONDS", default=10.0)
+# How often beat runs the relay; the after-commit trigger makes the usual case immediate.
+OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=2.0)
+BAN_EXPIRY_INTERVAL_SECONDS = env.float("BAN_EXPIRY_INTERVAL_SECONDS", default=5.0)
+# Unacknowledged events a consumer holds at once.
+EVENT_CONSUMER_PREFETCH = env.int("EVENT_CONSUMER_PREFETCH", default=8)
+# Deliveries of one event before it goes to the dead-letter queue (a queue argument: changing
+# it for an existing queue needs a RabbitMQ policy, `delivery-limit`).
+EVENT_CONSUMER_MAX_DELIVERIES = env.int("EVENT_CONSUMER_MAX_DELIVERIES", default=10)
+# A handler that failed waits min(base * 2**(delivery-1), max) before its event is requeued.
+EVENT_CONSUMER_RETRY_BACKOFF_SECONDS = env.float(
+    "EVENT_CONSUMER_RETRY_BACKOFF_SECONDS", default=0.5
+)
+EVENT_CONSUMER_RETRY_BACKOFF_MAX_SECONDS = env.float(
+    "EVENT_CONSUMER_RETRY_BACKOFF_MAX_SECONDS", default=10.0
+)
+
 # --- Channel layer (live chat and alerts) ---
 # Redis pub/sub: one PUBLISH per broadcast, whatever the crew's size, and no per-channel
 # capacity that drops messages silently (the core layer's default of 100 does). Delivery is
