@@ -123,7 +123,20 @@ def workdir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def environment(database_url, workdir) -> dict[str, str]:
+def rabbitmq_url() -> Iterator[str]:
+    """A RabbitMQ virtual host of this module alone: the workers started here must not consume
+    (or collide with) the queues of a system running on this machine."""
+    from shared.messaging.testing import rabbitmqctl, url_with_vhost
+
+    vhost = f"crewup-infra-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield url_with_vhost("amqp://guest:guest@127.0.0.1:5672//", vhost)
+    rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="module")
+def environment(database_url, workdir, rabbitmq_url) -> dict[str, str]:
     """What the chart gives a pod (ConfigMap, Secret and the pod's own env), locally."""
     return clean_env(
         DJANGO_SECRET_KEY=uuid.uuid4().hex * 2,
@@ -132,7 +145,7 @@ def environment(database_url, workdir) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS=f"{POD_IP},crewup.example,127.0.0.1,localhost",
         DATABASE_URL=database_url,
         REDIS_URL="redis://127.0.0.1:6379/0",
-        RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5672//",
+        RABBITMQ_URL=rabbitmq_url,
         OIDC_ISSUER="http://127.0.0.1:9/realms/crewup",
         OIDC_AUDIENCE="crewup-api",
         OIDC_RP_CLIENT_SECRET="test-only",
