@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from itertools import chain
+from typing import Any, Protocol
 
 from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
@@ -51,9 +53,27 @@ class ServiceLabelledRegistry:
 
     def collect(self) -> Iterator[Metric]:
         service = settings.SERVICE_NAME
-        for metric in _source_registry().collect():
+        scrape_time = (
+            metric for collector in SCRAPE_TIME_COLLECTORS for metric in collector.collect()
+        )
+        for metric in chain(_source_registry().collect(), scrape_time):
             metric.samples = [
                 sample._replace(labels={**sample.labels, "service": service})
                 for sample in metric.samples
             ]
             yield metric
+
+
+class ScrapeTimeCollector(Protocol):
+    def collect(self) -> Iterator[Metric]: ...
+
+
+# Collectors computed at scrape time (counts read from the database). They are not in the
+# multiprocess files gunicorn's workers share, so they are added here, once per process.
+SCRAPE_TIME_COLLECTORS: list[Any] = []
+
+
+def register_scrape_time_collector(collector: ScrapeTimeCollector) -> None:
+    """Export `collector`'s metrics from this service's `/metrics`; registering twice is a no-op."""
+    if not any(type(known) is type(collector) for known in SCRAPE_TIME_COLLECTORS):
+        SCRAPE_TIME_COLLECTORS.append(collector)
