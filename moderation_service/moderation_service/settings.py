@@ -6,5 +6,11 @@ SERVICE_NAME = "moderation"
 ROOT_URLCONF = "moderation_service.urls"
 WSGI_APPLICATION = "moderation_service.wsgi.application"
 # The moderator console shows every domain app; migrations run from here too.
-INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat"]
+INSTALLED_APPS = [
+    *COMMON_APPS,
+    "shared.events",
+    "shared.groups",
+    "shared.chat",
+    "shared.safety",
+]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp moderation API"}

@@ -4,5 +4,5 @@ from shared.settings.common import *
 
 SERVICE_NAME = "shared-tests"
 ROOT_URLCONF = "shared.testing.urls"
-INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat"]
+INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat", "shared.safety"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
