@@ -45,6 +45,20 @@ class AlertFactory(factory.django.DjangoModelFactory):
                 AlertTargetFactory(alert=obj, group=group)
 
 
+def event_details_of(event: Any) -> dict[str, Any]:
+    """What the event service's detail says of an event, as an alert keeps it."""
+    return {
+        "id": str(event.id),
+        "title": event.title,
+        "event_type": event.event_type,
+        "status": event.status,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "venue_name": event.venue_name,
+        "address": event.address,
+    }
+
+
 class AlertTargetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AlertTarget
@@ -52,7 +66,7 @@ class AlertTargetFactory(factory.django.DjangoModelFactory):
     alert = factory.SubFactory(AlertFactory)
     group = factory.SubFactory(GroupFactory)
     event_id = factory.LazyAttribute(lambda target: target.group.event_id)
-    event_details = factory.LazyAttribute(lambda target: {"id": str(target.group.event_id)})
+    event_details = factory.LazyAttribute(lambda target: event_details_of(target.group.event))
     delivered_at = factory.LazyFunction(timezone.now)
 
 

@@ -94,6 +94,7 @@ def test_an_alert_is_stored_then_posted_into_the_crews_chat(
     crew = make_crew()
     crew_services.know(crew.group)
     before = alerts_raised("medical")
+    deliveries = REGISTRY.get_sample_value("safety_alert_delivery_seconds_count") or 0.0
     # when
     with django_capture_on_commit_callbacks(execute=True):
         raised = raise_alert(
@@ -125,6 +126,7 @@ def test_an_alert_is_stored_then_posted_into_the_crews_chat(
     assert notice.alert["group_id"] == str(crew.group.id)
     assert notice.alert["event"]["title"] == crew.group.event.title
     assert alerts_raised("medical") == before + 1
+    assert REGISTRY.get_sample_value("safety_alert_delivery_seconds_count") == deliveries + 1
 
 
 def test_the_checks_use_the_service_token_and_the_senders_token(make_crew, crew_services):
