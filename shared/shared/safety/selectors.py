@@ -6,13 +6,14 @@ else gets `AlertNotFound` (404): they do not learn that it exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 from django.contrib.gis.db.models import PointField
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from shared.groups.models import MemberRole, Membership
+from shared.groups.models import Group, MemberRole, Membership
 from shared.safety.errors import AlertNotFound, CheckInTimerNotFound
 from shared.safety.models import (
     Alert,
@@ -39,11 +40,11 @@ def _with_latest_location(alerts: AlertQuerySet) -> AlertQuerySet:
     )
 
 
-def _readable(alerts: AlertQuerySet) -> AlertQuerySet:
-    return (
-        _with_latest_location(alerts)
-        .select_related("sender", "resolved_by")
-        .prefetch_related(Prefetch("targets", queryset=AlertTarget.objects.select_related("group")))
+def _readable(alerts: AlertQuerySet, *, latest_location: bool = True) -> AlertQuerySet:
+    if latest_location:
+        alerts = _with_latest_location(alerts)
+    return alerts.select_related("sender", "resolved_by").prefetch_related(
+        Prefetch("targets", queryset=AlertTarget.objects.select_related("group"))
     )
 
 
@@ -64,7 +65,8 @@ def alert_get(*, alert_id: UUID, viewer_id: UUID, viewer_is_moderator: bool = Fa
     """
     alerts = alert_visible_queryset(viewer_id=viewer_id, viewer_is_moderator=viewer_is_moderator)
     alert = (
-        _readable(alerts)
+        # The latest position is the trail's last, read below: no subqueries for it here.
+        _readable(alerts, latest_location=False)
         .prefetch_related(
             Prefetch(
                 "acknowledgements",
@@ -79,7 +81,12 @@ def alert_get(*, alert_id: UUID, viewer_id: UUID, viewer_is_moderator: bool = Fa
     if alert is None:
         raise AlertNotFound()
     recent = LocationPoint.objects.filter(alert_id=alert.id).order_by("-recorded_at", "-id")
-    alert.trail = list(reversed(recent[:DETAIL_TRAIL_LENGTH]))  # type: ignore[attr-defined]
+    trail = list(reversed(recent[:DETAIL_TRAIL_LENGTH]))
+    latest = trail[-1] if trail else None
+    alert.trail = trail  # type: ignore[attr-defined]
+    alert.latest_point = latest.point if latest else None  # type: ignore[attr-defined]
+    alert.latest_recorded_at = latest.recorded_at if latest else None  # type: ignore[attr-defined]
+    alert.latest_accuracy_m = latest.accuracy_m if latest else None  # type: ignore[attr-defined]
     return alert
 
 
@@ -124,6 +131,11 @@ def alert_crew_roles(*, alert_id: UUID, user_id: UUID) -> set[str]:
             group_id__in=AlertTarget.objects.filter(alert_id=alert_id).values("group_id"),
         ).values_list("role", flat=True)
     )
+
+
+def crew_event_ids(*, group_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+    """Return the event of each of these crews that exists, by crew id (removed ones too)."""
+    return dict(Group.objects.filter(id__in=group_ids).values_list("id", "event_id"))
 
 
 def crew_ids_of(*, user_id: UUID) -> set[UUID]:

@@ -17,9 +17,11 @@ layer. No database transaction is ever held open across an HTTP call.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,6 +75,7 @@ from shared.safety.selectors import (
     alert_targets_undelivered,
     alert_visible_queryset,
     checkin_timers_due,
+    crew_event_ids,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,6 +85,8 @@ RAISED = "raised"
 RESOLVED = AlertStatus.RESOLVED.value
 CANCELLED = AlertStatus.CANCELLED.value
 CLOSURES = {AlertStatus.RESOLVED: RESOLVED, AlertStatus.CANCELLED: CANCELLED}
+# Calls to other services one alert makes at once (its crews' memberships and events).
+MAX_PARALLEL_CALLS = 8
 # A position may be stamped a little ahead of our clock (the phone's clock runs fast).
 CLOCK_SKEW = timedelta(seconds=60)
 
@@ -149,34 +154,53 @@ def _crews_check(
     """Ask the group service about each crew and the event service about each crew's event.
 
     Returns the crews the user is in, and the ids of those they are not in (or that do not
-    exist). Every call passes the request id; together they get
-    `SAFETY_DEPENDENCY_BUDGET_SECONDS`.
+    exist). The calls run side by side (a crew's event is read here, not waited for), each
+    with the request id, all within `SAFETY_DEPENDENCY_BUDGET_SECONDS`.
 
     Raises:
         ServiceUnavailable: the group, event or identity service cannot answer in time.
     """
+    event_of = crew_event_ids(group_ids=group_ids)
+    with call_budget(settings.SAFETY_DEPENDENCY_BUDGET_SECONDS):
+        calls = len(event_of) + len(set(event_of.values()))
+        with ThreadPoolExecutor(max_workers=max(1, min(calls, MAX_PARALLEL_CALLS))) as pool:
+            # Each call runs in a copy of this context: the budget and the request id go along.
+            memberships = {
+                group_id: pool.submit(
+                    contextvars.copy_context().run,
+                    group_membership_get,
+                    group_id=group_id,
+                    user_id=user_id,
+                )
+                for group_id in event_of
+            }
+            events = {
+                event_id: pool.submit(
+                    contextvars.copy_context().run,
+                    event_details_get,
+                    event_id=event_id,
+                    credentials=event_credentials,
+                )
+                for event_id in set(event_of.values())
+            }
+            answers = {group_id: call.result() for group_id, call in memberships.items()}
+            details = {event_id: call.result() for event_id, call in events.items()}
     checks: list[CrewCheck] = []
     skipped: list[UUID] = []
-    events: dict[UUID, dict[str, Any]] = {}
-    with call_budget(settings.SAFETY_DEPENDENCY_BUDGET_SECONDS):
-        for group_id in group_ids:
-            membership = group_membership_get(group_id=group_id, user_id=user_id)
-            if membership is None:
-                skipped.append(group_id)
-                continue
-            if membership.event_id not in events:
-                event = event_details_get(
-                    event_id=membership.event_id, credentials=event_credentials
-                )
-                events[membership.event_id] = event.as_dict() if event is not None else {}
-            checks.append(
-                CrewCheck(
-                    group_id=group_id,
-                    role=membership.role,
-                    event_id=membership.event_id,
-                    event=events[membership.event_id],
-                )
+    for group_id in group_ids:
+        membership = answers.get(group_id)
+        if membership is None:
+            skipped.append(group_id)
+            continue
+        event = details.get(membership.event_id)
+        checks.append(
+            CrewCheck(
+                group_id=group_id,
+                role=membership.role,
+                event_id=membership.event_id,
+                event=event.as_dict() if event is not None else {},
             )
+        )
     return checks, skipped
 
 
@@ -252,7 +276,11 @@ def _alert_store(
     accuracy_m: float | None,
 ) -> Alert:
     alert = Alert(sender_id=sender_id, alert_type=alert_type, message=message, location=point)
-    alert.full_clean(exclude=["sender", "resolved_by"])
+    # The database enforces the constraints and the fresh ids' uniqueness; checking them here
+    # would cost a query each on the way of every alert.
+    alert.full_clean(
+        exclude=["sender", "resolved_by"], validate_unique=False, validate_constraints=False
+    )
     alert.save(force_insert=True)
     AlertTarget.objects.bulk_create(
         [
@@ -269,7 +297,7 @@ def _alert_store(
         start = LocationPoint(
             alert=alert, point=point, recorded_at=alert.created_at, accuracy_m=accuracy_m
         )
-        start.full_clean(exclude=["alert"])
+        start.full_clean(exclude=["alert"], validate_unique=False)
         start.save(force_insert=True)
     group_ids = [crew.group_id for crew in crews]
     transaction.on_commit(
@@ -484,7 +512,7 @@ def alert_resolve(
     alert.resolved_at = timezone.now()
     alert.resolved_by_id = actor_id
     alert.resolution_note = note
-    alert.full_clean(exclude=["sender", "resolved_by"])
+    alert.full_clean(exclude=["sender", "resolved_by"], validate_constraints=False)
     alert.save(
         update_fields=["status", "resolved_at", "resolved_by", "resolution_note", "updated_at"]
     )
@@ -518,7 +546,7 @@ def alert_cancel(
         raise CancelWindowPassed()
     alert.status = AlertStatus.CANCELLED
     alert.cancelled_at = now
-    alert.full_clean(exclude=["sender", "resolved_by"])
+    alert.full_clean(exclude=["sender", "resolved_by"], validate_constraints=False)
     alert.save(update_fields=["status", "cancelled_at", "updated_at"])
     _close(alert, CANCELLED)
     return alert

@@ -140,12 +140,14 @@ def test_the_checks_use_the_service_token_and_the_senders_token(make_crew, crew_
     finally:
         clear_guid()
 
-    membership, event = crew_services.seen[:2]
-    assert membership[1] == f"/internal/v1/groups/{crew.group.id}/members/{crew.member.id}/"
-    assert membership[2]["authorization"].startswith("Bearer ey")
-    assert event[1] == f"/api/v1/events/{crew.group.event_id}/"
-    assert event[2]["authorization"] == "Bearer the-senders-jwt"
-    assert membership[2]["x-request-id"] == event[2]["x-request-id"] == request_id
+    # the two checks run side by side: find each by its path
+    calls = {path: headers for method, path, headers in crew_services.seen if method == "GET"}
+    membership = calls[f"/internal/v1/groups/{crew.group.id}/members/{crew.member.id}/"]
+    event = calls[f"/api/v1/events/{crew.group.event_id}/"]
+    assert len(calls) == 2
+    assert membership["authorization"].startswith("Bearer ey")
+    assert event["authorization"] == "Bearer the-senders-jwt"
+    assert membership["x-request-id"] == event["x-request-id"] == request_id
 
 
 def test_each_crew_gets_a_notice_naming_only_itself(
