@@ -38,7 +38,11 @@ from shared.groups.selectors import is_member
 from shared.http.client import SERVICE_ACCOUNT, Credentials, UserToken, call_budget
 from shared.http.errors import ServiceUnavailable
 from shared.http.events import event_details_get
-from shared.http.groups import group_membership_get, group_safety_alert_post
+from shared.http.groups import (
+    AlertNoticeReceipt,
+    group_membership_get,
+    group_safety_alert_post,
+)
 from shared.safety import hooks, live
 from shared.safety.errors import (
     AlertNotFound,
@@ -308,27 +312,116 @@ def _alert_store(
 
 def _announce_raised(*, alert_id: UUID, alert_type: str, group_ids: list[UUID]) -> None:
     SAFETY_ALERTS.labels(alert_type).inc()
-    for group_id in group_ids:
-        _deliver_or_retry(alert_id=alert_id, group_id=group_id, change=RAISED)
+    _deliver_or_retry(alert_id=alert_id, group_ids=group_ids, change=RAISED)
 
 
-def _deliver_or_retry(*, alert_id: UUID, group_id: UUID, change: str) -> None:
-    """Deliver a notice now; when that fails, hand it to the retry hook. Never raises.
+def _deliver_or_retry(*, alert_id: UUID, group_ids: list[UUID], change: str) -> None:
+    """Deliver a notice to each crew now, side by side; hand failures to the retry hook.
 
     Runs after a commit, often inside the request that raised the alert: the alert is stored
-    whatever happens here, so a failure must not turn the answer into an error.
+    whatever happens here, so a failure must not turn the answer into an error, and the
+    deliveries together get `SAFETY_DEPENDENCY_BUDGET_SECONDS`. Never raises. The database
+    is read and written here, in the committing thread; only the calls run side by side.
     """
     try:
-        alert_notice_deliver(alert_id=alert_id, group_id=group_id, change=change)
-    except Exception as error:  # the group service is away, or worse: retry, never fail
-        level = logging.WARNING if isinstance(error, ServiceUnavailable) else logging.ERROR
-        logger.log(
-            level,
-            "alert notice not delivered; queueing a retry",
-            exc_info=not isinstance(error, ServiceUnavailable),
-            extra={"alert_id": str(alert_id), "group_id": str(group_id), "change": change},
+        targets = list(
+            AlertTarget.objects.select_related("alert__sender", "alert__resolved_by").filter(
+                alert_id=alert_id, group_id__in=group_ids
+            )
         )
-        hooks.alert_notice_undelivered(alert_id, group_id, change)
+    except Exception:  # the database went away after the commit: the sweep catches up
+        logger.exception("alert notices not delivered", extra={"alert_id": str(alert_id)})
+        for group_id in group_ids:
+            hooks.alert_notice_undelivered(alert_id, group_id, change)
+        return
+    due: list[AlertTarget] = []
+    for target in targets:
+        if not _notice_due(target, change):
+            continue
+        if change != RAISED and target.delivered_at is None:
+            # A closure goes after the "raised" notice, which is still missing: send it first.
+            try:
+                alert_notice_deliver(
+                    alert_id=target.alert_id, group_id=target.group_id, change=RAISED
+                )
+            except Exception as error:  # the closure waits for its retry, in order
+                _retry_later(target.alert_id, target.group_id, change, error)
+                continue
+        due.append(target)
+    with call_budget(settings.SAFETY_DEPENDENCY_BUDGET_SECONDS):
+        if len(due) <= 1:
+            outcomes = [_notice_post_safely(target, change) for target in due]
+        else:
+            with ThreadPoolExecutor(max_workers=min(len(due), MAX_PARALLEL_CALLS)) as pool:
+                calls = [
+                    pool.submit(contextvars.copy_context().run, _notice_post_safely, target, change)
+                    for target in due
+                ]
+            outcomes = [call.result() for call in calls]
+    for target, outcome in zip(due, outcomes, strict=True):
+        try:
+            if isinstance(outcome, Exception):
+                raise outcome
+            _notice_record(target, change, outcome)
+        except Exception as error:  # the group service is away, or worse: retry, never fail
+            _retry_later(target.alert_id, target.group_id, change, error)
+
+
+def _retry_later(alert_id: UUID, group_id: UUID, change: str, error: Exception) -> None:
+    level = logging.WARNING if isinstance(error, ServiceUnavailable) else logging.ERROR
+    logger.log(
+        level,
+        "alert notice not delivered; queueing a retry",
+        exc_info=error if level == logging.ERROR else None,
+        extra={"alert_id": str(alert_id), "group_id": str(group_id), "change": change},
+    )
+    hooks.alert_notice_undelivered(alert_id, group_id, change)
+
+
+def _notice_due(target: AlertTarget, change: str) -> bool:
+    """Whether this notice still has to go to the crew (and may go now)."""
+    if change == RAISED:
+        return target.delivered_at is None
+    return (
+        CLOSURES.get(AlertStatus(target.alert.status)) == change
+        and target.closure_delivered_at is None
+    )
+
+
+def _notice_post(target: AlertTarget, change: str) -> AlertNoticeReceipt | None:
+    return group_safety_alert_post(
+        group_id=target.group_id,
+        alert_id=target.alert_id,
+        change=change,
+        alert=live.alert_payload(target.alert, target=target),
+    )
+
+
+def _notice_post_safely(target: AlertTarget, change: str) -> AlertNoticeReceipt | Exception | None:
+    """The call alone (no database), its failure returned to the committing thread."""
+    try:
+        return _notice_post(target, change)
+    except Exception as error:  # handed back, and retried from there
+        return error
+
+
+def _notice_record(target: AlertTarget, change: str, receipt: AlertNoticeReceipt | None) -> None:
+    now = timezone.now()
+    if receipt is None:
+        logger.warning(
+            "crew gone before its alert notice",
+            extra={"alert_id": str(target.alert_id), "group_id": str(target.group_id)},
+        )
+    if change == RAISED:
+        AlertTarget.objects.filter(pk=target.pk).update(
+            delivered_at=now, message_sequence=receipt.sequence if receipt else None
+        )
+        if receipt is not None and receipt.created and receipt.broadcast:
+            SAFETY_ALERT_DELIVERY_SECONDS.observe(
+                max(0.0, time.time() - target.alert.created_at.timestamp())
+            )
+    else:
+        AlertTarget.objects.filter(pk=target.pk).update(closure_delivered_at=now)
 
 
 def alert_notice_deliver(*, alert_id: UUID, group_id: UUID, change: str) -> bool:
@@ -352,39 +445,13 @@ def alert_notice_deliver(*, alert_id: UUID, group_id: UUID, change: str) -> bool
     )
     if target is None:
         return False
-    alert = target.alert
-    if change == RAISED:
-        if target.delivered_at is not None:
-            return True
-    else:
-        if CLOSURES.get(AlertStatus(alert.status)) != change:
-            return False
-        if target.closure_delivered_at is not None:
-            return True
-        if target.delivered_at is None:
-            alert_notice_deliver(alert_id=alert_id, group_id=group_id, change=RAISED)
-    receipt = group_safety_alert_post(
-        group_id=group_id,
-        alert_id=alert_id,
-        change=change,
-        alert=live.alert_payload(alert, target=target),
-    )
-    now = timezone.now()
-    if receipt is None:
-        logger.warning(
-            "crew gone before its alert notice",
-            extra={"alert_id": str(alert_id), "group_id": str(group_id), "change": change},
-        )
-    if change == RAISED:
-        AlertTarget.objects.filter(pk=target.pk).update(
-            delivered_at=now, message_sequence=receipt.sequence if receipt else None
-        )
-        if receipt is not None and receipt.created and receipt.broadcast:
-            SAFETY_ALERT_DELIVERY_SECONDS.observe(
-                max(0.0, time.time() - alert.created_at.timestamp())
-            )
-    else:
-        AlertTarget.objects.filter(pk=target.pk).update(closure_delivered_at=now)
+    if change != RAISED and CLOSURES.get(AlertStatus(target.alert.status)) != change:
+        return False
+    if not _notice_due(target, change):
+        return True
+    if change != RAISED and target.delivered_at is None:
+        alert_notice_deliver(alert_id=alert_id, group_id=group_id, change=RAISED)
+    _notice_record(target, change, _notice_post(target, change))
     return True
 
 
@@ -477,11 +544,9 @@ def alert_acknowledge(
 def _close(alert: Alert, change: str) -> None:
     group_ids = _crew_ids(alert.id)
 
-    def announce() -> None:
-        for group_id in group_ids:
-            _deliver_or_retry(alert_id=alert.id, group_id=group_id, change=change)
-
-    transaction.on_commit(announce)
+    transaction.on_commit(
+        lambda: _deliver_or_retry(alert_id=alert.id, group_ids=group_ids, change=change)
+    )
 
 
 @transaction.atomic

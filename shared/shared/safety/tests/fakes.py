@@ -45,8 +45,9 @@ class FakeCrewServices:
     # a status the group or event side answers everything with (503: "down")
     group_status: int | None = None
     event_status: int | None = None
-    # a status the notice endpoint alone answers with
+    # a status the notice endpoint alone answers with (for every crew, or for some)
     notice_status: int | None = None
+    notice_status_of: dict[UUID, int] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     seen: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
@@ -125,8 +126,9 @@ class FakeCrewServices:
             if len(parts) == 6 and parts[4] == "members" and method == "GET":
                 return self._membership(UUID(parts[3]), UUID(parts[5]))
             if len(parts) == 5 and parts[4] == "safety-alerts" and method == "POST":
-                if self.notice_status is not None:
-                    return self.notice_status, {"error": "down"}
+                status = self.notice_status or self.notice_status_of.get(UUID(parts[3]))
+                if status is not None:
+                    return status, {"error": "down"}
                 return self._notice(UUID(parts[3]), json.loads(body))
         if parts[:3] == ["api", "v1", "events"] and len(parts) == 4 and method == "GET":
             if self.event_status is not None:

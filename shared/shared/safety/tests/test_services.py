@@ -345,6 +345,46 @@ def test_a_notice_the_group_service_cannot_take_is_handed_to_the_retry_hook(
     assert target.delivered_at is not None
 
 
+def test_one_crew_failing_does_not_hold_back_the_others(
+    make_crew, crew_services, hook_calls, django_capture_on_commit_callbacks
+):
+    # given: an alert to two crews; the group service fails the second one's notice
+    first, second = make_crew(), make_crew()
+    MembershipFactory(group=second.group, user=first.member)
+    crew_services.know(first.group)
+    crew_services.know(second.group)
+    crew_services.notice_status_of[second.group.id] = 500
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = raise_alert(first.member, [first.group, second.group])
+    # then
+    delivered = dict(AlertTarget.objects.values_list("group_id", "delivered_at"))
+    assert delivered[first.group.id] is not None
+    assert delivered[second.group.id] is None
+    assert crew_services.notices_of(raised.alert.id) == [(first.group.id, "raised")]
+    assert hook_calls.undelivered == [(raised.alert.id, second.group.id, "raised")]
+
+
+def test_a_closure_waits_for_the_raised_notice_it_follows(
+    make_crew, crew_services, django_capture_on_commit_callbacks
+):
+    # given: an alert whose "raised" notice never reached its crew
+    crew = make_crew()
+    alert = AlertFactory(sender=crew.member)
+    AlertTargetFactory(alert=alert, group=crew.group, delivered_at=None)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_cancel(alert_id=alert.id, actor_id=crew.member.id)
+    # then: the crew's stream has both, in order
+    assert crew_services.notices_of(alert.id) == [
+        (crew.group.id, "raised"),
+        (crew.group.id, "cancelled"),
+    ]
+    target = AlertTarget.objects.get(alert=alert)
+    assert target.delivered_at is not None
+    assert target.closure_delivered_at is not None
+
+
 def test_the_sweep_redelivers_old_undelivered_notices_in_order(make_crew, crew_services):
     # given: an alert resolved while its crew never got the "raised" notice
     crew = make_crew()
