@@ -236,3 +236,41 @@ async def test_members_online_get_the_message_and_the_safety_alert_frame(
         "message": {"id": message["id"], "sequence": message["sequence"]},
     }
     await chat.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_notice_asked_twice_at_once_is_stored_once(
+    auth_client: Callable[..., Any], make_crew: Callable[..., Crew]
+) -> None:
+    # given: two deliveries of one notice racing (a retry while the first is still running)
+    import threading
+
+    from django.db import connection
+
+    crew = make_crew()
+    body = alert_body()
+    clients = [
+        auth_client(user=UserFactory(), roles=("service",)),
+        auth_client(user=UserFactory(), roles=("service",)),
+    ]
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def deliver(client: Any) -> None:
+        start.wait()
+        try:
+            statuses.append(
+                client.post(notices_url(crew.group.id), body, format="json").status_code
+            )
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=deliver, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    # then
+    assert sorted(statuses) == [200, 201]
+    assert Message.objects.filter(group=crew.group).count() == 1
