@@ -8,3 +8,4 @@ mkdir -p .run
 cd bench
 uv run --frozen python bench_event_detail.py
 uv run --frozen python bench_nearby.py
+uv run --frozen python bench_safety.py

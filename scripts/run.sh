@@ -52,6 +52,11 @@ for service in user group; do
   start "$service-worker" env -C "${service}_service" PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/$service" \
     uv run --frozen celery -A "${service}_service" worker -n "$service@%h" -c 1
 done
+# The safety service fires check-in timers and retries alert notices (worker + one beat).
+start safety-worker env -C safety_service PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/safety" \
+  uv run --frozen celery -A safety_service worker -n safety@%h -c 2
+start safety-beat env -C safety_service \
+  uv run --frozen celery -A safety_service beat -s "$RUN_DIR/safety-celerybeat-schedule"
 start group-ws env -C group_service uv run --frozen daphne --bind 127.0.0.1 --port "$GROUP_WS_PORT" \
   --proxy-headers group_service.asgi:application
 # --- the SPA: build frontend/dist when it is missing or older than its sources ---

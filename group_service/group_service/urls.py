@@ -1,6 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from group_service.api.internal_alerts import InternalSafetyAlertViewSet
 from group_service.api.urls import internal_urlpatterns
 from shared.api.urls import operational_urlpatterns
 
@@ -17,5 +18,11 @@ urlpatterns = [
     # cluster, and they still demand a token with the `service` realm role (REFERENCE.md,
     # flaw 1: the first CrewUp's internal endpoints were open to the world).
     path("internal/v1/groups/", include(internal_urlpatterns)),
+    # The safety service posts alerts into a crew's chat stream (the chat is ours to write).
+    path(
+        "internal/v1/groups/<uuid:group_id>/safety-alerts/",
+        InternalSafetyAlertViewSet.as_view({"post": "create"}),
+        name="internal-group-safety-alerts",
+    ),
     *operational_urlpatterns,
 ]

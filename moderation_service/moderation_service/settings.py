@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "shared.groups",
     "shared.chat",
     "shared.moderation",
+    "shared.safety",
 ]
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,

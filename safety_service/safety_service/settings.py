@@ -5,5 +5,59 @@ from shared.settings.common import *
 SERVICE_NAME = "safety"
 ROOT_URLCONF = "safety_service.urls"
 WSGI_APPLICATION = "safety_service.wsgi.application"
-INSTALLED_APPS = [*COMMON_APPS]
-SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp safety API"}
+# Alerts point at crews and their events; their live updates go through the chat's channel layer.
+INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat", "shared.safety"]
+
+# --- API schema ---
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,
+    "TITLE": "CrewUp safety API",
+    # Operation ids and tags start after the version: `safety_alerts_create`.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "AlertStatusEnum": "shared.safety.models.AlertStatus",
+        "AlertTypeEnum": "shared.safety.models.AlertType",
+        "AcknowledgementKindEnum": "shared.safety.models.AcknowledgementKind",
+        "CheckInStatusEnum": "shared.safety.models.CheckInStatus",
+    },
+}
+
+# --- Service identity ---
+# The safety service asks the group service's internal endpoints as the `crewup-safety` client
+# (client credentials; its service account holds the `service` realm role). The secret's
+# default is the local identity provider's (dev/identity); Keycloak's comes from the Secret.
+SERVICE_CLIENT_ID = env.str("SERVICE_CLIENT_ID", default="crewup-safety")
+SERVICE_CLIENT_SECRET = env.str("SERVICE_CLIENT_SECRET", default="crewup-safety-dev-secret")
+
+# --- Celery ---
+# The worker fires check-in timers (ETA tasks, and a beat sweep) and retries alert notices.
+CELERY_BROKER_URL = RABBITMQ_URL
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues a task after commit must not hang on an unreachable broker.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task ran: a worker killed mid-task (or holding an ETA task) loses nothing.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The safety service's own queue: no other service's worker takes its tasks.
+SAFETY_TASK_QUEUE = env.str("SAFETY_TASK_QUEUE", default="safety.tasks")
+# Beat's sweep: fires overdue timers (a lost ETA message, a worker that was down) and schedules
+# the ETA task of each timer due before the next sweep.
+SAFETY_CHECKIN_SWEEP_SECONDS = env.float("SAFETY_CHECKIN_SWEEP_SECONDS", default=30.0)
+# Timers due further ahead than this get no ETA task when set (RabbitMQ cancels a consumer
+# that holds an unacknowledged message past its `consumer_timeout`, 30 minutes by default);
+# the sweep schedules them when they come close.
+SAFETY_CHECKIN_ETA_HORIZON_SECONDS = env.float("SAFETY_CHECKIN_ETA_HORIZON_SECONDS", default=600.0)
+SAFETY_NOTICE_SWEEP_SECONDS = env.float("SAFETY_NOTICE_SWEEP_SECONDS", default=30.0)
+SAFETY_LOCATION_PURGE_SECONDS = env.float("SAFETY_LOCATION_PURGE_SECONDS", default=3600.0)
+
+# --- Readiness ---
+# Live updates need the Redis channel layer; timers need the broker.
+READINESS_CHECKS = [*READINESS_CHECKS, "redis", "broker"]

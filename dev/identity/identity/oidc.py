@@ -21,7 +21,9 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 from oauthlib.common import Request
 
-from identity.realm.selectors import user_profile_claims
+from identity.realm.selectors import service_account_get, user_profile_claims
+
+CLIENT_CREDENTIALS = "client_credentials"
 
 # Keycloak adds the built-in `account` client to the audience of every user's access token.
 KEYCLOAK_ACCOUNT_AUDIENCE = "account"
@@ -52,20 +54,28 @@ def access_token_generator(request: Request, refresh_token: bool = False) -> str
     """Mint the access token of a token request: a JWT shaped like Keycloak's.
 
     oauthlib calls this once the grant is validated, so the request carries the user, the
-    client, the granted scopes and the lifetime.
+    client, the granted scopes and the lifetime. A client-credentials grant has no user: as
+    in Keycloak, the token is the client's service-account user's (its id is `sub`, its roles
+    are the token's), and carries the `client_id` claim.
     """
     now = int(time.time())
+    user = request.user
+    extra: dict[str, Any] = {}
+    if request.grant_type == CLIENT_CREDENTIALS:
+        user = service_account_get(client_id=request.client.client_id)
+        extra["client_id"] = request.client.client_id
     claims = {
         "exp": now + int(request.expires_in),
         "iat": now,
         "jti": str(uuid.uuid4()),
         "iss": issuer(),
         "aud": [settings.IDENTITY_AUDIENCE, KEYCLOAK_ACCOUNT_AUDIENCE],
-        "sub": str(request.user.pk),
+        "sub": str(user.pk),
         "typ": "Bearer",
         "azp": request.client.client_id,
         "scope": " ".join(request.scopes or ()),
-        **user_profile_claims(user=request.user),
+        **user_profile_claims(user=user),
+        **extra,
     }
     return sign(claims)
 
@@ -90,6 +100,13 @@ class KeycloakShapedValidator(OAuth2Validator):
         # secret. The client is loaded by the time oauthlib asks; unknown means required.
         client = request.client
         return client is None or client.client_type == Application.CLIENT_PUBLIC
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
+        # Keycloak's "service accounts enabled": a client may use the client-credentials grant
+        # only with a service-account user, whose identity and roles its tokens carry.
+        if grant_type == CLIENT_CREDENTIALS and service_account_get(client_id=client_id) is None:
+            return False
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
 
     def validate_jwt_bearer_token(self, token, scopes, request) -> bool:
         # oauthlib sends every bearer token that looks like a JWT here, expecting an ID token;

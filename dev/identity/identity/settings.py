@@ -140,6 +140,10 @@ IDENTITY_ADMIN_REDIRECT_URIS = env.list(
 IDENTITY_ADMIN_CLIENT_SECRET = env.str(
     "IDENTITY_ADMIN_CLIENT_SECRET", default="crewup-admin-dev-secret"
 )
+# The safety service's own identity (client credentials, service account with the `service` role).
+IDENTITY_SAFETY_CLIENT_SECRET = env.str(
+    "IDENTITY_SAFETY_CLIENT_SECRET", default="crewup-safety-dev-secret"
+)
 # Keycloak's "web origins" of the SPA: where its scripts may call the token endpoint from.
 IDENTITY_WEB_ORIGINS = sorted(
     {f"{urlsplit(uri).scheme}://{urlsplit(uri).netloc}" for uri in IDENTITY_SPA_REDIRECT_URIS}

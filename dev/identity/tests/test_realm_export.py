@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from oauth2_provider.models import Application
 
-from identity.realm.models import REALM_ROLES, ROLE_USER
-from tests.helpers import password_grant, verify
+from identity.realm.models import REALM_ROLES, ROLE_SERVICE, ROLE_USER, User
+from tests.helpers import TOKEN_PATH, basic_auth, password_grant, verify
 
 REALM_EXPORT = settings.REPO_ROOT / "k8s" / "keycloak" / "crewup-realm.json"
 HOSTS = [
@@ -85,8 +85,8 @@ def test_api_client_only_holds_the_audience(clients):
     assert api["directAccessGrantsEnabled"] is False
 
 
-@pytest.mark.parametrize("client_id", ["crewup-spa", "crewup-admin"])
-def test_sign_in_clients_put_the_api_audience_and_realm_roles_in_tokens(clients, client_id):
+@pytest.mark.parametrize("client_id", ["crewup-spa", "crewup-admin", "crewup-safety"])
+def test_token_clients_put_the_api_audience_and_realm_roles_in_tokens(clients, client_id):
     audience = _mapper(clients[client_id], "oidc-audience-mapper")["config"]
     roles = _mapper(clients[client_id], "oidc-usermodel-realm-role-mapper")["config"]
 
@@ -102,7 +102,57 @@ def test_sign_in_clients_put_the_api_audience_and_realm_roles_in_tokens(clients,
 def test_no_client_secret_is_committed(realm):
     secrets = [client["secret"] for client in realm["clients"] if "secret" in client]
 
-    assert secrets == ["${CREWUP_ADMIN_CLIENT_SECRET}"]
+    assert secrets == ["${CREWUP_ADMIN_CLIENT_SECRET}", "${CREWUP_SAFETY_CLIENT_SECRET}"]
+
+
+def test_safety_client_is_a_service_account_with_client_credentials_only(clients):
+    safety = clients["crewup-safety"]
+
+    assert safety["publicClient"] is False
+    assert safety["clientAuthenticatorType"] == "client-secret"
+    assert safety["serviceAccountsEnabled"] is True
+    assert safety["standardFlowEnabled"] is False
+    assert safety["implicitFlowEnabled"] is False
+    assert safety["directAccessGrantsEnabled"] is False
+    assert safety["redirectUris"] == []
+
+
+def test_the_service_role_is_held_by_the_safety_service_account_alone(realm):
+    roles = {role["name"]: role for role in realm["roles"]["realm"]}
+    default_role = roles["default-roles-crewup"]
+    [account] = [user for user in realm["users"] if user.get("serviceAccountClientId")]
+
+    assert ROLE_SERVICE in roles
+    assert ROLE_SERVICE not in default_role["composites"]["realm"]  # no person gets it
+    assert account == {
+        "username": "service-account-crewup-safety",
+        "enabled": True,
+        "serviceAccountClientId": "crewup-safety",
+        "realmRoles": [ROLE_SERVICE],
+    }
+    # the export carries no people: only the service account its client needs
+    assert [user["username"] for user in realm["users"]] == [account["username"]]
+
+
+def test_dev_service_token_matches_the_realms_service_account(client, clients, realm, seeded):
+    [account] = [user for user in realm["users"] if user.get("serviceAccountClientId")]
+    response = client.post(
+        TOKEN_PATH,
+        {"grant_type": "client_credentials"},
+        headers={
+            "Authorization": basic_auth("crewup-safety", settings.IDENTITY_SAFETY_CLIENT_SECRET)
+        },
+    )
+
+    claims = verify(client, response.json()["access_token"], audience=settings.IDENTITY_AUDIENCE)
+    dev_account = User.objects.get(username=account["username"])
+    assert claims["sub"] == str(dev_account.pk)
+    assert claims["azp"] == account["serviceAccountClientId"]
+    assert claims["realm_access"]["roles"] == account["realmRoles"]
+    dev = Application.objects.get(client_id="crewup-safety")
+    assert dev.client_type == Application.CLIENT_CONFIDENTIAL
+    assert dev.authorization_grant_type == Application.GRANT_CLIENT_CREDENTIALS
+    assert clients["crewup-safety"]["serviceAccountsEnabled"] is True
 
 
 def test_dev_clients_match_the_realms_sign_in_clients(clients, seeded):

@@ -56,9 +56,14 @@ def test_seed_is_idempotent(db):
 
     # then
     assert second == first
-    assert User.objects.count() == 4
-    assert Application.objects.count() == 3
-    assert sorted(Group.objects.values_list("name", flat=True)) == ["admin", "moderator", "user"]
+    assert User.objects.count() == 5  # four demo users and the safety service's account
+    assert Application.objects.count() == 4
+    assert sorted(Group.objects.values_list("name", flat=True)) == [
+        "admin",
+        "moderator",
+        "service",
+        "user",
+    ]
     maria = User.objects.get(username="maria")
     assert maria.check_password("maria-pass-2026")
     admin_client = Application.objects.get(client_id="crewup-admin")
@@ -80,7 +85,27 @@ def test_seed_json_names_the_issuer_and_each_users_subject(db):
     document = json.loads(_seed("--json"))
 
     assert document["issuer"] == "http://127.0.0.1:8090/realms/crewup"
-    assert document["clients"] == ["crewup-spa", "crewup-admin", "crewup-cli"]
+    assert document["clients"] == ["crewup-spa", "crewup-admin", "crewup-cli", "crewup-safety"]
     by_name = {user["username"]: user for user in document["users"]}
     assert by_name["adam"]["roles"] == ["admin", "moderator", "user"]
     assert by_name["alice"]["sub"] == str(User.objects.get(username="alice").pk)
+
+
+def test_seed_creates_the_safety_service_client_and_its_service_account(db):
+    document = json.loads(_seed("--json"))
+
+    safety = Application.objects.get(client_id="crewup-safety")
+    assert (safety.client_type, safety.authorization_grant_type) == (
+        "confidential",
+        "client-credentials",
+    )
+    assert check_password("crewup-safety-dev-secret", safety.client_secret)
+    assert safety.redirect_uris == ""
+    account = User.objects.get(username="service-account-crewup-safety")
+    assert sorted(account.groups.values_list("name", flat=True)) == ["service"]
+    assert not account.has_usable_password()
+    assert document["service_accounts"] == [
+        {"username": "service-account-crewup-safety", "roles": ["service"], "sub": str(account.pk)}
+    ]
+    # no person holds the service role
+    assert [user["username"] for user in document["users"] if "service" in user["roles"]] == []

@@ -78,3 +78,30 @@ def test_shared_auth_refuses_a_token_the_provider_did_not_sign(live_issuer):
 
     with pytest.raises(InvalidToken):
         decode_access_token(forged)
+
+
+def test_a_services_own_client_gets_a_token_the_services_accept(live_issuer, settings):
+    # given: a service configured as the safety service is, against the live provider
+    from shared.http.tokens import service_tokens
+
+    settings.SERVICE_CLIENT_ID = "crewup-safety"
+    settings.SERVICE_CLIENT_SECRET = "crewup-safety-dev-secret"
+    settings.SERVICE_TOKEN_URL = ""
+    settings.SERVICE_HTTP_CONNECT_TIMEOUT_SECONDS = 2
+    settings.SERVICE_HTTP_READ_TIMEOUT_SECONDS = 5
+    settings.SERVICE_HTTP_ATTEMPTS = 1
+    settings.SERVICE_HTTP_RETRY_BACKOFF_SECONDS = 0
+    settings.SERVICE_TOKEN_RENEW_BEFORE_SECONDS = 30
+    service_tokens.clear()
+    try:
+        # when: shared.http fetches the service token by the client-credentials grant
+        token = service_tokens.get()
+    finally:
+        service_tokens.clear()
+
+    # then: shared.auth accepts it, with the service role and the service account as subject
+    claims = decode_access_token(token)
+    account = User.objects.get(username="service-account-crewup-safety")
+    assert claims.subject == str(account.pk)
+    assert claims.roles == frozenset({"service"})
+    assert claims.raw["azp"] == "crewup-safety"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from itertools import chain
+from typing import Protocol
 
 from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
@@ -99,11 +100,21 @@ class OutboxBacklogCollector:
         )
 
 
-# Collectors computed at scrape time; they are not in the multiprocess files.
-SCRAPE_TIME_COLLECTORS: list[OutboxBacklogCollector] = []
+class ScrapeTimeCollector(Protocol):
+    def collect(self) -> Iterator[Metric]: ...
+
+
+# Collectors computed at scrape time (counts read from the database). They are not in the
+# multiprocess files gunicorn's workers share, so they are added here, once per process.
+SCRAPE_TIME_COLLECTORS: list[ScrapeTimeCollector] = []
+
+
+def register_scrape_time_collector(collector: ScrapeTimeCollector) -> None:
+    """Export `collector`'s metrics from this service's `/metrics`; registering twice is a no-op."""
+    if not any(type(known) is type(collector) for known in SCRAPE_TIME_COLLECTORS):
+        SCRAPE_TIME_COLLECTORS.append(collector)
 
 
 def register_outbox_backlog_metric() -> None:
-    """Export `outbox_backlog` from this service's `/metrics` (once per process)."""
-    if not SCRAPE_TIME_COLLECTORS:
-        SCRAPE_TIME_COLLECTORS.append(OutboxBacklogCollector())
+    """Export `outbox_backlog` from this service's `/metrics` (the outbox's owner only)."""
+    register_scrape_time_collector(OutboxBacklogCollector())

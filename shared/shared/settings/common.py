@@ -156,6 +156,42 @@ OIDC_JWKS_REFETCH_COOLDOWN_SECONDS = env.int("OIDC_JWKS_REFETCH_COOLDOWN_SECONDS
 OIDC_HTTP_TIMEOUT_SECONDS = env.float("OIDC_HTTP_TIMEOUT_SECONDS", default=3.0)
 OIDC_LEEWAY_SECONDS = env.int("OIDC_LEEWAY_SECONDS", default=30)
 
+# --- Service-to-service calls (shared.http) ---
+# Where the other services answer: in Kubernetes their cluster-internal Service names, locally
+# the ports of DESIGN.md.
+EVENT_SERVICE_URL = env.str("EVENT_SERVICE_URL", default="http://127.0.0.1:8001")
+GROUP_SERVICE_URL = env.str("GROUP_SERVICE_URL", default="http://127.0.0.1:8002")
+SERVICE_HTTP_CONNECT_TIMEOUT_SECONDS = env.float(
+    "SERVICE_HTTP_CONNECT_TIMEOUT_SECONDS", default=1.0
+)
+SERVICE_HTTP_READ_TIMEOUT_SECONDS = env.float("SERVICE_HTTP_READ_TIMEOUT_SECONDS", default=2.0)
+# Tries of one call in all: connection failures, and 502/503/504 of idempotent calls, are retried.
+SERVICE_HTTP_ATTEMPTS = env.int("SERVICE_HTTP_ATTEMPTS", default=2)
+SERVICE_HTTP_RETRY_BACKOFF_SECONDS = env.float("SERVICE_HTTP_RETRY_BACKOFF_SECONDS", default=0.1)
+# This service's own identity (a Keycloak confidential client with a service account), for the
+# internal endpoints of other services. Empty: the service calls others with users' tokens only.
+SERVICE_CLIENT_ID = env.str("SERVICE_CLIENT_ID", default="")
+SERVICE_CLIENT_SECRET = env.str("SERVICE_CLIENT_SECRET", default="")
+# Empty: Keycloak's token endpoint under OIDC_ISSUER.
+SERVICE_TOKEN_URL = env.str("SERVICE_TOKEN_URL", default="")
+# A service token is renewed this long before it expires.
+SERVICE_TOKEN_RENEW_BEFORE_SECONDS = env.int("SERVICE_TOKEN_RENEW_BEFORE_SECONDS", default=30)
+
+# --- Safety (shared.safety) ---
+# Alerts one person may raise per sliding window (a timer's alert is never limited).
+SAFETY_ALERT_RATE_LIMIT = env.int("SAFETY_ALERT_RATE_LIMIT", default=5)
+SAFETY_ALERT_RATE_WINDOW_SECONDS = env.float("SAFETY_ALERT_RATE_WINDOW_SECONDS", default=60.0)
+SAFETY_ALERT_MAX_CREWS = env.int("SAFETY_ALERT_MAX_CREWS", default=10)
+# How long after raising it the sender may still cancel an alert as a false alarm.
+SAFETY_ALERT_CANCEL_WINDOW_SECONDS = env.int("SAFETY_ALERT_CANCEL_WINDOW_SECONDS", default=120)
+# Total time the group and event services get to answer the checks of one alert.
+SAFETY_DEPENDENCY_BUDGET_SECONDS = env.float("SAFETY_DEPENDENCY_BUDGET_SECONDS", default=4.0)
+# A notice the group service could not take is tried again by the sweep after this long.
+SAFETY_NOTICE_REDELIVER_AFTER_SECONDS = env.int("SAFETY_NOTICE_REDELIVER_AFTER_SECONDS", default=15)
+SAFETY_CHECKIN_MAX_HOURS = env.int("SAFETY_CHECKIN_MAX_HOURS", default=24)
+# Trail points, and the positions of closed alerts and finished timers, are deleted after this.
+SAFETY_LOCATION_RETENTION_DAYS = env.int("SAFETY_LOCATION_RETENTION_DAYS", default=30)
+
 # --- HTTP hygiene ---
 # Bodies above this are refused with 413 before anything reads them.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=2 * 1024 * 1024)

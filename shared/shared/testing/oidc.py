@@ -1,11 +1,14 @@
 """A real OIDC key server for tests: discovery and JWKS over HTTP, and RS256 tokens it vouches for.
 
 Tokens are signed with a freshly generated RSA key and checked by the production code path
-(discovery → JWKS → signature), so no test mocks token decoding.
+(discovery → JWKS → signature), so no test mocks token decoding. Confidential clients
+registered with `register_client` get service-account tokens from the token endpoint by the
+client-credentials grant, as from Keycloak.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -13,6 +16,7 @@ import uuid
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, unquote_plus
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -39,7 +43,12 @@ class OIDCTestProvider:
     def __init__(self, realm: str = "crewup") -> None:
         self.keys: list[SigningKey] = [SigningKey()]
         self.jwks_requests = 0
+        self.token_requests = 0
+        # Lifetime of the service-account tokens the token endpoint hands out.
+        self.token_lifetime = 300
         self.available = True
+        # client id -> (secret, service account's sub, realm roles)
+        self.clients: dict[str, tuple[str, str, tuple[str, ...]]] = {}
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,7 +57,11 @@ class OIDCTestProvider:
                     self.send_error(503)
                     return
                 if self.path.endswith("/.well-known/openid-configuration"):
-                    body = {"issuer": provider.issuer, "jwks_uri": provider.jwks_uri}
+                    body = {
+                        "issuer": provider.issuer,
+                        "jwks_uri": provider.jwks_uri,
+                        "token_endpoint": provider.token_endpoint,
+                    }
                 elif self.path.endswith("/protocol/openid-connect/certs"):
                     provider.jwks_requests += 1
                     body = {"keys": [key.public_jwk() for key in provider.keys]}
@@ -62,6 +75,30 @@ class OIDCTestProvider:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def do_POST(self) -> None:
+                if not provider.available:
+                    self.send_error(503)
+                    return
+                if not self.path.endswith("/protocol/openid-connect/token"):
+                    self.send_error(404)
+                    return
+                provider.token_requests += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                status, body = provider.client_credentials_grant(
+                    self.headers.get("Authorization", ""),
+                    {name: values[0] for name, values in form.items()},
+                )
+                self.send_json(status, body)
+
+            def send_json(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
@@ -69,6 +106,7 @@ class OIDCTestProvider:
         host, port = self._server.server_address[:2]
         self.issuer = f"http://{host}:{port}/realms/{realm}"
         self.jwks_uri = f"{self.issuer}/protocol/openid-connect/certs"
+        self.token_endpoint = f"{self.issuer}/protocol/openid-connect/token"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> OIDCTestProvider:
@@ -87,6 +125,43 @@ class OIDCTestProvider:
         """Publish a new key first in the set and drop the old ones, as a key rotation does."""
         self.keys = [SigningKey()]
         return self.keys[0]
+
+    def register_client(
+        self, client_id: str, secret: str, *, roles: Iterable[str] = ("service",)
+    ) -> str:
+        """Register a confidential client with a service account; return the account's `sub`."""
+        sub = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.issuer}/service-account/{client_id}"))
+        self.clients[client_id] = (secret, sub, tuple(roles))
+        return sub
+
+    def client_credentials_grant(
+        self, authorization: str, form: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer a token request as Keycloak does: (status, JSON body)."""
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        if authorization.startswith("Basic "):
+            decoded = base64.b64decode(authorization[6:]).decode()
+            client_id, _, secret = (unquote_plus(part) for part in decoded.partition(":"))
+        registered = self.clients.get(client_id)
+        if registered is None or registered[0] != secret:
+            return 401, {"error": "invalid_client"}
+        _, sub, roles = registered
+        token = self.make_token(
+            sub=sub,
+            roles=roles,
+            username=f"service-account-{client_id}",
+            azp=client_id,
+            client_id=client_id,
+            expires_in=self.token_lifetime,
+            omit=("email", "given_name", "family_name"),
+        )
+        return 200, {
+            "access_token": token,
+            "expires_in": self.token_lifetime,
+            "token_type": "Bearer",
+        }
 
     def make_token(
         self,

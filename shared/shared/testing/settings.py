@@ -10,5 +10,6 @@ INSTALLED_APPS = [
     "shared.groups",
     "shared.chat",
     "shared.moderation",
+    "shared.safety",
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,7 +6,13 @@ from django.db import models
 ROLE_USER = "user"
 ROLE_MODERATOR = "moderator"
 ROLE_ADMIN = "admin"
+# The roles people hold.
 REALM_ROLES = (ROLE_USER, ROLE_MODERATOR, ROLE_ADMIN)
+# Held only by the service accounts of CrewUp's own services, never by a person: it opens the
+# internal endpoints one service offers another (`shared.auth.tokens.ROLE_SERVICE`).
+ROLE_SERVICE = "service"
+# Keycloak names the user behind a client's service account `service-account-<client id>`.
+SERVICE_ACCOUNT_PREFIX = "service-account-"
 
 
 class User(AbstractUser):

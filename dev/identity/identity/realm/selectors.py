@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from identity.realm.models import User
+from identity.realm.models import SERVICE_ACCOUNT_PREFIX, User
 
 
 def user_roles(*, user: User) -> list[str]:
@@ -27,3 +27,10 @@ def user_profile_claims(*, user: User) -> dict[str, Any]:
         "realm_access": {"roles": user_roles(user=user)},
     }
     return {name: value for name, value in claims.items() if value != ""}
+
+
+def service_account_get(*, client_id: str) -> User | None:
+    """Return the active service-account user of the client `client_id`, or None."""
+    return User.objects.filter(
+        username=f"{SERVICE_ACCOUNT_PREFIX}{client_id}", is_active=True
+    ).first()

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from oauth2_provider.models import Application
 
-from identity.realm.models import ROLE_USER, User
+from identity.realm.models import ROLE_USER, SERVICE_ACCOUNT_PREFIX, User
 
 
 @transaction.atomic
@@ -79,3 +79,25 @@ def client_upsert(
     client.full_clean()
     client.save()
     return client
+
+
+@transaction.atomic
+def service_account_upsert(*, client_id: str, roles: Iterable[str]) -> User:
+    """Create or update the service-account user of the client `client_id`, with exactly `roles`.
+
+    As in Keycloak, the client-credentials grant mints tokens for this user: its id is `sub`
+    and its roles are the token's `realm_access.roles`. It has no password: nobody signs in as
+    it, and it gets no default role.
+    """
+    username = f"{SERVICE_ACCOUNT_PREFIX}{client_id}"
+    user = User.objects.filter(username=username).first() or User(username=username)
+    user.email = ""
+    user.email_verified = False
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = True
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    user.groups.set([role_ensure(name=role) for role in roles])
+    return user

@@ -11,9 +11,20 @@ from django.core.management.base import BaseCommand
 from oauth2_provider.models import Application
 
 from identity.oidc import issuer
-from identity.realm.models import REALM_ROLES, ROLE_ADMIN, ROLE_MODERATOR, ROLE_USER
+from identity.realm.models import (
+    REALM_ROLES,
+    ROLE_ADMIN,
+    ROLE_MODERATOR,
+    ROLE_SERVICE,
+    ROLE_USER,
+)
 from identity.realm.selectors import user_roles
-from identity.realm.services import client_upsert, role_ensure, user_upsert
+from identity.realm.services import (
+    client_upsert,
+    role_ensure,
+    service_account_upsert,
+    user_upsert,
+)
 
 # Known passwords, for a development realm only.
 DEMO_USERS: tuple[dict[str, Any], ...] = (
@@ -63,7 +74,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        for role in REALM_ROLES:
+        for role in (*REALM_ROLES, ROLE_SERVICE):
             role_ensure(name=role)
         clients = [
             client_upsert(
@@ -93,6 +104,17 @@ class Command(BaseCommand):
                 client_type=Application.CLIENT_PUBLIC,
                 grant_type=Application.GRANT_PASSWORD,
             ),
+            # The safety service calls the group service's internal endpoints as itself.
+            client_upsert(
+                client_id="crewup-safety",
+                name="CrewUp safety service (service account)",
+                client_type=Application.CLIENT_CONFIDENTIAL,
+                grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+                client_secret=settings.IDENTITY_SAFETY_CLIENT_SECRET,
+            ),
+        ]
+        service_accounts = [
+            service_account_upsert(client_id="crewup-safety", roles=[ROLE_SERVICE]),
         ]
         users = [
             user_upsert(
@@ -120,6 +142,14 @@ class Command(BaseCommand):
                 "issuer": issuer(),
                 "clients": [client.client_id for client in clients],
                 "users": rows,
+                "service_accounts": [
+                    {
+                        "username": account.username,
+                        "roles": user_roles(user=account),
+                        "sub": str(account.pk),
+                    }
+                    for account in service_accounts
+                ],
             }
             self.stdout.write(json.dumps(document, indent=2))
             return

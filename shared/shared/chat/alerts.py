@@ -1,0 +1,108 @@
+"""Safety alert notices in a crew's chat stream, written by the group service on request.
+
+The chat belongs to the group service (DESIGN.md), so the safety service does not write chat
+messages: it calls `POST /internal/v1/groups/{id}/safety-alerts/`, whose view calls
+`safety_alert_notice_post`. A notice is a `safety_alert` message in the crew's numbered
+stream (members offline find it in the history; sockets fill gaps with it) and a
+`safety.alert` broadcast (a `safety_alert` frame on the sockets online).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, transaction
+
+from shared.chat import realtime
+from shared.chat.errors import ChatNotFound
+from shared.chat.models import Message, MessageKind
+from shared.chat.selectors import chat_group_exists
+from shared.chat.services import message_post_system
+
+SAFETY_ALERT_EVENT = "safety.alert"
+NOTICE_CHANGES = ("raised", "resolved", "cancelled")
+
+
+@dataclass
+class AlertNoticePosted:
+    """The chat message of a notice; `created` is False for a repeat of a stored notice."""
+
+    message: Message
+    created: bool
+    # Whether the live broadcast reached the channel layer (False for a repeat: not resent).
+    broadcast: bool = False
+
+
+def _notice_lock_key(group_id: UUID, alert_id: UUID, change: str) -> int:
+    digest = hashlib.blake2b(
+        f"safety-notice:{group_id}:{alert_id}:{change}".encode(), digest_size=8
+    )
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def _notice_body(change: str, alert: dict[str, Any]) -> str:
+    sender = alert.get("sender") or {}
+    name = sender.get("display_name") or sender.get("username") or "Someone"
+    kind = str(alert.get("alert_type") or "safety").replace("_", " ")
+    if change == "raised":
+        return f"{name} raised a {kind} alert."
+    return f"{name}'s {kind} alert was {change}."
+
+
+@transaction.atomic
+def safety_alert_notice_post(
+    *, group_id: UUID, alert_id: UUID, change: str, alert: dict[str, Any]
+) -> AlertNoticePosted:
+    """Store one notice of an alert in the crew's chat stream, once, and broadcast it.
+
+    The same (crew, alert, change) asked again returns the stored message untouched, so the
+    safety service may retry freely. Two concurrent asks are serialised by a transaction-level
+    advisory lock on that triple.
+
+    Raises:
+        ChatNotFound: no such crew, or one taken down.
+        ValueError: an unknown change.
+    Side effects: on commit, the message is broadcast as a chat message and as a
+        `safety.alert` event (`{"change", "alert_id", "alert", "message"}`) to the crew's
+        sockets; `broadcast` on the result says whether the channel layer took it.
+    """
+    if change not in NOTICE_CHANGES:
+        raise ValueError(change)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [_notice_lock_key(group_id, alert_id, change)]
+        )
+    if not chat_group_exists(group_id=group_id):
+        raise ChatNotFound()
+    existing = Message.objects.filter(
+        group_id=group_id,
+        kind=MessageKind.SAFETY_ALERT,
+        data__alert_id=str(alert_id),
+        data__change=change,
+    ).first()
+    if existing is not None:
+        return AlertNoticePosted(message=existing, created=False)
+    message = message_post_system(
+        group_id=group_id,
+        kind=MessageKind.SAFETY_ALERT,
+        body=_notice_body(change, alert),
+        data={"alert_id": str(alert_id), "change": change, "alert": alert},
+    )
+    posted = AlertNoticePosted(message=message, created=True)
+    payload = {
+        "change": change,
+        "alert_id": str(alert_id),
+        "alert": alert,
+        "message": {"id": str(message.id), "sequence": message.sequence},
+    }
+
+    def broadcast() -> None:
+        posted.broadcast = realtime.broadcast_to_group(
+            group_id, event_type=SAFETY_ALERT_EVENT, payload=payload
+        )
+
+    transaction.on_commit(broadcast)
+    return posted

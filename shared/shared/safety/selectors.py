@@ -1,0 +1,203 @@
+"""Reads on safety: alerts as a viewer may see them, their trail, and check-in timers.
+
+Who sees an alert: its sender, the members of the crews it went to, and moderators. Anyone
+else gets `AlertNotFound` (404): they do not learn that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from django.contrib.gis.db.models import PointField
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from shared.groups.models import Group, MemberRole, Membership
+from shared.safety.errors import AlertNotFound, CheckInTimerNotFound
+from shared.safety.models import (
+    Alert,
+    AlertAcknowledgement,
+    AlertQuerySet,
+    AlertStatus,
+    AlertTarget,
+    CheckInStatus,
+    CheckInTimer,
+    LocationPoint,
+)
+
+# The trail a detail view carries inline; the whole trail is paged by `alert_locations`.
+DETAIL_TRAIL_LENGTH = 100
+ADMIN_ROLES = (MemberRole.OWNER, MemberRole.ADMIN)
+
+
+def _with_latest_location(alerts: AlertQuerySet) -> AlertQuerySet:
+    latest = LocationPoint.objects.filter(alert_id=OuterRef("pk")).order_by("-recorded_at", "-id")
+    return alerts.annotate(
+        latest_point=Subquery(latest.values("point")[:1], output_field=PointField(geography=True)),
+        latest_recorded_at=Subquery(latest.values("recorded_at")[:1]),
+        latest_accuracy_m=Subquery(latest.values("accuracy_m")[:1]),
+    )
+
+
+def _readable(alerts: AlertQuerySet, *, latest_location: bool = True) -> AlertQuerySet:
+    if latest_location:
+        alerts = _with_latest_location(alerts)
+    return alerts.select_related("sender", "resolved_by").prefetch_related(
+        Prefetch("targets", queryset=AlertTarget.objects.select_related("group"))
+    )
+
+
+def alert_visible_queryset(*, viewer_id: UUID, viewer_is_moderator: bool) -> AlertQuerySet:
+    """Return every alert the viewer may see: all of them for a moderator."""
+    if viewer_is_moderator:
+        return Alert.objects.all()
+    return Alert.objects.visible_to(viewer_id)
+
+
+def alert_get(*, alert_id: UUID, viewer_id: UUID, viewer_is_moderator: bool = False) -> Alert:
+    """Return the alert with its sender, crews, latest position, acknowledgements and trail.
+
+    `alert.trail` holds the last `DETAIL_TRAIL_LENGTH` positions, oldest first.
+
+    Raises:
+        AlertNotFound: no such alert, or one the viewer may not see.
+    """
+    alerts = alert_visible_queryset(viewer_id=viewer_id, viewer_is_moderator=viewer_is_moderator)
+    alert = (
+        # The latest position is the trail's last, read below: no subqueries for it here.
+        _readable(alerts, latest_location=False)
+        .prefetch_related(
+            Prefetch(
+                "acknowledgements",
+                queryset=AlertAcknowledgement.objects.select_related("user").order_by(
+                    "created_at", "id"
+                ),
+            )
+        )
+        .filter(id=alert_id)
+        .first()
+    )
+    if alert is None:
+        raise AlertNotFound()
+    recent = LocationPoint.objects.filter(alert_id=alert.id).order_by("-recorded_at", "-id")
+    trail = list(reversed(recent[:DETAIL_TRAIL_LENGTH]))
+    latest = trail[-1] if trail else None
+    alert.trail = trail  # type: ignore[attr-defined]
+    alert.latest_point = latest.point if latest else None  # type: ignore[attr-defined]
+    alert.latest_recorded_at = latest.recorded_at if latest else None  # type: ignore[attr-defined]
+    alert.latest_accuracy_m = latest.accuracy_m if latest else None  # type: ignore[attr-defined]
+    return alert
+
+
+def alert_list(*, viewer_id: UUID, status: str | None = None) -> QuerySet[Alert]:
+    """Return the alerts of the viewer's crews (their own included), newest first.
+
+    `status` keeps one state (`open` for what still needs the crew).
+    """
+    alerts = Alert.objects.visible_to(viewer_id)
+    if status is not None:
+        alerts = alerts.filter(status=status)
+    return _readable(alerts).order_by("-created_at", "id")
+
+
+def alert_list_sent(*, sender_id: UUID, status: str | None = None) -> QuerySet[Alert]:
+    """Return the alerts the user raised (timers' alerts included), newest first."""
+    alerts = Alert.objects.filter(sender_id=sender_id)
+    if status is not None:
+        alerts = alerts.filter(status=status)
+    return _readable(alerts).order_by("-created_at", "id")
+
+
+def alert_locations(
+    *, alert_id: UUID, viewer_id: UUID, viewer_is_moderator: bool = False
+) -> QuerySet[LocationPoint]:
+    """Return the alert's whole trail, oldest first.
+
+    Raises:
+        AlertNotFound: no such alert, or one the viewer may not see.
+    """
+    alerts = alert_visible_queryset(viewer_id=viewer_id, viewer_is_moderator=viewer_is_moderator)
+    if not alerts.filter(id=alert_id).exists():
+        raise AlertNotFound()
+    return LocationPoint.objects.filter(alert_id=alert_id).order_by("recorded_at", "id")
+
+
+def alert_crew_roles(*, alert_id: UUID, user_id: UUID) -> set[str]:
+    """Return the user's roles in the crews the alert went to (empty: in none of them)."""
+    return set(
+        Membership.objects.filter(
+            user_id=user_id,
+            group_id__in=AlertTarget.objects.filter(alert_id=alert_id).values("group_id"),
+        ).values_list("role", flat=True)
+    )
+
+
+def crew_event_ids(*, group_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+    """Return the event of each of these crews that exists, by crew id (removed ones too)."""
+    return dict(Group.objects.filter(id__in=group_ids).values_list("id", "event_id"))
+
+
+def crew_ids_of(*, user_id: UUID) -> set[UUID]:
+    """Return the ids of every crew the user belongs to."""
+    return set(Membership.objects.filter(user_id=user_id).values_list("group_id", flat=True))
+
+
+def alert_open_count() -> int:
+    """Return how many alerts are open."""
+    return Alert.objects.filter(status=AlertStatus.OPEN).count()
+
+
+def alert_targets_undelivered(*, created_before: datetime, limit: int) -> list[AlertTarget]:
+    """Return crews whose "raised" notice has not reached their chat, oldest first."""
+    return list(
+        AlertTarget.objects.filter(delivered_at__isnull=True, created_at__lt=created_before)
+        .select_related("alert")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def alert_targets_closure_undelivered(*, closed_before: datetime, limit: int) -> list[AlertTarget]:
+    """Return crews of resolved or cancelled alerts whose closing notice is still missing."""
+    return list(
+        AlertTarget.objects.filter(
+            closure_delivered_at__isnull=True,
+            alert__status__in=(AlertStatus.RESOLVED, AlertStatus.CANCELLED),
+            alert__updated_at__lt=closed_before,
+        )
+        .select_related("alert")
+        .order_by("alert__updated_at", "id")[:limit]
+    )
+
+
+def checkin_timer_get(*, timer_id: UUID, user_id: UUID) -> CheckInTimer:
+    """Return one of the user's own timers.
+
+    Raises:
+        CheckInTimerNotFound: no such timer, or someone else's.
+    """
+    timer = (
+        CheckInTimer.objects.select_related("group", "fired_alert")
+        .filter(id=timer_id, user_id=user_id)
+        .first()
+    )
+    if timer is None:
+        raise CheckInTimerNotFound()
+    return timer
+
+
+def checkin_timer_list(*, user_id: UUID, status: str | None = None) -> QuerySet[CheckInTimer]:
+    """Return the user's timers, the soonest due first among the active ones."""
+    timers = CheckInTimer.objects.filter(user_id=user_id).select_related("group", "fired_alert")
+    if status is not None:
+        timers = timers.filter(status=status)
+    return timers.order_by("-created_at", "id")
+
+
+def checkin_timers_due(*, before: datetime, limit: int) -> list[tuple[UUID, datetime]]:
+    """Return (id, due_at) of active timers due before `before`, soonest first."""
+    return list(
+        CheckInTimer.objects.filter(status=CheckInStatus.ACTIVE, due_at__lt=before)
+        .order_by("due_at", "id")
+        .values_list("id", "due_at")[:limit]
+    )
