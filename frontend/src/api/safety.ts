@@ -38,10 +38,11 @@ export interface AlertInput {
 
 export interface CheckIn {
   id: string;
-  group_id: string;
+  crew: { id: string; name: string };
   due_at: string;
-  status: 'active' | 'checked_in' | 'cancelled' | 'missed';
-  message?: string;
+  status: 'active' | 'checked_in' | 'cancelled' | 'fired';
+  message: string;
+  fired_alert_id: string | null;
 }
 
 /** Lists may come paginated or bare; take the items either way. */
@@ -62,7 +63,7 @@ export const safetyApi = {
   sendLocation: (id: string, location: LatLng) =>
     request<void>(`safety/alerts/${id}/locations/`, { method: 'POST', body: location }),
   checkIns: async (signal?: AbortSignal) =>
-    items(await request<Page<CheckIn> | CheckIn[]>('safety/check-ins/', { query: { status: 'active' }, signal })),
+    items(await request<Page<CheckIn> | CheckIn[]>('safety/check-ins/mine/', { query: { status: 'active' }, signal })),
   createCheckIn: (input: { group_id: string; due_at: string; message?: string }) =>
     request<CheckIn>('safety/check-ins/', { method: 'POST', body: input }),
   extendCheckIn: (id: string, due_at: string) =>

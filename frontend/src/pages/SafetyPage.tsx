@@ -50,7 +50,7 @@ function CheckIns() {
             {checkIns.data?.map((c) => (
               <li key={c.id}>
                 <span>
-                  {t('checkIn.dueAt', { time: formatTime(c.due_at), crew: crews.find((g) => g.id === c.group_id)?.name ?? '' })}{' '}
+                  {t('checkIn.dueAt', { time: formatTime(c.due_at), crew: c.crew.name })}{' '}
                   <strong role="timer">{remaining(c.due_at, now)}</strong>
                 </span>
                 <span className="row wrap">
