@@ -284,8 +284,8 @@ def test_production_celery_workers_and_beats():
         if doc["metadata"]["labels"]["crewup.io/role"] in {"worker", "beat"}
     }
     assert workers == {
-        "crewup-user-worker": ["worker", "user", "--pool", "solo"],
-        "crewup-group-worker": ["worker", "group", "--pool", "solo"],
+        "crewup-user-worker": ["worker", "user", "--concurrency", "1"],
+        "crewup-group-worker": ["worker", "group", "--concurrency", "1"],
         "crewup-moderation-worker": ["worker", "moderation", "--concurrency", "2"],
         "crewup-moderation-beat": ["beat", "moderation"],
         "crewup-safety-worker": ["worker", "safety", "--concurrency", "2"],

@@ -41,8 +41,7 @@ INFRASTRUCTURE_PREFIXES = ("kube_", "container_", "machine_", "node_", "rabbitmq
 INFRASTRUCTURE_NAMES = {"up"}
 # Queried by a panel or an alert but exported by code still being written: each is an expected
 # failure until it lands, and then (strict) a failure that asks to remove it from here.
-PENDING = {
-}
+PENDING = {}
 STARTUP_SECONDS = 90
 
 

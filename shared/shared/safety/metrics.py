@@ -8,6 +8,10 @@ from prometheus_client import Counter, Histogram
 from prometheus_client.metrics_core import Metric
 
 SAFETY_ALERTS = Counter("safety_alerts", "Safety alerts raised, by type.", ["alert_type"])
+# Every type is exported from the start (at 0), so a dashboard's rate() has a series to read
+# before the first alert of that type.
+for _alert_type in ("help", "medical", "harassment", "lost", "other", "missed_check_in"):
+    SAFETY_ALERTS.labels(alert_type=_alert_type)
 SAFETY_ALERT_DELIVERY_SECONDS = Histogram(
     "safety_alert_delivery_seconds",
     "From an alert's creation to its notice handed to a crew's channel layer (per crew).",
