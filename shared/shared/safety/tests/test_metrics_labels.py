@@ -2,6 +2,7 @@
 
 from prometheus_client import REGISTRY
 
+from shared.safety import metrics  # noqa: F401 - registers the counter
 from shared.safety.models import AlertType
 
 
