@@ -25,6 +25,9 @@ function currentPosition(): Promise<LatLng | null> {
 
 /** The safety button on every screen: choose crews, type and message, hold to confirm, and a
  * countdown during which it can still be cancelled. */
+/** The most crews one alert may go to (the safety API's limit). */
+const MAX_ALERT_CREWS = 10;
+
 export function SafetyButton() {
   const { t } = useTranslation();
   const { crews, raise, alerts, unavailable, refreshCrews } = useSafety();
@@ -37,7 +40,8 @@ export function SafetyButton() {
   const [countdown, setCountdown] = useState(COUNTDOWN_S);
   const [error, setError] = useState<unknown>(null);
   const [sentId, setSentId] = useState<string | null>(null);
-  const chosen = selected ?? crews.map((c) => c.id);
+  // By default the alert goes to your newest crews (the API takes up to MAX_ALERT_CREWS at once).
+  const chosen = selected ?? crews.slice(0, MAX_ALERT_CREWS).map((c) => c.id);
   const sent = alerts.find((a) => a.id === sentId) ?? null;
 
   const open = () => {
@@ -94,6 +98,7 @@ export function SafetyButton() {
                   <input
                     type="checkbox"
                     checked={chosen.includes(crew.id)}
+                    disabled={!chosen.includes(crew.id) && chosen.length >= MAX_ALERT_CREWS}
                     onChange={(e) => setSelected(e.target.checked ? [...chosen, crew.id] : chosen.filter((id) => id !== crew.id))}
                   />
                   {crew.name}
