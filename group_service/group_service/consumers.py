@@ -27,7 +27,8 @@ import time
 from typing import Any
 from uuid import UUID
 
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -101,6 +102,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name
                 )
                 await self.announce_presence()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Run the handler of a client frame or channel-layer event.
+
+        Channels' own `dispatch` first awaits `aclose_old_connections()` on the one thread
+        that runs all of this process's database work: a thread hop per delivered message,
+        queued behind every message being stored. Every database call here goes through
+        `database_sync_to_async`, which closes old connections itself, so it is skipped.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     ##### Session
 
@@ -315,7 +329,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         after = content.get("after")
         if not isinstance(after, int) or after < 0:
             raise ClientError("invalid", "sync needs a non-negative integer `after`.")
-        await aclose_old_connections()
         for message in await database_sync_to_async(message_range)(
             group_id=self.group_id, after=after
         ):
@@ -336,7 +349,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def fill_gap(self, *, up_to: int) -> None:
         """Send every stored message after the last one sent, up to `up_to`, from the database."""
-        await aclose_old_connections()
         while self.last_sequence < up_to:
             messages = await database_sync_to_async(message_range)(
                 group_id=self.group_id, after=self.last_sequence, up_to=up_to
@@ -356,7 +368,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.check_latest()
 
     async def check_latest(self) -> None:
-        await aclose_old_connections()
         latest = await database_sync_to_async(chat_last_sequence)(group_id=self.group_id)
         if latest > self.last_sequence:
             await self.fill_gap(up_to=latest)
