@@ -10,8 +10,9 @@ Protocol (JSON frames):
 
 Every message carries its crew's sequence number. The socket tracks the last number it sent
 and fills any gap from PostgreSQL before sending a later one, and checks the crew's latest
-number shortly after each delivery, so a client ends with exactly the stored history even when
-the channel layer drops a broadcast. A client that reconnects passes `?after=<last seen>`.
+number once deliveries have paused for a moment, so a client ends with exactly the stored
+history even when the channel layer drops a broadcast. A client that reconnects passes
+`?after=<last seen>`.
 
 Close codes: 4401 unauthenticated or token expired, 4403 not a member, removed or banned,
 1009 frame too large.
@@ -68,6 +69,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = None
         self.joined = False
         self.last_sequence = 0
+        self.last_delivery_at = 0.0
         self.last_typing_at = 0.0
         self.tasks: dict[str, asyncio.Task[Any]] = {}
         offered = self.scope.get("subprotocols") or []
@@ -186,7 +188,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await live_state.presence_touch(
                     group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name
                 )
-                await self.check_latest()
+                if time.monotonic() - self.last_delivery_at >= SETTLE_CHECK_SECONDS:
+                    await self.request_settle()  # else the settle check follows the deliveries
 
     def start_task(self, name: str, coroutine: Any) -> None:
         previous = self.tasks.get(name)
@@ -344,6 +347,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.fill_gap(up_to=sequence - 1)
         await self.send_json({"type": "message", "message": payload})
         self.last_sequence = sequence
+        self.last_delivery_at = time.monotonic()
         if "settle" not in self.tasks or self.tasks["settle"].done():
             self.tasks["settle"] = asyncio.create_task(self.settle_check())
 
@@ -363,9 +367,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             CHAT_GAPS_FILLED.inc(len(messages))
 
     async def settle_check(self) -> None:
-        """A moment after a delivery, make sure nothing after it was lost on the way."""
-        await asyncio.sleep(SETTLE_CHECK_SECONDS)
-        await self.check_latest()
+        """Once deliveries pause for a moment, make sure nothing after the last one was lost.
+
+        While messages keep coming, a lost one shows as a gap before the next, so only the
+        end of a burst needs the database.
+        """
+        while (wait := self.last_delivery_at + SETTLE_CHECK_SECONDS - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        await self.request_settle()
+
+    async def request_settle(self) -> None:
+        """Queue the check behind whatever the layer already holds for this socket.
+
+        Checked from a task instead, it would race that backlog (sending from the database
+        what is still on its way) and the deliveries running meanwhile.
+        """
+        await self.channel_layer.send(self.channel_name, {"type": "chat.settle"})
 
     async def check_latest(self) -> None:
         latest = await database_sync_to_async(chat_last_sequence)(group_id=self.group_id)
@@ -373,6 +390,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.fill_gap(up_to=latest)
 
     ##### Channel-layer events
+
+    async def chat_settle(self, event: dict[str, Any]) -> None:
+        if self.joined:
+            await self.check_latest()
 
     async def chat_message(self, event: dict[str, Any]) -> None:
         payload = event["message"]
