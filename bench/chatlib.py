@@ -112,6 +112,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (from /proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    total = sum(fields[:8])
+    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Server:
     """A daphne process on loopback."""
@@ -152,7 +160,7 @@ def daphne(name: str, app: str, *, cwd: Path, env: dict[str, str]) -> Iterator[S
     port = free_port()
     log = open(RUN_DIR / f"chatbench-{name}.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+        [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), app],
         cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
@@ -164,14 +172,16 @@ def daphne(name: str, app: str, *, cwd: Path, env: dict[str, str]) -> Iterator[S
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"daphne {name} did not start; see {log.name}")
             time.sleep(0.1)
+        (RUN_DIR / f"chatbench-{name}.pid").write_text(str(process.pid))  # for a profiler
         yield Server(name, port, process.pid)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         log.close()
 
 
@@ -238,10 +248,20 @@ def stored_view(group_id: str) -> dict[int, str]:
 class ChatClient:
     """One member's socket. Records every message by sequence (the app) and by body tag."""
 
-    def __init__(self, name: str, token: Callable[[], str], *, expect_ready: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        token: Callable[[], str],
+        *,
+        expect_ready: bool = True,
+        auto_reconnect: bool = False,
+    ) -> None:
         self.name = name
         self.token = token
         self.expect_ready = expect_ready
+        self.auto_reconnect = auto_reconnect  # as a real client does when the server closes
+        self.url = ""
+        self.closing = False
         self.ws: Any = None
         self.reader: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
@@ -256,6 +276,9 @@ class ChatClient:
         self.sent_at: dict[str, float] = {}  # client_id → send time, until acknowledged
         self.ack_latencies: dict[str, list[float]] = defaultdict(list)  # tag → seconds
         self.errors: Counter[str] = Counter()
+        self.server_closes: Counter[int | None] = Counter()  # close code → sockets it closed
+        self.send_failures = 0  # a send on a socket already closed
+        self.reconnects = 0
         self.backfilled = 0  # sent on reconnect for `?after=` (up to the `ready` number)
         self.sync_filled = 0  # new to this client in an answer to its own `sync`
         self.syncing = False
@@ -266,6 +289,7 @@ class ChatClient:
         return self.reader is not None and not self.reader.done()
 
     async def connect(self, url: str, *, after: int | None = None) -> None:
+        self.url, self.closing = url, False
         if after is not None:
             url += f"?after={after}"
         self.ws = await websockets.connect(
@@ -281,7 +305,13 @@ class ChatClient:
         if self.expect_ready:
             await asyncio.wait_for(self.ready.wait(), 15)
 
+    async def reconnect(self) -> None:
+        """Connect again, asking for what came after the last message seen in order."""
+        self.reconnects += 1
+        await self.connect(self.url, after=self.contiguous if self.expect_ready else None)
+
     async def close(self) -> None:
+        self.closing = True
         if self.ws is not None:
             await self.ws.close()
         if self.reader is not None:
@@ -292,13 +322,26 @@ class ChatClient:
         client_id, now = f"{tag} {index}", time.perf_counter()
         self.sent_at[client_id] = now
         body = f"{client_id} {now:.6f}"
-        await self.ws.send(json.dumps({"type": "message", "body": body, "client_id": client_id}))
+        try:
+            await self.ws.send(
+                json.dumps({"type": "message", "body": body, "client_id": client_id})
+            )
+        except websockets.ConnectionClosed:
+            self.send_failures += 1
+            return
         self.sent[tag] += 1
 
     async def read(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
             async for text in self.ws:
                 self.on_frame(json.loads(text), time.perf_counter())
+        if self.pong is not None and not self.pong.done():
+            self.pong.set_exception(ConnectionError("the socket closed"))
+        if not self.closing:
+            self.server_closes[self.ws.close_code] += 1
+            if self.auto_reconnect:
+                await asyncio.sleep(0.2)
+                await self.reconnect()  # a new reader takes over
 
     def on_frame(self, frame: dict[str, Any], now: float) -> None:
         kind = frame.get("type")
@@ -358,10 +401,24 @@ class ChatClient:
             self.syncing = False
         return self.sync_answer
 
+    async def wait_connected(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while not (self.connected and self.ready.is_set()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} did not reconnect")
+            await asyncio.sleep(0.05)
+
     async def catch_up(self) -> None:
         """Fill every hole in this client's view from history, page by page, to the end."""
-        while await self.sync_from(self.contiguous) >= HISTORY_PAGE:
-            pass
+        for _ in range(5):
+            await self.wait_connected()
+            try:
+                while await self.sync_from(self.contiguous) >= HISTORY_PAGE:
+                    pass
+                return
+            except (ConnectionError, websockets.ConnectionClosed):
+                continue  # the server closed the socket meanwhile: sync again once reconnected
+        raise RuntimeError(f"{self.name} could not catch up")
 
 
 def parse_body(body: str) -> tuple[str | None, int, float]:
