@@ -72,6 +72,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.last_delivery_at = 0.0
         self.last_typing_at = 0.0
         self.tasks: dict[str, asyncio.Task[Any]] = {}
+        self.outbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         offered = self.scope.get("subprotocols") or []
         await self.accept(APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None)
         WEBSOCKET_CONNECTIONS.inc()
@@ -225,26 +226,33 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        await self.answering_errors(self.handle_frame(content))
+
+    async def handle_frame(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
+        if kind == "auth":
+            await self.handle_auth(content)
+        elif self.user is None:
+            raise ClientError("authentication_required", "Send an auth frame first.")
+        elif kind == "message":
+            await self.handle_message(content)
+        elif kind == "typing":
+            await self.handle_typing()
+        elif kind == "edit":
+            await self.handle_edit(content)
+        elif kind == "delete":
+            await self.handle_delete(content)
+        elif kind == "sync":
+            await self.handle_sync(content)
+        elif kind == "ping":
+            await self.send_json({"type": "pong", "last_sequence": self.last_sequence})
+        else:
+            raise ClientError("unknown_type", "Unknown frame type.")
+
+    async def answering_errors(self, work: Any) -> None:
+        """Run `work`, answering the client's mistakes with an error frame."""
         try:
-            if kind == "auth":
-                await self.handle_auth(content)
-            elif self.user is None:
-                raise ClientError("authentication_required", "Send an auth frame first.")
-            elif kind == "message":
-                await self.handle_message(content)
-            elif kind == "typing":
-                await self.handle_typing()
-            elif kind == "edit":
-                await self.handle_edit(content)
-            elif kind == "delete":
-                await self.handle_delete(content)
-            elif kind == "sync":
-                await self.handle_sync(content)
-            elif kind == "ping":
-                await self.send_json({"type": "pong", "last_sequence": self.last_sequence})
-            else:
-                raise ClientError("unknown_type", "Unknown frame type.")
+            await work
         except ClientError as error:
             await self.send_error(error.code, error.message, **error.extra)
         except ApplicationError as error:
@@ -284,13 +292,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
         if retry_after:
             raise RateLimited(retry_after)
+        # Stored by this socket's writer, in order; deliveries to this socket go on meanwhile
+        # instead of waiting behind its own writes for the database thread.
+        self.outbox.put_nowait((body, content.get("client_id")))
+        if "writer" not in self.tasks:
+            self.start_task("writer", self.write_messages())
+
+    async def write_messages(self) -> None:
+        """Store this socket's messages one after another, acknowledging each."""
+        while True:
+            body, client_id = await self.outbox.get()
+            await self.answering_errors(self.store_message(body, client_id))
+
+    async def store_message(self, body: str, client_id: Any) -> None:
         message = await database_sync_to_async(message_send)(
             group_id=self.group_id, sender_id=self.user.id, body=body
         )
         await self.send_json(
             {
                 "type": "ack",
-                "client_id": content.get("client_id"),
+                "client_id": client_id,
                 "sequence": message.sequence,
                 "id": str(message.id),
             }
