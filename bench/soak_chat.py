@@ -72,6 +72,7 @@ class Soak:
         self.start = 0.0
         self.running = True
         self.minutes: list[Minute] = []
+        self.server_filled = 0.0
 
     def url(self, number: int) -> str:
         return self.servers[number % len(self.servers)].ws_url(self.path)
@@ -161,6 +162,8 @@ class Soak:
         await asyncio.gather(*tasks)
         await asyncio.sleep(3.0)  # the last acks and deliveries
         await asyncio.gather(*(c.catch_up() for c in self.clients))
+        metrics = [await asyncio.to_thread(server.metrics) for server in self.servers]
+        self.server_filled = sum(m.get("chat_gap_messages_filled_total", 0.0) for m in metrics)
         await asyncio.gather(*(c.close() for c in self.clients))
 
 
@@ -200,6 +203,7 @@ def report(soak: Soak, stored: dict[int, str], args: argparse.Namespace) -> bool
             f"({stable_live / max(1, len(stored) * len(soak.stable)):.2%})",
         ],
         ["sent on reconnect for ?after= (all members)", total("backfilled")],
+        ["sent by the servers from PostgreSQL (?after= and gaps)", f"{soak.server_filled:.0f}"],
         ["filled by the final sync (all members)", total("sync_filled")],
         ["latency of live receipts p50 / p95 / p99 / max ms",
          f"{ms(percentile(latencies, 50))} / {ms(percentile(latencies, 95))} / "
