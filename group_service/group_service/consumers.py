@@ -306,8 +306,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def store_message(self, body: str, client_id: Any) -> None:
         message = await database_sync_to_async(message_send)(
-            group_id=self.group_id, sender_id=self.user.id, body=body
+            group_id=self.group_id, sender_id=self.user.id, body=body, broadcast=False
         )
+        # Stored; broadcast from here, in the order the database thread stored them.
+        await realtime.abroadcast_message(message)
         await self.send_json(
             {
                 "type": "ack",

@@ -37,7 +37,13 @@ def _next_sequence(group_id: UUID) -> int:
 
 
 def _store(
-    *, group_id: UUID, sender: User | None, kind: str, body: str, data: dict[str, Any]
+    *,
+    group_id: UUID,
+    sender: User | None,
+    kind: str,
+    body: str,
+    data: dict[str, Any],
+    broadcast: bool = True,
 ) -> Message:
     message = Message(
         group_id=group_id,
@@ -52,13 +58,17 @@ def _store(
     # counter guarantees and PostgreSQL's constraints enforce anyway.
     message.clean_fields(exclude=["group", "sender"])
     message.save(force_insert=True)
-    transaction.on_commit(lambda: realtime.broadcast_message(message))
+    if broadcast:
+        transaction.on_commit(lambda: realtime.broadcast_message(message))
     return message
 
 
 @transaction.atomic
-def message_send(*, group_id: UUID, sender_id: UUID, body: str) -> Message:
+def message_send(*, group_id: UUID, sender_id: UUID, body: str, broadcast: bool = True) -> Message:
     """Store a member's text message with the crew's next sequence number, then broadcast it.
+
+    `broadcast=False` is for a caller on the event loop that broadcasts the returned message
+    itself (`realtime.abroadcast_message`), so the database thread does not wait for it.
 
     Raises:
         ChatNotFound: the sender is not a member of the crew.
@@ -68,7 +78,14 @@ def message_send(*, group_id: UUID, sender_id: UUID, body: str) -> Message:
     sender = chat_sender(group_id=group_id, user_id=sender_id)
     body = body.strip()
     _validate_body(body)
-    message = _store(group_id=group_id, sender=sender, kind=MessageKind.TEXT, body=body, data={})
+    message = _store(
+        group_id=group_id,
+        sender=sender,
+        kind=MessageKind.TEXT,
+        body=body,
+        data={},
+        broadcast=broadcast,
+    )
     transaction.on_commit(MESSAGES_SENT.inc)
     return message
 
