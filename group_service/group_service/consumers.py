@@ -72,7 +72,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.last_delivery_at = 0.0
         self.last_typing_at = 0.0
         self.tasks: dict[str, asyncio.Task[Any]] = {}
-        self.outbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.outbox: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
         offered = self.scope.get("subprotocols") or []
         await self.accept(APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None)
         WEBSOCKET_CONNECTIONS.inc()
@@ -87,6 +87,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.start_task("auth_timeout", self.close_unless_authenticated())
 
     async def disconnect(self, code: int) -> None:
+        await self.finish_writes()
         for task in self.tasks.values():
             task.cancel()
         if getattr(self, "counted", False):
@@ -300,9 +301,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def write_messages(self) -> None:
         """Store this socket's messages one after another, acknowledging each."""
-        while True:
-            body, client_id = await self.outbox.get()
-            await self.answering_errors(self.store_message(body, client_id))
+        while (item := await self.outbox.get()) is not None:
+            body, client_id = item
+            try:
+                await self.answering_errors(self.store_message(body, client_id))
+            except Exception:  # as an error in a handler did: the socket closes with 1011
+                logger.exception("storing a chat message failed")
+                await self.close(code=1011)
+                return
+
+    async def finish_writes(self) -> None:
+        """Store what the client sent before it left, as when messages were stored inline."""
+        writer = self.tasks.get("writer")
+        if writer is None or writer.done():
+            return
+        self.outbox.put_nowait(None)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(writer), 10)
 
     async def store_message(self, body: str, client_id: Any) -> None:
         message = await database_sync_to_async(message_send)(
