@@ -201,6 +201,9 @@ async def exercise(targets: list[Target], tokens: list, args: argparse.Namespace
         ]
         await asyncio.gather(*(connect(c, target.url) for c in target.clients))
     await asyncio.sleep(1.0)  # the presence announcements of 50 joins settle
+    for target in targets:  # a warm-up (database connections, first queries), not reported
+        await step(target, tag="warmup", rate=args.rate, seconds=2.0)
+        target.steps.clear()
     for target in targets:
         await step(target, tag="main", rate=args.rate, seconds=args.seconds)
     sweeping = list(targets)
