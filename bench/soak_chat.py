@@ -73,6 +73,8 @@ class Soak:
         self.running = True
         self.minutes: list[Minute] = []
         self.server_filled = 0.0
+        self.open_after = 0.0
+        self.rss_after: list[float] = []
 
     def url(self, number: int) -> str:
         return self.servers[number % len(self.servers)].ws_url(self.path)
@@ -165,6 +167,10 @@ class Soak:
         metrics = [await asyncio.to_thread(server.metrics) for server in self.servers]
         self.server_filled = sum(m.get("chat_gap_messages_filled_total", 0.0) for m in metrics)
         await asyncio.gather(*(c.close() for c in self.clients))
+        await asyncio.sleep(3.0)  # the servers handle the disconnects
+        metrics = [await asyncio.to_thread(server.metrics) for server in self.servers]
+        self.open_after = sum(m.get("websocket_connections_open", 0.0) for m in metrics)
+        self.rss_after = [server.rss_mb() for server in self.servers]
 
 
 def report(soak: Soak, stored: dict[int, str], args: argparse.Namespace) -> bool:
@@ -208,6 +214,8 @@ def report(soak: Soak, stored: dict[int, str], args: argparse.Namespace) -> bool
         ["latency of live receipts p50 / p95 / p99 / max ms",
          f"{ms(percentile(latencies, 50))} / {ms(percentile(latencies, 95))} / "
          f"{ms(percentile(latencies, 99))} / {ms(max(latencies, default=float('nan')))}"],
+        ["open sockets after everyone left (gauge; 0 = no leak)", f"{soak.open_after:.0f}"],
+        ["daphne RSS after everyone left, MB", " / ".join(f"{r:.0f}" for r in soak.rss_after)],
         ["clients whose final view = database", f"{equal}/{MEMBERS} {'ok' if equal == MEMBERS else 'FAILED'}"],
     ]  # fmt: skip
     print_table("Soak, totals", ["figure", "value"], rows)
