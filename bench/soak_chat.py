@@ -74,6 +74,7 @@ class Soak:
         self.minutes: list[Minute] = []
         self.server_filled = 0.0
         self.open_after = 0.0
+        self.seconds_to_close = 0.0
         self.rss_after: list[float] = []
 
     def url(self, number: int) -> str:
@@ -167,9 +168,14 @@ class Soak:
         metrics = [await asyncio.to_thread(server.metrics) for server in self.servers]
         self.server_filled = sum(m.get("chat_gap_messages_filled_total", 0.0) for m in metrics)
         await asyncio.gather(*(c.close() for c in self.clients))
-        await asyncio.sleep(3.0)  # the servers handle the disconnects
-        metrics = [await asyncio.to_thread(server.metrics) for server in self.servers]
-        self.open_after = sum(m.get("websocket_connections_open", 0.0) for m in metrics)
+        left = time.monotonic()
+        while time.monotonic() - left < 20:  # the servers handle the disconnects in turn
+            metrics = [await asyncio.to_thread(server.metrics) for server in self.servers]
+            self.open_after = sum(m.get("websocket_connections_open", 0.0) for m in metrics)
+            if not self.open_after:
+                break
+            await asyncio.sleep(0.5)
+        self.seconds_to_close = time.monotonic() - left
         self.rss_after = [server.rss_mb() for server in self.servers]
 
 
@@ -214,7 +220,10 @@ def report(soak: Soak, stored: dict[int, str], args: argparse.Namespace) -> bool
         ["latency of live receipts p50 / p95 / p99 / max ms",
          f"{ms(percentile(latencies, 50))} / {ms(percentile(latencies, 95))} / "
          f"{ms(percentile(latencies, 99))} / {ms(max(latencies, default=float('nan')))}"],
-        ["open sockets after everyone left (gauge; 0 = no leak)", f"{soak.open_after:.0f}"],
+        [
+            "open sockets after everyone left (gauge; 0 = no leak)",
+            f"{soak.open_after:.0f} after {soak.seconds_to_close:.1f} s",
+        ],
         ["daphne RSS after everyone left, MB", " / ".join(f"{r:.0f}" for r in soak.rss_after)],
         ["clients whose final view = database", f"{equal}/{MEMBERS} {'ok' if equal == MEMBERS else 'FAILED'}"],
     ]  # fmt: skip
