@@ -28,6 +28,7 @@ import time
 from typing import Any
 from uuid import UUID
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -106,6 +107,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name
                 )
                 await self.announce_presence()
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Send a frame; to a client that has already gone, nothing.
+
+        daphne raises `Disconnected` for a frame to a socket the client closed before its
+        `websocket.disconnect` was handled. Raised from a delivery, it ended the consumer
+        without `disconnect()`: the open-socket gauge, the group membership and the presence
+        entry stayed behind (1 of 213 sockets in a 2-minute soak). The disconnect follows.
+        """
+        with contextlib.suppress(Disconnected):
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a client frame or channel-layer event.
