@@ -108,18 +108,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 )
                 await self.announce_presence()
 
-    async def send(
-        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
-    ) -> None:
-        """Send a frame; to a client that has already gone, nothing.
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Serve the socket; a frame to a client that has already gone is dropped.
 
-        daphne raises `Disconnected` for a frame to a socket the client closed before its
-        `websocket.disconnect` was handled. Raised from a delivery, it ended the consumer
+        daphne raises `Disconnected` for a frame sent to a socket the client closed before
+        its `websocket.disconnect` was handled. Raised from a delivery, it ended the consumer
         without `disconnect()`: the open-socket gauge, the group membership and the presence
         entry stayed behind (1 of 213 sockets in a 2-minute soak). The disconnect follows.
         """
-        with contextlib.suppress(Disconnected):
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+        async def send_unless_gone(message: dict[str, Any]) -> None:
+            with contextlib.suppress(Disconnected):
+                await send(message)
+
+        await super().__call__(scope, receive, send_unless_gone)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a client frame or channel-layer event.
