@@ -74,6 +74,28 @@ def broadcast_message(message: Message, *, event_type: str = "chat.message") -> 
     )
 
 
+async def abroadcast_message(message: Message) -> bool:
+    """`broadcast_message` for a caller on the event loop, after the message was committed.
+
+    The chat socket stores a message on Django's one database thread; broadcasting from there
+    (`on_commit`, through `async_to_sync`) kept that thread waiting for the busy event loop
+    and Redis, and every other socket's message waiting behind it.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        await layer.group_send(
+            chat_group_name(message.group_id),
+            {"type": "chat.message", "message": message_payload(message)},
+        )
+    except Exception:  # the message is stored; readers fill the gap from history
+        CHAT_BROADCAST_FAILURES.inc()
+        logger.warning("channel layer broadcast to %s failed", message.group_id, exc_info=True)
+        return False
+    return True
+
+
 def broadcast_to_group(group_id: UUID, *, event_type: str, payload: dict[str, Any]) -> bool:
     """Send a transient event (typing, presence, membership) to a crew's live sockets."""
     return _group_send(chat_group_name(group_id), {"type": event_type, **payload})

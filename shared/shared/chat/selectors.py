@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from shared.accounts.models import User
 from shared.chat.errors import ChatNotFound
 from shared.chat.models import ChatStream, Message
 from shared.groups.models import Group, Membership
@@ -24,6 +25,24 @@ def chat_ensure_readable(*, group_id: UUID, user_id: UUID) -> None:
     """Raise ChatNotFound unless the user may read the crew's chat (outsiders learn nothing)."""
     if not chat_can_read(group_id=group_id, user_id=user_id):
         raise ChatNotFound()
+
+
+def chat_sender(*, group_id: UUID, user_id: UUID) -> User:
+    """The user about to write to the crew's chat, checked as `chat_ensure_readable` does.
+
+    One query: the membership check and the sender that every message's payload shows.
+
+    Raises:
+        ChatNotFound: the user may not read the crew's chat.
+    """
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(group_id=group_id, user_id=user_id, group__removed_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise ChatNotFound()
+    return membership.user
 
 
 def message_list(

@@ -13,10 +13,11 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shared.accounts.models import User
 from shared.chat import realtime
 from shared.chat.errors import MessageDeleted, MessageNotFound, NotMessageSender
 from shared.chat.models import MAX_MESSAGE_LENGTH, ChatStream, Message, MessageKind
-from shared.chat.selectors import chat_ensure_readable
+from shared.chat.selectors import chat_ensure_readable, chat_sender
 from shared.groups.models import Membership
 from shared.metrics import MESSAGES_SENT
 
@@ -36,36 +37,54 @@ def _next_sequence(group_id: UUID) -> int:
 
 
 def _store(
-    *, group_id: UUID, sender_id: UUID | None, kind: str, body: str, data: dict[str, Any]
+    *,
+    group_id: UUID,
+    sender: User | None,
+    kind: str,
+    body: str,
+    data: dict[str, Any],
+    broadcast: bool = True,
 ) -> Message:
     message = Message(
         group_id=group_id,
-        sender_id=sender_id,
+        sender=sender,
         kind=kind,
         body=body,
         data=data,
         sequence=_next_sequence(group_id),
     )
-    message.full_clean(exclude=["group", "sender"])
+    # The fields' own checks only: full_clean would add four statements a message (a lookup of
+    # the new random id, and a savepoint around a query for `sequence >= 1`), for what the
+    # counter guarantees and PostgreSQL's constraints enforce anyway.
+    message.clean_fields(exclude=["group", "sender"])
     message.save(force_insert=True)
-    transaction.on_commit(lambda: realtime.broadcast_message(message))
+    if broadcast:
+        transaction.on_commit(lambda: realtime.broadcast_message(message))
     return message
 
 
 @transaction.atomic
-def message_send(*, group_id: UUID, sender_id: UUID, body: str) -> Message:
+def message_send(*, group_id: UUID, sender_id: UUID, body: str, broadcast: bool = True) -> Message:
     """Store a member's text message with the crew's next sequence number, then broadcast it.
+
+    `broadcast=False` is for a caller on the event loop that broadcasts the returned message
+    itself (`realtime.abroadcast_message`), so the database thread does not wait for it.
 
     Raises:
         ChatNotFound: the sender is not a member of the crew.
         django ValidationError: an empty or too long body.
     Side effects: broadcast to the crew's sockets on commit; `messages_sent_total`.
     """
-    chat_ensure_readable(group_id=group_id, user_id=sender_id)
+    sender = chat_sender(group_id=group_id, user_id=sender_id)
     body = body.strip()
     _validate_body(body)
     message = _store(
-        group_id=group_id, sender_id=sender_id, kind=MessageKind.TEXT, body=body, data={}
+        group_id=group_id,
+        sender=sender,
+        kind=MessageKind.TEXT,
+        body=body,
+        data={},
+        broadcast=broadcast,
     )
     transaction.on_commit(MESSAGES_SENT.inc)
     return message
@@ -80,7 +99,7 @@ def message_post_system(
     data: dict[str, Any] | None = None,
 ) -> Message:
     """Store a message written by CrewUp itself (a member joined, a safety alert) and broadcast it."""
-    return _store(group_id=group_id, sender_id=None, kind=kind, body=body, data=data or {})
+    return _store(group_id=group_id, sender=None, kind=kind, body=body, data=data or {})
 
 
 def _validate_body(body: str) -> None:
