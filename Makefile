@@ -26,6 +26,9 @@ test: bootstrap lint  ## Lint, then every test suite against the real PostGIS, R
 test-only:  ## Every test suite (or SVC=event_service), without lint
 	scripts/test.sh $(SVC)
 
+test-e2e:  ## The SPA's end-to-end tests in Chromium (also starts the system when it is not up)
+	CREWUP_E2E=true scripts/test.sh frontend
+
 lint:  ## ruff, makemigrations --check, check --deploy
 	scripts/lint.sh
 
@@ -35,4 +38,4 @@ fmt:  ## Format and autofix
 bench:  ## The benchmarks under bench/ (needs `make up`)
 	bench/run_all.sh
 
-.PHONY: help run up down bootstrap migrate test test-only lint fmt bench
+.PHONY: help run up down bootstrap migrate test test-only test-e2e lint fmt bench
