@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 run:  ## Install what is missing, migrate, seed, start everything (Ctrl-C stops)
 	scripts/run.sh
@@ -26,8 +26,8 @@ test: bootstrap lint  ## Lint, then every test suite against the real PostGIS, R
 test-only:  ## Every test suite (or SVC=event_service), without lint
 	scripts/test.sh $(SVC)
 
-test-e2e:  ## The SPA's end-to-end tests in Chromium (also starts the system when it is not up)
-	CREWUP_E2E=true scripts/test.sh frontend
+test-spa:  ## The SPA alone: lint, tsc, Vitest and the Chromium end-to-end suite (starts the system if needed)
+	scripts/test.sh frontend
 
 lint:  ## ruff, makemigrations --check, check --deploy
 	scripts/lint.sh
@@ -38,4 +38,4 @@ fmt:  ## Format and autofix
 bench:  ## The benchmarks under bench/ (needs `make up`)
 	bench/run_all.sh
 
-.PHONY: help run up down bootstrap migrate test test-only test-e2e lint fmt bench
+.PHONY: help run up down bootstrap migrate test test-only test-spa lint fmt bench

@@ -49,9 +49,7 @@ for package in "${packages[@]}"; do
     spa_step lint npm run --silent lint
     spa_step typecheck npm run --silent typecheck
     spa_step vitest npm test --silent
-    # The Chromium end-to-end suite regressed at the end of the session that landed it (sign-in
-    # waits time out against a long-running system); run it with `make test-e2e` until fixed.
-    [ "${CREWUP_E2E:-false}" = true ] && spa_step e2e npm run --silent e2e
+    spa_step e2e npm run --silent e2e
     continue
   fi
   printf '\n\033[1m==> pytest %s\033[0m\n' "$package"

@@ -331,6 +331,8 @@ async def test_closing_all_sockets_of_a_user(crew, make_token):
 
     await database_sync_to_async(realtime.close_user_sockets)(member.id)
 
+    frame = await next_of(communicator, "error")
+    assert frame["code"] == "user_banned"
     assert await closed_with(communicator) == 4403
 
 
