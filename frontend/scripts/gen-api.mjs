@@ -1,8 +1,11 @@
 // Regenerate the typed API schemas from the running services' OpenAPI documents:
 //   npm run gen:api                       (the local ingress, http://127.0.0.1:8080)
 //   CREWUP_URL=https://crewup.example npm run gen:api
-// Services whose schema is not served yet are skipped with a note; their hand-written types
-// live beside the generated ones (src/api/users.ts, safety.ts, moderation.ts).
+//   npm run gen:api -- safety moderation  (only those services)
+// It writes src/api/schema/<name>.ts for all five services (events, groups, users, safety,
+// moderation); the clients beside them (src/api/<name>.ts) take their types from these. A service
+// whose schema answers an error status, or lists no paths, is skipped with a note and its file
+// left as it was.
 import { writeFile } from 'node:fs/promises';
 import openapiTS, { astToString } from 'openapi-typescript';
 

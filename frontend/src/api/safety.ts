@@ -1,78 +1,55 @@
-// Hand-written against the documented safety API (issue 5): alerts to crews, acknowledgements,
-// resolve/cancel, and check-in timers. Regenerate from `/api/v1/safety/schema/` once it lands.
+import type { components } from './schema/safety';
 import { request, type Page } from './http';
-import type { LatLng } from './events';
-import type { PublicUser } from './groups';
 
-export type AlertType = 'help' | 'medical' | 'harassment' | 'lost' | 'other' | 'missed_check_in';
-export const RAISABLE_ALERT_TYPES: readonly AlertType[] = ['help', 'medical', 'harassment', 'lost', 'other'];
-export type AlertStatus = 'open' | 'resolved' | 'cancelled';
-export type AckKind = 'seen' | 'on_my_way' | 'with_them';
+type S = components['schemas'];
+export type AlertType = S['AlertTypeEnum'];
+/** What a person may raise (`missed_check_in` is the check-in timers' own). */
+export type RaisableAlertType = S['AlertCreateInputAlertTypeEnum'];
+export const RAISABLE_ALERT_TYPES: readonly RaisableAlertType[] = ['help', 'medical', 'harassment', 'lost', 'other'];
+export type AlertStatus = S['AlertStatusEnum'];
+export type AckKind = S['AcknowledgementKindEnum'];
 export const ACK_KINDS: readonly AckKind[] = ['seen', 'on_my_way', 'with_them'];
+export type Acknowledgement = S['AcknowledgementOutput'];
+export type TrailPoint = S['TrailPointOutput'];
 
-export interface Acknowledgement {
-  user: PublicUser;
-  kind: AckKind;
-  created_at: string;
-}
+// `cancellable_until` is null once the alert is no longer open (the schema says a string).
+type Cancellable<T> = Omit<T, 'cancellable_until'> & { readonly cancellable_until: string | null };
+/** An alert as the lists return it: no acknowledgements, no trail. */
+export type AlertSummary = Cancellable<S['AlertOutput']>;
+/** One alert (`alerts/{id}/`, and the answer to raise, resolve and cancel): with who answered. */
+export type AlertDetail = Cancellable<S['AlertDetailOutput']>;
+/** An alert as the app holds it: from a list (no acknowledgements yet) or in detail. */
+export type SafetyAlert = AlertSummary & Partial<Pick<AlertDetail, 'acknowledgements' | 'trail'>>;
+/** Raising an alert takes where you are: the API has no alert without a location. */
+export type AlertInput = S['AlertCreateInputRequest'];
+export type AlertLocationInput = S['AlertLocationAddInputRequest'];
 
-export interface SafetyAlert {
-  id: string;
-  group_ids: string[];
-  sender: PublicUser;
-  alert_type: AlertType;
-  message: string;
-  location: LatLng | null;
-  status: AlertStatus;
-  acknowledgements: Acknowledgement[];
-  created_at: string;
-  resolved_at?: string | null;
-}
-
-export interface AlertInput {
-  group_ids: string[];
-  alert_type: AlertType;
-  message: string;
-  location: LatLng | null;
-}
-
-export interface CheckIn {
-  id: string;
-  crew: { id: string; name: string };
-  due_at: string;
-  status: 'active' | 'checked_in' | 'cancelled' | 'fired';
-  message: string;
-  fired_alert_id: string | null;
-}
-
-/** Lists may come paginated or bare; take the items either way. */
-function items<T>(data: Page<T> | T[]): T[] {
-  return Array.isArray(data) ? data : data.results;
-}
+export type CheckIn = S['CheckInOutput'];
+export type CheckInInput = S['CheckInCreateInputRequest'];
 
 export const safetyApi = {
-  raise: (input: AlertInput) => request<SafetyAlert>('safety/alerts/', { method: 'POST', body: input }),
+  raise: (input: AlertInput) => request<AlertDetail>('safety/alerts/', { method: 'POST', body: input }),
   openInMyCrews: async (signal?: AbortSignal) =>
-    items(await request<Page<SafetyAlert> | SafetyAlert[]>('safety/alerts/', { query: { status: 'open' }, signal })),
-  get: (id: string, signal?: AbortSignal) => request<SafetyAlert>(`safety/alerts/${id}/`, { signal }),
+    (await request<Page<AlertSummary>>('safety/alerts/', { query: { status: 'open' }, signal })).results,
+  get: (id: string, signal?: AbortSignal) => request<AlertDetail>(`safety/alerts/${id}/`, { signal }),
+  /** Answers with the acknowledgement alone; fetch the alert again to see it in place. */
   acknowledge: (id: string, kind: AckKind) =>
-    request<SafetyAlert>(`safety/alerts/${id}/acknowledge/`, { method: 'POST', body: { kind } }),
+    request<Acknowledgement>(`safety/alerts/${id}/acknowledge/`, { method: 'POST', body: { kind } }),
   resolve: (id: string, note = '') =>
-    request<SafetyAlert>(`safety/alerts/${id}/resolve/`, { method: 'POST', body: { note } }),
-  cancel: (id: string) => request<SafetyAlert>(`safety/alerts/${id}/cancel/`, { method: 'POST' }),
-  sendLocation: (id: string, location: LatLng) =>
-    request<void>(`safety/alerts/${id}/locations/`, { method: 'POST', body: location }),
+    request<AlertDetail>(`safety/alerts/${id}/resolve/`, { method: 'POST', body: { note } }),
+  cancel: (id: string) => request<AlertDetail>(`safety/alerts/${id}/cancel/`, { method: 'POST' }),
+  sendLocation: (id: string, location: AlertLocationInput) =>
+    request<TrailPoint>(`safety/alerts/${id}/locations/`, { method: 'POST', body: location }),
   checkIns: async (signal?: AbortSignal) =>
-    items(await request<Page<CheckIn> | CheckIn[]>('safety/check-ins/mine/', { query: { status: 'active' }, signal })),
-  createCheckIn: (input: { group_id: string; due_at: string; message?: string }) =>
-    request<CheckIn>('safety/check-ins/', { method: 'POST', body: input }),
+    (await request<Page<CheckIn>>('safety/check-ins/mine/', { query: { status: 'active' }, signal })).results,
+  createCheckIn: (input: CheckInInput) => request<CheckIn>('safety/check-ins/', { method: 'POST', body: input }),
   extendCheckIn: (id: string, due_at: string) =>
     request<CheckIn>(`safety/check-ins/${id}/extend/`, { method: 'POST', body: { due_at } }),
   checkIn: (id: string) => request<CheckIn>(`safety/check-ins/${id}/check-in/`, { method: 'POST' }),
   cancelCheckIn: (id: string) => request<CheckIn>(`safety/check-ins/${id}/cancel/`, { method: 'POST' }),
 };
 
-/** A `safety_alert` socket frame: the alert itself, or `{alert: {...}}` with an `event` name. */
+/** A `safety_alert` socket frame: `{change, alert_id, alert: {...}, message}`, or the alert itself. */
 export function alertFromFrame(frame: Record<string, unknown>): Partial<SafetyAlert> & { id: string } | null {
   const candidate = (typeof frame.alert === 'object' && frame.alert !== null ? frame.alert : frame) as Record<string, unknown>;
   const id = candidate.id ?? candidate.alert_id;

@@ -1,25 +1,19 @@
-// Hand-written against the documented user API (issue 4); regenerate with `npm run gen:api`
-// once `/api/v1/users/schema/` lists paths, and switch these to the generated types.
+import type { components } from './schema/users';
 import { request } from './http';
-import type { LatLng } from './events';
 
-export interface Profile {
-  id: string;
-  username: string;
-  display_name: string;
-  email?: string;
-  bio: string;
-  avatar_url: string;
-  interests: string[];
-  home_area: LatLng | null;
-}
-
-export type ProfileUpdate = Partial<Pick<Profile, 'display_name' | 'bio' | 'avatar_url' | 'interests' | 'home_area'>>;
+type S = components['schemas'];
+/** My own account, as `users/me/` returns it (e-mail and home location included). */
+export type Profile = S['MeOutput'];
+export type ProfileUpdate = S['PatchedProfileUpdateInputRequest'];
+/** What anyone signed in sees of a user (`users/{id}/`). */
+export type PublicProfile = S['PublicProfileOutput'];
+/** Everything CrewUp holds on me (`users/me/export/`). */
+export type UserExport = S['UserExportOutput'];
 
 export const usersApi = {
   me: (signal?: AbortSignal) => request<Profile>('users/me/', { signal }),
   updateMe: (input: ProfileUpdate) => request<Profile>('users/me/', { method: 'PATCH', body: input }),
   /** Everything held on me, as JSON. */
-  exportMe: () => request<unknown>('users/me/export/'),
+  exportMe: () => request<UserExport>('users/me/export/'),
   deleteMe: () => request<void>('users/me/', { method: 'DELETE' }),
 };

@@ -265,7 +265,7 @@ export default function CrewPage() {
               {t('crew.leave')}
             </button>
           )}
-          {!crew.my_role || crew.my_role === 'member' ? <ReportButton target="group" id={crew.id} /> : null}
+          {!crew.my_role || crew.my_role === 'member' ? <ReportButton target="crew" id={crew.id} /> : null}
         </div>
         <InlineError error={leave.error} />
       </header>

@@ -13,7 +13,7 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
   const [bio, setBio] = useState(profile.bio ?? '');
   const [avatarUrl, setAvatarUrl] = useState(profile.avatar_url ?? '');
   const [interests, setInterests] = useState((profile.interests ?? []).join(', '));
-  const [home, setHome] = useState(() => CITIES.find((c) => profile.home_area && Math.abs(c.at.lat - profile.home_area.lat) < 0.05 && Math.abs(c.at.lng - profile.home_area.lng) < 0.05)?.id ?? '');
+  const [home, setHome] = useState(() => CITIES.find((c) => profile.home_location && Math.abs(c.at.lat - profile.home_location.lat) < 0.05 && Math.abs(c.at.lng - profile.home_location.lng) < 0.05)?.id ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
@@ -31,7 +31,7 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
             bio,
             avatar_url: avatarUrl,
             interests: interests.split(',').map((s) => s.trim()).filter(Boolean),
-            home_area: CITIES.find((c) => c.id === home)?.at ?? null,
+            home_location: CITIES.find((c) => c.id === home)?.at ?? null,
           })
           .then((p) => {
             onSaved(p);

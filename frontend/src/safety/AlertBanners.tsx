@@ -15,7 +15,9 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const mine = alert.sender.username === user?.username;
-  const myAck = alert.acknowledgements.find((a) => a.user.username === user?.username);
+  // A listed alert comes without its acknowledgements until it is fetched in full.
+  const acks = alert.acknowledgements;
+  const myAck = acks?.find((a) => a.user.username === user?.username);
   const name = alert.sender.display_name || alert.sender.username;
   const run = (action: () => Promise<void>) => {
     setBusy(true);
@@ -34,9 +36,11 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
         </p>
         {alert.message && <p>{alert.message}</p>}
         <p className="hint" aria-live="polite">
-          {alert.acknowledgements.length === 0
-            ? t('safety.noAcks')
-            : alert.acknowledgements.map((a) => `${a.user.display_name || a.user.username}: ${t(`safety.acks.${a.kind}`)}`).join(' · ')}
+          {!acks
+            ? null
+            : acks.length === 0
+              ? t('safety.noAcks')
+              : acks.map((a) => `${a.user.display_name || a.user.username}: ${t(`safety.acks.${a.kind}`)}`).join(' · ')}
         </p>
         {alert.status === 'open' && (
           <div className="row wrap">

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { RAISABLE_ALERT_TYPES, type AlertType } from '../api/safety';
+import { RAISABLE_ALERT_TYPES, type RaisableAlertType } from '../api/safety';
 import type { LatLng } from '../api/events';
 import { HoldButton } from './HoldButton';
 import { useSafety } from './SafetyProvider';
@@ -34,11 +34,11 @@ export function SafetyButton() {
   const dialog = useRef<HTMLDialogElement>(null);
   const [stage, setStage] = useState<Stage>('form');
   const [selected, setSelected] = useState<string[] | null>(null);
-  const [alertType, setAlertType] = useState<AlertType>('help');
+  const [alertType, setAlertType] = useState<RaisableAlertType>('help');
   const [message, setMessage] = useState('');
-  const [shareLocation, setShareLocation] = useState(true);
   const [countdown, setCountdown] = useState(COUNTDOWN_S);
   const [error, setError] = useState<unknown>(null);
+  const [noLocation, setNoLocation] = useState(false);
   const [sentId, setSentId] = useState<string | null>(null);
   // By default the alert goes to your newest crews (the API takes up to MAX_ALERT_CREWS at once).
   const chosen = selected ?? crews.slice(0, MAX_ALERT_CREWS).map((c) => c.id);
@@ -48,6 +48,7 @@ export function SafetyButton() {
     refreshCrews();
     setStage(sent && sent.status === 'open' ? 'sent' : 'form');
     setError(null);
+    setNoLocation(false);
     dialog.current?.showModal();
   };
   const close = () => {
@@ -61,7 +62,14 @@ export function SafetyButton() {
       setStage('sending');
       void (async () => {
         try {
-          const location = shareLocation ? await currentPosition() : null;
+          // The API takes no alert without a position: say so rather than send one it refuses.
+          const location = await currentPosition();
+          if (!location) {
+            setNoLocation(true);
+            setStage('form');
+            return;
+          }
+          setNoLocation(false);
           const alert = await raise({ group_ids: chosen, alert_type: alertType, message, location });
           setSentId(alert.id);
           setStage('sent');
@@ -107,7 +115,7 @@ export function SafetyButton() {
             </fieldset>
             <div className="field">
               <label htmlFor="alert-type">{t('safety.type')}</label>
-              <select id="alert-type" value={alertType} onChange={(e) => setAlertType(e.target.value as AlertType)}>
+              <select id="alert-type" value={alertType} onChange={(e) => setAlertType(e.target.value as RaisableAlertType)}>
                 {RAISABLE_ALERT_TYPES.map((type) => (
                   <option key={type} value={type}>
                     {t(`safety.types.${type}`)}
@@ -119,10 +127,12 @@ export function SafetyButton() {
               <label htmlFor="alert-message">{t('safety.message')}</label>
               <textarea id="alert-message" maxLength={500} value={message} onChange={(e) => setMessage(e.target.value)} />
             </div>
-            <label className="check">
-              <input type="checkbox" checked={shareLocation} onChange={(e) => setShareLocation(e.target.checked)} />
-              {t('safety.shareLocation')}
-            </label>
+            <p className="hint">{t('safety.locationSent')}</p>
+            {noLocation && (
+              <p className="notice notice-error" role="alert">
+                {t('safety.noLocation')}
+              </p>
+            )}
             {error ? <ErrorState error={error} /> : null}
             <HoldButton
               holdMs={HOLD_MS}

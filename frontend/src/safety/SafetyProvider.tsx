@@ -61,18 +61,20 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
     return () => controller.abort();
   }, [userId, crewsTick]);
 
-  // Open alerts in my crews, now and then (the sockets bring them at once).
+  // Open alerts in my crews, now and then (the sockets bring them at once). The list leaves out
+  // who answered, so each open alert is fetched in full (the list's copy when that fails).
   useEffect(() => {
     if (!userId || unavailable) return;
     let stopped = false;
     const poll = () =>
       safetyApi
         .openInMyCrews()
+        .then((open) => Promise.all(open.map((alert): Promise<SafetyAlert> => safetyApi.get(alert.id).catch(() => alert))))
         .then((open) => {
           if (stopped) return;
           setAlerts((current) => {
             const next = new Map(current);
-            for (const alert of open) next.set(alert.id, alert);
+            for (const alert of open) next.set(alert.id, { ...next.get(alert.id), ...alert });
             return next;
           });
         })
@@ -167,7 +169,11 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
           throw caught;
         }
       },
-      acknowledge: async (id, kind) => upsert(await safetyApi.acknowledge(id, kind)),
+      // The answer is the acknowledgement alone: fetch the alert to show it among the others.
+      acknowledge: async (id, kind) => {
+        await safetyApi.acknowledge(id, kind);
+        upsert(await safetyApi.get(id));
+      },
       resolve: async (id, note) => upsert(await safetyApi.resolve(id, note)),
       cancel: async (id) => upsert(await safetyApi.cancel(id)),
       onAlertFrame,

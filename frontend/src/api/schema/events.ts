@@ -273,6 +273,9 @@ export interface components {
             readonly status: components["schemas"]["EventStatusEnum"];
             /** Format: date-time */
             readonly cancelled_at: string | null;
+            /** Format: date-time */
+            readonly removed_at: string | null;
+            readonly removal_reason: string;
             readonly organizer: components["schemas"]["UserOutput"];
             readonly going_count: number;
             readonly interested_count: number;
@@ -418,6 +421,7 @@ export interface components {
             /** Format: uuid */
             readonly id: string;
             readonly username: string;
+            /** @description The name shown to others: the user's own choice, else their name, else the username. */
             readonly display_name: string;
         };
         /**

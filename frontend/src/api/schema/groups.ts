@@ -653,6 +653,7 @@ export interface components {
             /** Format: uuid */
             readonly id: string;
             readonly username: string;
+            /** @description The name shown to others: the user's own choice, else their name, else the username. */
             readonly display_name: string;
         };
     };
