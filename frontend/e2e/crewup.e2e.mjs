@@ -10,6 +10,7 @@ import { DESKTOP, LULEA, PHONE, RESULTS, axeViolations, launch, shot, signIn, wa
 const stamp = Date.now().toString(36);
 const TITLE = `E2E jazz night ${stamp}`;
 const CREW = `Front row ${stamp}`;
+const ALERT = `Lost my friends near the stage (${stamp})`;
 const metrics = {};
 
 let system;
@@ -49,6 +50,16 @@ async function tokenFor(username) {
   return JSON.parse(body_).access_token;
 }
 
+/** Resolve `username`'s open safety alerts (a failed run leaves none behind to show on the next). */
+async function resolveAlertsOf(base, username) {
+  const headers = { Authorization: `Bearer ${await tokenFor(username)}`, 'Content-Type': 'application/json' };
+  const response = await fetch(`${base}/api/v1/safety/alerts/mine/?status=open`, { headers });
+  if (!response.ok) return;
+  for (const alert of (await response.json()).results) {
+    await fetch(`${base}/api/v1/safety/alerts/${alert.id}/resolve/`, { method: 'POST', headers, body: JSON.stringify({ note: 'Cleanup after the end-to-end run.' }) });
+  }
+}
+
 /** Lift, through the moderation API as maria, any ban in force on `username` (a rerun after a failed one starts clean). */
 async function liftBansOf(base, username) {
   const headers = { Authorization: `Bearer ${await tokenFor('maria')}`, 'Content-Type': 'application/json' };
@@ -64,6 +75,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
   before(async () => {
     system = await startSystem();
     await liftBansOf(system.base, 'bob');
+    await resolveAlertsOf(system.base, 'bob');
     browser = await launch();
     alice = await browser.newContext({ ...DESKTOP, geolocation: LULEA, permissions: ['geolocation'], locale: 'en-GB' });
     bob = await browser.newContext({ ...PHONE, geolocation: LULEA, permissions: ['geolocation'], locale: 'en-GB' });
@@ -85,7 +97,10 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
 
   after(async () => {
     writeFileSync(path.join(RESULTS, 'metrics.json'), JSON.stringify(metrics, null, 2));
-    if (system) await liftBansOf(system.base, 'bob');
+    if (system) {
+      await liftBansOf(system.base, 'bob');
+      await resolveAlertsOf(system.base, 'bob');
+    }
     await browser?.close();
     await system?.stop();
   });
@@ -277,7 +292,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await page.getByRole('button', { name: /Safety/ }).first().click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('What is happening').selectOption('help');
-    await dialog.getByLabel('Message (optional)').fill('Lost my friends near the stage');
+    await dialog.getByLabel('Message (optional)').fill(ALERT);
     const hold = dialog.getByRole('button', { name: 'Hold to send alert' });
     await hold.focus();
     await page.keyboard.down('Space');
@@ -285,7 +300,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await page.keyboard.up('Space');
     await dialog.getByRole('timer').waitFor();
     await dialog.getByText('Your alert was sent to your crew.').waitFor({ timeout: 20_000 });
-    const banner = alicePage.locator('[data-testid="alert-card"]', { hasText: 'Lost my friends near the stage' });
+    const banner = alicePage.locator('[data-testid="alert-card"]', { hasText: ALERT });
     await banner.waitFor({ timeout: 20_000 });
     await shot(alicePage, 'alert-banner-desktop');
     await assertAccessible(alicePage, 'alert banner');

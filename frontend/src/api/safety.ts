@@ -12,12 +12,10 @@ export const ACK_KINDS: readonly AckKind[] = ['seen', 'on_my_way', 'with_them'];
 export type Acknowledgement = S['AcknowledgementOutput'];
 export type TrailPoint = S['TrailPointOutput'];
 
-// `cancellable_until` is null once the alert is no longer open (the schema says a string).
-type Cancellable<T> = Omit<T, 'cancellable_until'> & { readonly cancellable_until: string | null };
 /** An alert as the lists return it: no acknowledgements, no trail. */
-export type AlertSummary = Cancellable<S['AlertOutput']>;
+export type AlertSummary = S['AlertOutput'];
 /** One alert (`alerts/{id}/`, and the answer to raise, resolve and cancel): with who answered. */
-export type AlertDetail = Cancellable<S['AlertDetailOutput']>;
+export type AlertDetail = S['AlertDetailOutput'];
 /** An alert as the app holds it: from a list (no acknowledgements yet) or in detail. */
 export type SafetyAlert = AlertSummary & Partial<Pick<AlertDetail, 'acknowledgements' | 'trail'>>;
 /** Raising an alert takes where you are: the API has no alert without a location. */

@@ -184,6 +184,10 @@ class ReportOutputSerializer(serializers.ModelSerializer):
     target_author = UserSummaryOutputSerializer(read_only=True, allow_null=True)
     assigned_to = UserSummaryOutputSerializer(read_only=True, allow_null=True)
     resolved_by = UserSummaryOutputSerializer(read_only=True, allow_null=True)
+    # Empty until the report is resolved (declared so the schema lists "" beside the choices).
+    resolution = serializers.ChoiceField(
+        choices=ReportResolution.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Report

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -216,7 +215,7 @@ class AlertOutputSerializer(serializers.ModelSerializer):
             targets = [target for target in targets if target.group_id in mine]
         return AlertCrewOutputSerializer(targets, many=True).data
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_cancellable_until(self, alert: Alert) -> str | None:
         if alert.status != AlertStatus.OPEN:
             return None

@@ -262,6 +262,8 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
         ContentRemovalInputRequest: {
             target_type: components["schemas"]["RemovableTargetTypeEnum"];
             /** Format: uuid */
@@ -392,7 +394,7 @@ export interface components {
             /** @default open */
             readonly status: components["schemas"]["ReportStatusEnum"];
             readonly assigned_to: components["schemas"]["UserSummaryOutput"] | null;
-            readonly resolution: components["schemas"]["ReportResolutionEnum"];
+            readonly resolution: components["schemas"]["ReportResolutionEnum"] | components["schemas"]["BlankEnum"];
             readonly resolution_note: string;
             /** Format: date-time */
             readonly resolved_at: string | null;

@@ -321,7 +321,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            readonly cancellable_until: string;
+            readonly cancellable_until: string | null;
             /** Format: date-time */
             readonly resolved_at: string | null;
             resolved_by: components["schemas"]["UserOutput"] | null;
@@ -355,7 +355,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            readonly cancellable_until: string;
+            readonly cancellable_until: string | null;
             /** Format: date-time */
             readonly resolved_at: string | null;
             resolved_by: components["schemas"]["UserOutput"] | null;
@@ -406,7 +406,7 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            readonly cancellable_until: string;
+            readonly cancellable_until: string | null;
             /** Format: date-time */
             readonly resolved_at: string | null;
             resolved_by: components["schemas"]["UserOutput"] | null;
