@@ -95,6 +95,17 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "keycloak_id"
     REQUIRED_FIELDS: list[str] = []
+    # What showing a user to others reads (`display_name`, `username`): a list of events or
+    # messages loads these of each author, not the whole row (roles, home, interests...).
+    SUMMARY_FIELDS = (
+        "id",
+        "keycloak_id",
+        "username",
+        "first_name",
+        "last_name",
+        "display_name_override",
+        "deleted_at",
+    )
 
     class Meta:
         ordering = ["username"]

@@ -52,7 +52,11 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
         "last_name": claims.family_name,
         "realm_roles": sorted(claims.roles),
     }
-    user = User.objects.filter(keycloak_id=claims.subject).first()
+    # `get`, not `first()`: on a unique key an ORDER BY only costs (this runs on every request).
+    try:
+        user: User | None = User.objects.get(keycloak_id=claims.subject)
+    except User.DoesNotExist:
+        user = None
     if user is None:
         try:
             with transaction.atomic():

@@ -15,6 +15,7 @@ from django.db.models.fields import CharField
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from shared.accounts.models import User
 from shared.events.errors import EventNotFound
 from shared.events.models import (
     LOCATION_AS_GEOMETRY,
@@ -81,9 +82,16 @@ def _with_my_status(events: EventQuerySet, viewer_id: UUID | None) -> EventQuery
     return events.annotate(my_status=Subquery(mine.values("status")[:1]))
 
 
+# The search vector is for filtering in the database, never worth sending back; of the
+# organizer, what shows them to others.
+_EVENT_COLUMNS = (
+    *(field.name for field in Event._meta.concrete_fields if field.name != "search_vector"),
+    *(f"organizer__{name}" for name in User.SUMMARY_FIELDS),
+)
+
+
 def _visible_events(viewer_id: UUID | None) -> EventQuerySet:
-    # The search vector is for filtering in the database; never worth sending back.
-    events = Event.objects.visible_to(viewer_id).select_related("organizer").defer("search_vector")
+    events = Event.objects.visible_to(viewer_id).select_related("organizer").only(*_EVENT_COLUMNS)
     return _with_my_status(events, viewer_id)
 
 
@@ -96,10 +104,10 @@ def event_get(*, event_id: UUID, viewer_id: UUID | None) -> Event:
     Raises:
         EventNotFound: no such event, or a private one the viewer may not see.
     """
-    event = _visible_events(viewer_id).filter(id=event_id).order_by().first()
-    if event is None:
-        raise EventNotFound()
-    return event
+    try:
+        return _visible_events(viewer_id).get(id=event_id)
+    except Event.DoesNotExist:
+        raise EventNotFound() from None
 
 
 def event_list(
