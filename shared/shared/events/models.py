@@ -178,6 +178,17 @@ class Event(BaseModel):
     def has_ended_at(self, moment: datetime) -> bool:
         return self.ends_at <= moment
 
+    def is_visible_to(self, viewer_id: UUID | None, *, takes_part: bool) -> bool:
+        """`EventQuerySet.visible_to`'s rule, for an event already loaded.
+
+        `takes_part`: whether the viewer has a participation (any status) in it.
+        """
+        if self.organizer_id == viewer_id:
+            return True
+        if self.is_removed:
+            return False
+        return self.visibility == EventVisibility.PUBLIC or (viewer_id is not None and takes_part)
+
     def has_free_seat(self) -> bool:
         return self.capacity is None or self.going_count < self.capacity
 

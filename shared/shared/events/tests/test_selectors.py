@@ -73,6 +73,33 @@ def test_event_get_shows_a_private_event_only_to_its_people(viewer: str, visible
             event_get(event_id=event.id, viewer_id=viewer_id)
 
 
+@pytest.mark.parametrize("visibility", ["public", "private"])
+@pytest.mark.parametrize("removed", [False, True], ids=["live", "removed"])
+def test_event_get_and_visible_to_apply_the_same_rule(visibility: str, removed: bool) -> None:
+    # given: an event, and each kind of viewer
+    event = EventFactory(visibility=visibility, removed_at=timezone.now() if removed else None)
+    participant = ParticipationFactory(event=event, status=ParticipationStatus.WAITLISTED).user
+    viewers = [None, event.organizer_id, participant.id, UserFactory().id]
+
+    for viewer_id in viewers:
+        # when
+        in_sql = Event.objects.visible_to(viewer_id).filter(id=event.id).exists()
+        try:
+            event_get(event_id=event.id, viewer_id=viewer_id)
+            in_python = True
+        except EventNotFound:
+            in_python = False
+        # then
+        assert in_python == in_sql, f"viewer {viewer_id}"
+    expected = {
+        ("public", False): [True, True, True, True],
+        ("private", False): [False, True, True, False],
+        ("public", True): [False, True, False, False],
+        ("private", True): [False, True, False, False],
+    }[(visibility, removed)]
+    assert [Event.objects.visible_to(v).filter(id=event.id).exists() for v in viewers] == expected
+
+
 def test_event_get_shows_a_public_event_to_anyone_in_one_query(
     django_assert_num_queries: Any,
 ) -> None:
