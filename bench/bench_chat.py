@@ -339,7 +339,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="the main run's length")
     parser.add_argument("--rate", type=float, default=50.0, help="messages a second, all senders")
-    parser.add_argument("--sweep", default="25,50,75,100,150,200,300,400", help="rates, msg/s")
+    parser.add_argument(
+        "--sweep", default="25,50,75,100,110,120,130,150,200,300,400", help="rates, msg/s"
+    )
     parser.add_argument("--sweep-seconds", type=float, default=4.0)
     parser.add_argument(
         "--layers",

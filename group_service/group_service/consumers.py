@@ -41,7 +41,7 @@ from shared.auth.permissions import is_moderator
 from shared.chat import live_state, realtime
 from shared.chat.errors import RateLimited
 from shared.chat.selectors import chat_can_read, chat_last_sequence, message_range
-from shared.chat.services import message_delete, message_edit, message_send
+from shared.chat.services import message_delete, message_edit, message_send_from_socket
 from shared.metrics import CHAT_DELIVERY_SECONDS, CHAT_GAPS_FILLED, WEBSOCKET_CONNECTIONS
 
 logger = logging.getLogger(__name__)
@@ -336,8 +336,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.wait_for(asyncio.shield(writer), 10)
 
     async def store_message(self, body: str, client_id: Any) -> None:
-        message = await database_sync_to_async(message_send)(
-            group_id=self.group_id, sender_id=self.user.id, body=body, broadcast=False
+        if not self.joined:
+            return  # cut off (removed, banned, the crew taken down): nothing more is stored
+        message = await database_sync_to_async(message_send_from_socket)(
+            group_id=self.group_id, sender=self.user, body=body
         )
         # Stored; broadcast from here, in the order the database thread stored them.
         await realtime.abroadcast_message(message)
@@ -393,17 +395,25 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     ##### Delivery with gap filling
 
-    async def deliver(self, payload: dict[str, Any]) -> None:
+    async def deliver(self, payload: dict[str, Any], text: str | None = None) -> bool:
+        """Send a message unless already sent, after any gap before it; `text`: the frame, encoded.
+
+        Returns whether it was sent.
+        """
         sequence = payload["sequence"]
         if sequence <= self.last_sequence:
-            return  # already sent (a gap fill got there first)
+            return False  # already sent (a gap fill got there first)
         if sequence > self.last_sequence + 1:
             await self.fill_gap(up_to=sequence - 1)
-        await self.send_json({"type": "message", "message": payload})
+        if text is None:
+            await self.send_json({"type": "message", "message": payload})
+        else:
+            await self.send(text_data=text)
         self.last_sequence = sequence
         self.last_delivery_at = time.monotonic()
         if "settle" not in self.tasks or self.tasks["settle"].done():
             self.tasks["settle"] = asyncio.create_task(self.settle_check())
+        return True
 
     async def fill_gap(self, *, up_to: int) -> None:
         """Send every stored message after the last one sent, up to `up_to`, from the database."""
@@ -450,15 +460,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.check_latest()
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        payload = event["message"]
-        if self.joined:
-            await self.deliver(payload)
-            created = payload.get("created_at")
-            if created:
-                from datetime import datetime
-
-                delay = time.time() - datetime.fromisoformat(created).timestamp()
-                CHAT_DELIVERY_SECONDS.observe(max(0.0, delay))
+        # `text` and `created_ts` may be missing from an older process's event (a rolling update).
+        sent = self.joined and await self.deliver(event["message"], event.get("text"))
+        if sent and "created_ts" in event:
+            CHAT_DELIVERY_SECONDS.observe(max(0.0, time.time() - event["created_ts"]))
 
     async def chat_message_edited(self, event: dict[str, Any]) -> None:
         if self.joined:

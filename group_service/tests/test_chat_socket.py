@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from group_service.asgi import application
+from shared.accounts.tests.factories import UserFactory
 from shared.chat import realtime
 from shared.chat.models import Message
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
@@ -334,6 +335,39 @@ async def test_closing_all_sockets_of_a_user(crew, make_token):
     frame = await next_of(communicator, "error")
     assert frame["code"] == "user_banned"
     assert await closed_with(communicator) == 4403
+
+
+async def test_a_crew_taken_down_by_a_moderator_closes_every_socket_on_it(crew, make_token):
+    from shared.groups.services import group_remove
+
+    group, owner, member = crew
+    sockets = [socket(group.id, token_for(make_token, user)) for user in (owner, member)]
+    for each in sockets:
+        await connect(each)
+    moderator = await database_sync_to_async(UserFactory)(realm_roles=["moderator"])
+
+    await database_sync_to_async(group_remove)(
+        group_id=group.id, removed_by=moderator.id, reason="Selling tickets at scalper prices."
+    )
+
+    for each in sockets:
+        assert (await next_of(each, "error"))["code"] == "crew_removed"
+        assert await closed_with(each) == 4403
+
+
+async def test_a_message_still_queued_when_the_member_is_cut_off_is_not_stored(crew):
+    from group_service.consumers import ChatConsumer
+
+    group, _owner, member = crew
+    consumer = ChatConsumer()
+    consumer.group_id, consumer.user = group.id, member
+    consumer.joined = False  # what `user_disconnect` leaves behind (removed, banned, taken down)
+
+    await consumer.store_message("one more thing", client_id="c-1")
+
+    assert not await database_sync_to_async(
+        Message.objects.filter(group_id=group.id, body="one more thing").exists
+    )()
 
 
 async def test_removed_member_is_cut_off_and_the_crew_is_told(crew, make_token):

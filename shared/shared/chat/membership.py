@@ -12,8 +12,11 @@ def announce_member_change(change: MemberChange) -> None:
     """Write a notice into the crew's history, tell the live sockets, and cut off a leaver.
 
     Runs after the membership change committed. The notice is a system message, so members
-    who were offline see it in the history too.
+    who were offline see it in the history too. A crew taken down has every socket closed.
     """
+    if change.kind == MemberChangeKind.CREW_CLOSED or change.user_id is None:
+        realtime.close_crew_sockets(group_id=change.group_id)
+        return
     event_name = "member_joined" if change.kind == MemberChangeKind.JOINED else "member_left"
     data = {"event": event_name, "user_id": str(change.user_id)}
     if change.reason is not None:

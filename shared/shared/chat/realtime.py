@@ -8,6 +8,7 @@ counted, and the consumers fill gaps from the database by sequence number.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from uuid import UUID
@@ -53,6 +54,22 @@ def message_payload(message: Message) -> dict[str, Any]:
     }
 
 
+def new_message_event(message: Message) -> dict[str, Any]:
+    """The channel-layer event of a new message.
+
+    Besides the payload, it carries the socket frame already encoded (`text`) and the commit
+    time as a number (`created_ts`): each is computed once here rather than at each of the
+    crew's sockets.
+    """
+    payload = message_payload(message)
+    return {
+        "type": "chat.message",
+        "message": payload,
+        "text": json.dumps({"type": "message", "message": payload}),
+        "created_ts": message.created_at.timestamp(),
+    }
+
+
 def _group_send(group: str, event: dict[str, Any]) -> bool:
     layer = get_channel_layer()
     if layer is None:
@@ -68,10 +85,11 @@ def _group_send(group: str, event: dict[str, Any]) -> bool:
 
 def broadcast_message(message: Message, *, event_type: str = "chat.message") -> bool:
     """Fan a stored message (new, edited or deleted) out to the crew's live sockets."""
-    return _group_send(
-        chat_group_name(message.group_id),
-        {"type": event_type, "message": message_payload(message)},
-    )
+    if event_type == "chat.message":
+        event = new_message_event(message)
+    else:
+        event = {"type": event_type, "message": message_payload(message)}
+    return _group_send(chat_group_name(message.group_id), event)
 
 
 async def abroadcast_message(message: Message) -> bool:
@@ -85,10 +103,7 @@ async def abroadcast_message(message: Message) -> bool:
     if layer is None:
         return False
     try:
-        await layer.group_send(
-            chat_group_name(message.group_id),
-            {"type": "chat.message", "message": message_payload(message)},
-        )
+        await layer.group_send(chat_group_name(message.group_id), new_message_event(message))
     except Exception:  # the message is stored; readers fill the gap from history
         CHAT_BROADCAST_FAILURES.inc()
         logger.warning("channel layer broadcast to %s failed", message.group_id, exc_info=True)
@@ -111,6 +126,14 @@ def close_user_sockets(user_id: UUID, *, code: int = 4403, reason: str = "user_b
     """
     return _group_send(
         user_group_name(user_id), {"type": "user.disconnect", "code": code, "reason": reason}
+    )
+
+
+def close_crew_sockets(*, group_id: UUID, reason: str = "crew_removed") -> bool:
+    """Close every live socket on one crew's chat (the crew was taken down)."""
+    return _group_send(
+        chat_group_name(group_id),
+        {"type": "user.disconnect", "code": 4403, "reason": reason, "group_id": str(group_id)},
     )
 
 

@@ -30,19 +30,20 @@ def chat_ensure_readable(*, group_id: UUID, user_id: UUID) -> None:
 def chat_sender(*, group_id: UUID, user_id: UUID) -> User:
     """The user about to write to the crew's chat, checked as `chat_ensure_readable` does.
 
-    One query: the membership check and the sender that every message's payload shows.
+    One query, on the way of every message: the membership check, and of the sender what
+    the message's payload shows (`User.SUMMARY_FIELDS`).
 
     Raises:
         ChatNotFound: the user may not read the crew's chat.
     """
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(group_id=group_id, user_id=user_id, group__removed_at__isnull=True)
-        .first()
-    )
-    if membership is None:
-        raise ChatNotFound()
-    return membership.user
+    try:
+        return User.objects.only(*User.SUMMARY_FIELDS).get(
+            id=user_id,
+            crew_memberships__group_id=group_id,
+            crew_memberships__group__removed_at__isnull=True,
+        )
+    except User.DoesNotExist:
+        raise ChatNotFound() from None
 
 
 def message_list(

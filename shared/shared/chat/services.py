@@ -76,6 +76,26 @@ def message_send(*, group_id: UUID, sender_id: UUID, body: str, broadcast: bool 
     Side effects: broadcast to the crew's sockets on commit; `messages_sent_total`.
     """
     sender = chat_sender(group_id=group_id, user_id=sender_id)
+    return _store_text(group_id=group_id, sender=sender, body=body, broadcast=broadcast)
+
+
+@transaction.atomic
+def message_send_from_socket(*, group_id: UUID, sender: User, body: str) -> Message:
+    """`message_send` for the chat socket, which holds the sender's membership live.
+
+    The socket checked the membership when it opened and is closed when it ends (the sender
+    leaves, is removed or banned; the crew is taken down), so the per-message membership
+    query is left out of the busiest write. `sender` is the user the socket authenticated
+    (their display name as of then). Not broadcast: the socket does it from the event loop.
+
+    Raises:
+        django ValidationError: an empty or too long body.
+    Side effects: `messages_sent_total`.
+    """
+    return _store_text(group_id=group_id, sender=sender, body=body, broadcast=False)
+
+
+def _store_text(*, group_id: UUID, sender: User, body: str, broadcast: bool) -> Message:
     body = body.strip()
     _validate_body(body)
     message = _store(

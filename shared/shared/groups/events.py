@@ -1,4 +1,4 @@
-"""Extension points fired when someone joins or leaves a crew (after the commit).
+"""Extension points fired when someone joins or leaves a crew, or the crew closes (after the commit).
 
 The groups services call `member_joined` and `member_left` from `transaction.on_commit`, so a
 callback only ever sees committed changes. Nothing listens by default; another layer (the
@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 class MemberChangeKind(StrEnum):
     JOINED = "joined"
     LEFT = "left"
+    # The crew itself was taken down (dissolved or removed by a moderator): everyone is out.
+    CREW_CLOSED = "crew_closed"
 
 
 class LeaveReason(StrEnum):
@@ -41,11 +43,12 @@ class LeaveReason(StrEnum):
 
 @dataclass(frozen=True)
 class MemberChange:
-    """One user joining or leaving one crew; `reason` is set when they left."""
+    """One user joining or leaving one crew (`reason` set when they left), or the whole crew
+    closing (`user_id` None)."""
 
     kind: MemberChangeKind
     group_id: UUID
-    user_id: UUID
+    user_id: UUID | None
     reason: LeaveReason | None = None
 
 
@@ -85,6 +88,11 @@ def member_left(group_id: UUID, user_id: UUID, reason: LeaveReason | str) -> Non
             reason=LeaveReason(reason),
         )
     )
+
+
+def crew_closed(group_id: UUID) -> None:
+    """Tell the registered callbacks that the crew was taken down: no one is in it any more."""
+    _dispatch(MemberChange(kind=MemberChangeKind.CREW_CLOSED, group_id=group_id, user_id=None))
 
 
 def _dispatch(change: MemberChange) -> None:

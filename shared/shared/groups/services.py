@@ -65,7 +65,7 @@ from shared.groups.errors import (
     OwnerMustTransfer,
     OwnerRoleFixed,
 )
-from shared.groups.events import LeaveReason, member_joined, member_left
+from shared.groups.events import LeaveReason, crew_closed, member_joined, member_left
 from shared.groups.models import (
     Group,
     GroupVisibility,
@@ -694,6 +694,7 @@ def _dissolve(group: Group, *, closed_by: UUID, now: datetime) -> None:
 
 
 def _take_down(group: Group, *, reason: str, closed_by: UUID, now: datetime) -> None:
+    transaction.on_commit(partial(crew_closed, group.id))
     group.removed_at = now
     group.removal_reason = reason
     group.save(update_fields=["removed_at", "removal_reason", "updated_at"])

@@ -1170,7 +1170,10 @@ def test_group_leave_by_the_last_member_closes_the_crew(
     assert not Membership.objects.filter(group=group).exists()
     assert JoinRequest.objects.get(id=pending.id).status == JoinRequestStatus.CANCELLED
     assert Invite.objects.get(id=invite.id).revoked_at == moment
-    assert member_changes == [left(group, owner_id, LeaveReason.LEFT)]
+    assert member_changes == [
+        left(group, owner_id, LeaveReason.LEFT),
+        MemberChange(kind=MemberChangeKind.CREW_CLOSED, group_id=group.id, user_id=None),
+    ]
     with pytest.raises(GroupNotFound):
         group_get(group_id=group.id, viewer_id=owner_id)
     assert group_get(group_id=group.id, viewer_id=owner_id, include_removed=True).id == group.id
