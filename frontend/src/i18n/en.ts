@@ -185,6 +185,7 @@ const en = {
       offline: 'Offline: reconnecting…',
       removed: 'You were removed from this crew.',
       banned: 'Your account is banned; the chat is closed.',
+      crewRemoved: 'Moderators removed this crew; its chat is closed.',
       signedOut: 'Signed out: sign in again to chat.',
     },
     online_one: '{{count}} online',

@@ -189,6 +189,7 @@ const sv: Same<Resources> = {
       offline: 'Frånkopplad: ansluter igen…',
       removed: 'Du har tagits bort från crewet.',
       banned: 'Ditt konto är avstängt; chatten är stängd.',
+      crewRemoved: 'Moderatorerna har tagit bort gruppen; chatten är stängd.',
       signedOut: 'Utloggad: logga in igen för att chatta.',
     },
     online_one: '{{count}} online',

@@ -182,7 +182,7 @@ export default function ChatPage() {
               if (event.clientId) {
                 setMessages((current) => current.map((m) => (m.clientId === event.clientId ? { ...m, failed: event.message } : m)));
               }
-              if (!['not_a_member', 'removed', 'user_banned', 'token_expired', 'authentication_required'].includes(event.code)) {
+              if (!['not_a_member', 'removed', 'user_banned', 'crew_removed', 'token_expired', 'authentication_required'].includes(event.code)) {
                 setFrameError(event.message || event.code);
               }
               break;
@@ -304,7 +304,9 @@ export default function ChatPage() {
         : removed
           ? stateReason === 'user_banned'
             ? t('chat.state.banned')
-            : t('chat.state.removed')
+            : stateReason === 'crew_removed'
+              ? t('chat.state.crewRemoved')
+              : t('chat.state.removed')
           : stateReason === 'unauthenticated' || stateReason === 'signed_out'
             ? t('chat.state.signedOut')
             : t('chat.state.offline');
