@@ -24,5 +24,11 @@ urlpatterns = [
         InternalSafetyAlertViewSet.as_view({"post": "create"}),
         name="internal-group-safety-alerts",
     ),
+    # ... and clears the positions they carry once its retention period is over.
+    path(
+        "internal/v1/groups/safety-alerts/purge-locations/",
+        InternalSafetyAlertViewSet.as_view({"post": "purge_locations"}),
+        name="internal-safety-alert-locations-purge",
+    ),
     *operational_urlpatterns,
 ]

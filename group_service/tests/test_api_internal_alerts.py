@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -274,3 +275,67 @@ def test_the_same_notice_asked_twice_at_once_is_stored_once(
     # then
     assert sorted(statuses) == [200, 201]
     assert Message.objects.filter(group=crew.group).count() == 1
+
+
+PURGE_URL = "/internal/v1/groups/safety-alerts/purge-locations/"
+
+
+def test_the_location_purge_clears_positions_in_notices_before_the_cutoff(
+    service_client: Any, make_crew: Callable[..., Crew]
+) -> None:
+    # given: an old notice and a recent one, and a plain message
+    crew = make_crew()
+    old_body, recent_body = alert_body(), alert_body()
+    for body in (old_body, recent_body):
+        service_client.post(notices_url(crew.group.id), body, format="json")
+    now = timezone.now()
+    Message.objects.filter(data__alert_id=old_body["alert_id"]).update(
+        created_at=now - timedelta(days=31)
+    )
+    cutoff = now - timedelta(days=30)
+    # when
+    response = service_client.post(PURGE_URL, {"before": cutoff.isoformat()}, format="json")
+    again = service_client.post(PURGE_URL, {"before": cutoff.isoformat()}, format="json")
+    # then
+    assert (response.status_code, response.json()) == (200, {"cleared": 1})
+    assert again.json() == {"cleared": 0}
+    old = Message.objects.get(data__alert_id=old_body["alert_id"])
+    recent = Message.objects.get(data__alert_id=recent_body["alert_id"])
+    assert old.data["alert"] == {**old_body["alert"], "location": None}
+    assert recent.data["alert"] == recent_body["alert"]
+
+
+@pytest.mark.parametrize("body", [{}, {"before": "last month"}], ids=["missing", "not_a_date"])
+def test_the_location_purge_refuses_bad_input(service_client: Any, body: dict[str, Any]) -> None:
+    response = service_client.post(PURGE_URL, body, format="json")
+
+    assert response.status_code == 400
+    assert "before" in error(response)["fields"]
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        pytest.param("anonymous", 401, id="anonymous_case"),
+        pytest.param("member", 403, id="member_case"),
+        pytest.param("moderator", 403, id="moderator_case"),
+    ],
+)
+def test_only_services_may_purge_notice_locations(
+    client_as: Callable[[str, Crew], Any],
+    make_crew: Callable[..., Crew],
+    service_client: Any,
+    actor: str,
+    expected: int,
+) -> None:
+    crew = make_crew()
+    body = alert_body()
+    service_client.post(notices_url(crew.group.id), body, format="json")
+    Message.objects.update(created_at=timezone.now() - timedelta(days=60))
+
+    response = client_as(actor, crew).post(
+        PURGE_URL, {"before": timezone.now().isoformat()}, format="json"
+    )
+
+    assert response.status_code == expected
+    assert Message.objects.get().data["alert"]["location"] == body["alert"]["location"]

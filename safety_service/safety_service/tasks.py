@@ -27,6 +27,7 @@ from safety_service.celery import (
     checkin_timer_fire_at,
 )
 from shared.http.errors import ServiceUnavailable
+from shared.http.groups import group_safety_notice_locations_purge
 from shared.safety.selectors import checkin_timers_due
 from shared.safety.services import (
     alert_notice_deliver,
@@ -34,6 +35,7 @@ from shared.safety.services import (
     checkin_timer_fire,
     checkin_timers_fire_due,
     location_data_purge,
+    location_retention_cutoff,
 )
 
 # Celery runs an ETA task at or after its time by the worker's clock; this slack keeps one that
@@ -119,5 +121,13 @@ def alert_notice_sweep_task() -> int:
 
 @app.task(name=LOCATION_DATA_PURGE_TASK, acks_late=True, time_limit=600, soft_time_limit=580)
 def location_data_purge_task() -> int:
-    """Delete location data past `SAFETY_LOCATION_RETENTION_DAYS`; returns trail points deleted."""
-    return location_data_purge()
+    """Delete location data past `SAFETY_LOCATION_RETENTION_DAYS`; returns trail points deleted.
+
+    Then the group service clears the copies in the crews' chat notices. If it cannot be
+    reached the task fails (and is logged); the next run clears everything before its cutoff.
+    """
+    now = timezone.now()
+    deleted = location_data_purge(now=now)
+    with _request_id():
+        group_safety_notice_locations_purge(before=location_retention_cutoff(now))
+    return deleted

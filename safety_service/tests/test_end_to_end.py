@@ -12,12 +12,14 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 import websockets
 from django.db import connection
+from django.utils import timezone
 
 from shared.accounts.tests.factories import UserFactory
 from shared.chat.models import Message
@@ -291,3 +293,49 @@ def test_with_the_event_service_down_an_alert_is_503_and_nothing_is_written(
     assert error(response)["fields"] == {"dependency": "event"}
     assert not Alert.objects.exists()
     assert not Message.objects.filter(group=group).exists()
+
+
+def test_the_retention_purge_clears_the_position_in_the_crews_chat_notices(
+    live, crew, auth_client, settings
+):
+    from safety_service.tasks import location_data_purge_task
+
+    # given: an alert raised and resolved through the real services, its notices in the chat
+    group, sender, _, _ = crew
+    client = auth_client(user=sender)
+    raised = client.post(
+        ALERTS,
+        {"group_ids": [str(group.id)], "alert_type": "lost", "location": WHERE},
+        format="json",
+    )
+    assert raised.status_code == 201, raised.content
+    alert_id = raised.json()["id"]
+    assert client.post(f"{ALERTS}{alert_id}/resolve/", {}, format="json").status_code == 200
+    notices = Message.objects.filter(group=group, kind="safety_alert")
+    assert notices.count() == 2
+    notices = Message.objects.filter(id__in=list(notices.values_list("id", flat=True)))
+    assert notices.filter(data__alert__location__lat=WHERE["lat"]).count() == 2
+    # ... and, later, a retention period that has run out for it
+    settings.SAFETY_LOCATION_RETENTION_DAYS = 30
+    old = timezone.now() - timedelta(days=31)
+    Alert.objects.filter(id=alert_id).update(created_at=old)
+    LocationPoint.objects.filter(alert_id=alert_id).update(recorded_at=old)
+    notices.update(created_at=old)
+    # ... beside a recent notice of another alert, which keeps its position
+    recent = Message.objects.create(
+        group=group,
+        sequence=99,
+        kind="safety_alert",
+        data={"alert_id": "x", "change": "raised", "alert": {"location": {"lat": 1, "lng": 2}}},
+    )
+
+    # when
+    location_data_purge_task()
+
+    # then: gone from the safety service's tables and from the chat's copies
+    assert Alert.objects.get(id=alert_id).location is None
+    assert not LocationPoint.objects.filter(alert_id=alert_id).exists()
+    assert [notice.data["alert"]["location"] for notice in notices] == [None, None]
+    assert all(notice.data["alert"]["alert_type"] == "lost" for notice in notices)
+    recent.refresh_from_db()
+    assert recent.data["alert"]["location"] == {"lat": 1, "lng": 2}

@@ -20,7 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shared.auth.permissions import IsService
-from shared.chat.alerts import NOTICE_CHANGES, safety_alert_notice_post
+from shared.chat.alerts import (
+    NOTICE_CHANGES,
+    safety_alert_notice_post,
+    safety_notice_locations_clear,
+)
 from shared.chat.models import Message
 
 # The alert as the safety service renders it: small; a notice is not a file upload.
@@ -43,6 +47,10 @@ class SafetyAlertNoticeOutputSerializer(serializers.Serializer):
     sequence = serializers.IntegerField()
     created = serializers.BooleanField()
     broadcast = serializers.BooleanField()
+
+
+class NoticeLocationsPurgeInputSerializer(serializers.Serializer):
+    before = serializers.DateTimeField()
 
 
 class InternalSafetyAlertViewSet(viewsets.GenericViewSet):
@@ -68,3 +76,11 @@ class InternalSafetyAlertViewSet(viewsets.GenericViewSet):
             SafetyAlertNoticeOutputSerializer(data).data,
             status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
         )
+
+    @extend_schema(exclude=True)
+    def purge_locations(self, request: Request) -> Response:
+        """Clear the positions in notices stored before `before` (the safety service's retention)."""
+        params = NoticeLocationsPurgeInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        cleared = safety_notice_locations_clear(before=params.validated_data["before"])
+        return Response({"cleared": cleared})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -106,3 +107,32 @@ def safety_alert_notice_post(
 
     transaction.on_commit(broadcast)
     return posted
+
+
+# Notices are few (one per alert, crew and change): cleared a batch at a time.
+_CLEAR_BATCH = 500
+
+
+def safety_notice_locations_clear(*, before: datetime) -> int:
+    """Clear the sender's position from the safety notices stored before `before`.
+
+    The safety service keeps locations for `SAFETY_LOCATION_RETENTION_DAYS`; the notices in
+    the crews' chat carry a copy, which goes at the same time. The rest of a notice (who, what,
+    when) stays in the history. Returns how many notices were cleared; running it again clears
+    none.
+    """
+    notices = (
+        Message.objects.filter(
+            kind=MessageKind.SAFETY_ALERT, created_at__lt=before, data__alert__has_key="location"
+        )
+        .exclude(data__alert__location=None)
+        .only("id", "data")
+    )
+    cleared = 0
+    while batch := list(notices[:_CLEAR_BATCH]):
+        for notice in batch:
+            notice.data["alert"]["location"] = None
+        with transaction.atomic():
+            Message.objects.bulk_update(batch, ["data"])
+        cleared += len(batch)
+    return cleared

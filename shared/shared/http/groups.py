@@ -7,6 +7,7 @@ the group service opens to tokens with the `service` realm role only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -84,6 +85,29 @@ def group_membership_get(*, group_id: UUID, user_id: UUID) -> RemoteMembership |
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ServiceUnavailable(GROUP, f"unreadable membership: {error!r}") from error
+
+
+def group_safety_notice_locations_purge(*, before: datetime) -> int:
+    """Ask the group service to clear the positions in alert notices stored before `before`.
+
+    Returns how many notices it cleared.
+
+    Raises:
+        ServiceUnavailable: the group service (or the identity provider) cannot be reached or
+            failed.
+    """
+    response = group_service().post(
+        "/internal/v1/groups/safety-alerts/purge-locations/",
+        json={"before": before.isoformat()},
+        credentials=SERVICE_ACCOUNT,
+        idempotent=True,
+    )
+    if response.status_code != 200:
+        raise ServiceUnavailable(GROUP, f"notice location purge answered {response.status_code}")
+    try:
+        return int(_json(response)["cleared"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ServiceUnavailable(GROUP, f"unreadable purge answer: {error!r}") from error
 
 
 def group_safety_alert_post(

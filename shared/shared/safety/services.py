@@ -882,6 +882,11 @@ def checkin_timers_fire_due(*, now: datetime | None = None, limit: int = 200) ->
 # --- Retention ---
 
 
+def location_retention_cutoff(now: datetime) -> datetime:
+    """Location data recorded before this moment is past `SAFETY_LOCATION_RETENTION_DAYS`."""
+    return now - timedelta(days=settings.SAFETY_LOCATION_RETENTION_DAYS)
+
+
 @transaction.atomic
 def location_data_purge(*, now: datetime | None = None) -> int:
     """Delete location data older than `SAFETY_LOCATION_RETENTION_DAYS`; return points deleted.
@@ -890,7 +895,7 @@ def location_data_purge(*, now: datetime | None = None) -> int:
     before the cutoff, and the last known place of timers no longer active.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.SAFETY_LOCATION_RETENTION_DAYS)
+    cutoff = location_retention_cutoff(now)
     deleted, _ = LocationPoint.objects.filter(recorded_at__lt=cutoff).delete()
     Alert.objects.filter(created_at__lt=cutoff, location__isnull=False).exclude(
         status=AlertStatus.OPEN
