@@ -64,11 +64,8 @@ def _store(
 
 
 @transaction.atomic
-def message_send(*, group_id: UUID, sender_id: UUID, body: str, broadcast: bool = True) -> Message:
+def message_send(*, group_id: UUID, sender_id: UUID, body: str) -> Message:
     """Store a member's text message with the crew's next sequence number, then broadcast it.
-
-    `broadcast=False` is for a caller on the event loop that broadcasts the returned message
-    itself (`realtime.abroadcast_message`), so the database thread does not wait for it.
 
     Raises:
         ChatNotFound: the sender is not a member of the crew.
@@ -76,7 +73,7 @@ def message_send(*, group_id: UUID, sender_id: UUID, body: str, broadcast: bool 
     Side effects: broadcast to the crew's sockets on commit; `messages_sent_total`.
     """
     sender = chat_sender(group_id=group_id, user_id=sender_id)
-    return _store_text(group_id=group_id, sender=sender, body=body, broadcast=broadcast)
+    return _store_text(group_id=group_id, sender=sender, body=body, broadcast=True)
 
 
 @transaction.atomic
