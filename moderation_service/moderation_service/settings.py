@@ -35,9 +35,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Moderator console (Django admin): sessions ---
+# --- Moderator console (Django admin): sessions, and its CSS and scripts ---
 _security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
-MIDDLEWARE.insert(_security + 1, "django.contrib.sessions.middleware.SessionMiddleware")
+# WhiteNoise serves the console's assets with DEBUG off (Django itself serves none then). They
+# are found where the installed apps keep them, so the image needs no collectstatic step.
+MIDDLEWARE[_security + 1 : _security + 1] = [
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+]
+WHITENOISE_USE_FINDERS = True
 _csrf = MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware")
 MIDDLEWARE[_csrf + 1 : _csrf + 1] = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",

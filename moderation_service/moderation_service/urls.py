@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.contrib.staticfiles.views import serve as serve_static
-from django.urls import include, path, re_path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from moderation_service import console
@@ -22,8 +21,6 @@ urlpatterns = [
     path("admin/login/", console.login, name="console-login"),
     path("admin/oidc/denied/", console.denied, name="console-denied"),
     path("admin/oidc/", include("mozilla_django_oidc.urls")),
-    # The console's few assets (admin CSS/JS), from the installed apps, whatever DEBUG says.
-    re_path(r"^admin/static/(?P<path>.*)$", serve_static, {"insecure": True}),
     path("admin/", admin.site.urls),
     *operational_urlpatterns,
 ]

@@ -385,3 +385,16 @@ def test_staff_without_the_moderation_rights_is_offered_no_actions(client: Clien
     assert "ban_users" not in page.content.decode()
     assert response.status_code == 200  # the list again, with "No action selected."
     assert not Ban.objects.exists()
+
+
+def test_the_console_serves_its_css_and_scripts_with_debug_off(client: Client) -> None:
+    assert settings.DEBUG is False
+    css = client.get(f"{settings.STATIC_URL}admin/css/base.css")
+    script = client.get(f"{settings.STATIC_URL}admin/js/actions.js")
+
+    assert (css.status_code, css["Content-Type"].split(";")[0]) == (200, "text/css")
+    assert script.status_code == 200
+    assert b"body" in b"".join(css.streaming_content)
+    # an asset that is not there falls through to the console, which sends strangers to sign in
+    assert client.get(f"{settings.STATIC_URL}admin/css/missing.css").status_code in (302, 404)
+    assert settings.STATIC_URL.startswith("/admin/")  # under the path the ingress routes here
