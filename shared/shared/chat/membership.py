@@ -14,7 +14,7 @@ def announce_member_change(change: MemberChange) -> None:
     Runs after the membership change committed. The notice is a system message, so members
     who were offline see it in the history too. A crew taken down has every socket closed.
     """
-    if change.kind == MemberChangeKind.CREW_CLOSED or change.user_id is None:
+    if change.kind == MemberChangeKind.CREW_CLOSED:
         realtime.close_crew_sockets(group_id=change.group_id)
         return
     event_name = "member_joined" if change.kind == MemberChangeKind.JOINED else "member_left"

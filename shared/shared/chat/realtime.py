@@ -83,13 +83,17 @@ def _group_send(group: str, event: dict[str, Any]) -> bool:
     return True
 
 
-def broadcast_message(message: Message, *, event_type: str = "chat.message") -> bool:
-    """Fan a stored message (new, edited or deleted) out to the crew's live sockets."""
-    if event_type == "chat.message":
-        event = new_message_event(message)
-    else:
-        event = {"type": event_type, "message": message_payload(message)}
-    return _group_send(chat_group_name(message.group_id), event)
+def broadcast_message(message: Message) -> bool:
+    """Fan a new stored message out to the crew's live sockets."""
+    return _group_send(chat_group_name(message.group_id), new_message_event(message))
+
+
+def broadcast_message_change(message: Message, *, event_type: str) -> bool:
+    """Fan an edited or deleted message out to the crew's live sockets."""
+    return _group_send(
+        chat_group_name(message.group_id),
+        {"type": event_type, "message": message_payload(message)},
+    )
 
 
 async def abroadcast_message(message: Message) -> bool:

@@ -160,7 +160,7 @@ def message_edit(*, group_id: UUID, message_id: UUID, editor_id: UUID, body: str
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at", "updated_at"])
     transaction.on_commit(
-        lambda: realtime.broadcast_message(message, event_type="chat.message.edited")
+        lambda: realtime.broadcast_message_change(message, event_type="chat.message.edited")
     )
     return message
 
@@ -189,7 +189,7 @@ def message_delete(
     message.deleted_by_id = actor_id
     message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     transaction.on_commit(
-        lambda: realtime.broadcast_message(message, event_type="chat.message.deleted")
+        lambda: realtime.broadcast_message_change(message, event_type="chat.message.deleted")
     )
     return message
 

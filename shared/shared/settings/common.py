@@ -78,8 +78,7 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # One PostGIS database shared by every service (DESIGN.md); `postgis://` URLs pick GeoDjango's backend.
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-# A reused connection is checked (one `SELECT 1`) before each request's first query.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # --- Infrastructure the services talk to ---
 REDIS_URL = env.str("REDIS_URL")
