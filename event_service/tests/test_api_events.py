@@ -501,6 +501,54 @@ def test_list_caps_the_page_size_at_100(api_client: Any) -> None:
     assert len(response.json()["results"]) == 100
 
 
+def test_list_pages_to_the_last_page_and_no_further(api_client: Any) -> None:
+    # given
+    now = timezone.now()
+    for day in range(5):
+        EventFactory(title=f"Day {day}", starts_at=now + timedelta(days=day + 1))
+    # when
+    last = api_client.get(URL, {"page_size": 2, "page": "last"})
+    third = api_client.get(URL, {"page_size": 2, "page": 3})
+    past_the_end = api_client.get(URL, {"page_size": 2, "page": 4})
+    # then
+    assert last.json() == third.json()
+    assert (last.json()["count"], last.json()["next"]) == (5, None)
+    assert [event["title"] for event in last.json()["results"]] == ["Day 4"]
+    assert last.json()["previous"] == "http://testserver/api/v1/events/?page=2&page_size=2"
+    assert past_the_end.status_code == 404
+    assert error(past_the_end)["code"] == "not_found"
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", "1.5"])
+def test_list_refuses_a_page_that_is_not_a_page_number(api_client: Any, page: str) -> None:
+    EventFactory()
+
+    response = api_client.get(URL, {"page": page})
+
+    assert response.status_code == 404
+    assert error(response)["message"] == "Invalid page."
+
+
+def test_list_of_nothing_is_an_empty_first_page(api_client: Any) -> None:
+    response = api_client.get(URL, {"q": "nothing matches this"})
+
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_an_event_in_a_list_reads_as_its_detail(auth_client: Any) -> None:
+    """The list's SQL read and the detail's model read give one event the same output."""
+    # given: a private event of mine with everything set
+    client = auth_client()
+    created = client.post(URL, payload(visibility="private", capacity=10), format="json").json()
+    # when
+    listed = client.get(URL, {"organizer": "me"}).json()["results"]
+    detail = client.get(f"{URL}{created['id']}/").json()
+    # then
+    assert listed == [detail] == [created]
+    assert detail["my_status"] == "going"
+
+
 def test_list_near_a_point_orders_by_distance_with_kilometres(api_client: Any) -> None:
     # given
     EventFactory(title="Far", location=Point(LNG, LAT + 5 / 111.2, srid=4326))
@@ -674,6 +722,24 @@ def test_geojson_is_a_feature_collection_of_visible_events(api_client: Any) -> N
             }
         ],
     }
+
+
+def test_geojson_feature_matches_its_declared_fields(api_client: Any) -> None:
+    """The hand-built feature and the library's (the OpenAPI shape) must not drift apart."""
+    from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+    from event_service.api.serializers import EventGeoFeatureOutputSerializer
+    from shared.events.selectors import event_get
+
+    event = EventFactory(location=Point(22.15, 65.58, srid=4326), capacity=8)
+
+    feature = api_client.get(f"{URL}geojson/").json()["features"][0]
+    model = event_get(event_id=event.id, viewer_id=None)
+    by_library = GeoFeatureModelSerializer.to_representation(
+        EventGeoFeatureOutputSerializer(model), model
+    )
+
+    assert feature == json.loads(json.dumps(by_library))
 
 
 def test_geojson_takes_the_list_filters_and_a_limit(api_client: Any) -> None:

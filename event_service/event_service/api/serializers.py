@@ -26,6 +26,7 @@ from shared.events.models import (
     Participation,
     ParticipationStatus,
 )
+from shared.events.selectors import EventRecord
 
 # Above any real venue, and far below the database's integer range.
 MAX_CAPACITY = 100_000
@@ -158,7 +159,7 @@ class EventOutputSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, event: Event) -> dict[str, Any]:
+    def to_representation(self, event: Event | EventRecord) -> dict[str, Any]:
         organizer = event.organizer
         return {
             "id": str(event.id),
@@ -169,7 +170,7 @@ class EventOutputSerializer(serializers.ModelSerializer):
             "ends_at": _iso(event.ends_at),
             "venue_name": event.venue_name,
             "address": event.address,
-            "location": {"lat": event.location.y, "lng": event.location.x},
+            "location": {"lat": event.lat, "lng": event.lng},
             "capacity": event.capacity,
             "visibility": event.visibility,
             "status": event.status,
@@ -194,12 +195,12 @@ class EventOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(
         serializers.ChoiceField(choices=ParticipationStatus.choices, allow_null=True)
     )
-    def get_my_status(self, event: Event) -> str | None:
+    def get_my_status(self, event: Event | EventRecord) -> str | None:
         """The viewer's RSVP; null when signed out or not taking part."""
         return getattr(event, "my_status", None)
 
     @extend_schema_field(OpenApiTypes.FLOAT)
-    def get_distance_km(self, event: Event) -> float | None:
+    def get_distance_km(self, event: Event | EventRecord) -> float | None:
         """Kilometres from the `lat`/`lng` asked for; null without them."""
         return _distance_km(event)
 
@@ -217,7 +218,11 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 class EventGeoFeatureOutputSerializer(GeoFeatureModelSerializer):
-    """An event as a GeoJSON Feature, with what a map pin shows."""
+    """An event of a discovery result as a GeoJSON Feature, with what a map pin shows.
+
+    The fields document the shape; `to_representation` builds it from an `EventRecord`
+    (`test_geojson_feature_matches_its_declared_fields` keeps the two equal).
+    """
 
     distance_km = serializers.SerializerMethodField()
 
@@ -239,8 +244,27 @@ class EventGeoFeatureOutputSerializer(GeoFeatureModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, event: EventRecord) -> dict[str, Any]:
+        return {
+            "id": str(event.id),
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [event.lng, event.lat]},
+            "properties": {
+                "title": event.title,
+                "event_type": event.event_type,
+                "starts_at": _iso(event.starts_at),
+                "ends_at": _iso(event.ends_at),
+                "venue_name": event.venue_name,
+                "status": event.status,
+                "visibility": event.visibility,
+                "capacity": event.capacity,
+                "going_count": event.going_count,
+                "distance_km": _distance_km(event),
+            },
+        }
+
     @extend_schema_field(OpenApiTypes.FLOAT)
-    def get_distance_km(self, event: Event) -> float | None:
+    def get_distance_km(self, event: EventRecord) -> float | None:
         return _distance_km(event)
 
 
@@ -273,9 +297,10 @@ class ErrorOutputSerializer(serializers.Serializer):
     error = ErrorDetailOutputSerializer()
 
 
-def _distance_km(event: Event) -> float | None:
-    distance = getattr(event, "distance", None)
-    return None if distance is None else round(distance.km, 3)
+def _distance_km(event: Event | EventRecord) -> float | None:
+    """An `EventRecord` of a `near` search has a distance; an `Event` never has."""
+    distance = getattr(event, "distance_km", None)
+    return None if distance is None else round(distance, 3)
 
 
 def event_to_icalendar(event: Event) -> bytes:

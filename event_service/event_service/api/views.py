@@ -30,7 +30,13 @@ from event_service.api.serializers import (
 )
 from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
 from shared.events.models import Event
-from shared.events.selectors import event_get, event_list, event_participants
+from shared.events.selectors import (
+    EventRecord,
+    event_get,
+    event_participants,
+    event_record_get,
+    event_search,
+)
 from shared.events.services import (
     event_cancel,
     event_create,
@@ -96,8 +102,13 @@ class EventViewSet(viewsets.GenericViewSet):
         params = EventListInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         viewer_id = self._viewer_for(params, request)
-        events = event_list(viewer_id=viewer_id, filters=params.to_filters(viewer_id=viewer_id))
-        page = self.paginate_queryset(events)
+        filters = params.to_filters(viewer_id=viewer_id)
+
+        def fetch(offset: int, limit: int) -> tuple[int, list[EventRecord]]:
+            found = event_search(viewer_id=viewer_id, filters=filters, offset=offset, limit=limit)
+            return found.total, found.events
+
+        page = self.paginator.paginate_counted(fetch, request)
         return self.get_paginated_response(EventOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -110,9 +121,12 @@ class EventViewSet(viewsets.GenericViewSet):
         params = EventGeoJSONInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         viewer_id = self._viewer_for(params, request)
-        events = event_list(viewer_id=viewer_id, filters=params.to_filters(viewer_id=viewer_id))
-        limited = events[: params.validated_data["limit"]]
-        return Response(EventGeoFeatureOutputSerializer(limited, many=True).data)
+        found = event_search(
+            viewer_id=viewer_id,
+            filters=params.to_filters(viewer_id=viewer_id),
+            limit=params.validated_data["limit"],
+        )
+        return Response(EventGeoFeatureOutputSerializer(found.events, many=True).data)
 
     @extend_schema(
         request=EventCreateInputSerializer,
@@ -127,7 +141,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: EventOutputSerializer, **_errors(403, 404)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        event = event_get(event_id=UUID(str(pk)), viewer_id=_viewer_id(request))
+        event = event_record_get(event_id=UUID(str(pk)), viewer_id=_viewer_id(request))
         return Response(EventOutputSerializer(event).data)
 
     @extend_schema(

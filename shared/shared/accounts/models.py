@@ -21,6 +21,18 @@ INTERESTS_MAX_COUNT = 20
 DELETED_USER_DISPLAY_NAME = "Deleted user"
 
 
+def display_name_of(
+    *, username: str, first_name: str, last_name: str, override: str, deleted_at: datetime | None
+) -> str:
+    """`User.display_name` from the columns alone, for reads that fetch them without a model."""
+    if deleted_at is not None:
+        return DELETED_USER_DISPLAY_NAME
+    if override:
+        return override
+    full_name = f"{first_name} {last_name}".strip()
+    return full_name or username
+
+
 class CrewUpUserManager(UserManager["User"]):
     def create_user(self, keycloak_id: str, **extra_fields):  # type: ignore[override]
         user = self.model(keycloak_id=keycloak_id, **extra_fields)
@@ -116,12 +128,13 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         """The name shown to others: the user's own choice, else their name, else the username."""
-        if self.deleted_at is not None:
-            return DELETED_USER_DISPLAY_NAME
-        if self.display_name_override:
-            return self.display_name_override
-        full_name = f"{self.first_name} {self.last_name}".strip()
-        return full_name or self.username
+        return display_name_of(
+            username=self.username,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            override=self.display_name_override,
+            deleted_at=self.deleted_at,
+        )
 
     @property
     def is_deleted(self) -> bool:

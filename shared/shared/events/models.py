@@ -168,6 +168,14 @@ class Event(BaseModel):
             raise ValidationError(errors)
 
     @property
+    def lat(self) -> float:
+        return self.location.y
+
+    @property
+    def lng(self) -> float:
+        return self.location.x
+
+    @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
 

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from django.contrib.gis.db.models.functions import Distance
-from django.contrib.gis.geos import Point, Polygon
-from django.contrib.gis.measure import D
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.fields import CharField
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from shared.accounts.models import User
+from shared.accounts.models import User, display_name_of
 from shared.events.errors import EventNotFound
 from shared.events.models import (
-    LOCATION_AS_GEOMETRY,
     SEARCH_CONFIG,
     WAITLIST_ORDER,
     Event,
     EventQuerySet,
     EventStatus,
+    EventVisibility,
     Participation,
     ParticipationStatus,
 )
@@ -37,10 +35,6 @@ class Near:
     lng: float
     radius_km: float
 
-    @property
-    def point(self) -> Point:
-        return Point(self.lng, self.lat, srid=4326)
-
 
 @dataclass(frozen=True)
 class BoundingBox:
@@ -50,12 +44,6 @@ class BoundingBox:
     min_lat: float
     max_lng: float
     max_lat: float
-
-    @property
-    def polygon(self) -> Polygon:
-        box = Polygon.from_bbox((self.min_lng, self.min_lat, self.max_lng, self.max_lat))
-        box.srid = 4326
-        return box
 
 
 @dataclass(frozen=True)
@@ -90,11 +78,6 @@ _EVENT_COLUMNS = (
 )
 
 
-def _visible_events(viewer_id: UUID | None) -> EventQuerySet:
-    events = Event.objects.visible_to(viewer_id).select_related("organizer").only(*_EVENT_COLUMNS)
-    return _with_my_status(events, viewer_id)
-
-
 def event_get(*, event_id: UUID, viewer_id: UUID | None) -> Event:
     """Return the event, annotated with the viewer's `my_status`, if the viewer may see it.
 
@@ -116,55 +99,241 @@ def event_get(*, event_id: UUID, viewer_id: UUID | None) -> Event:
     return event
 
 
-def event_list(
+@dataclass(frozen=True, slots=True)
+class OrganizerSummary:
+    """How an event's organizer shows to others."""
+
+    id: UUID
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as the API shows it, read in SQL without a model instance.
+
+    Carries the attributes the event output reads from an `Event`, with the point as `lat` and
+    `lng`, plus the viewer's `my_status` and, for a `near` search, `distance_km`.
+    """
+
+    id: UUID
+    title: str
+    description: str
+    event_type: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_name: str
+    address: str
+    lat: float
+    lng: float
+    capacity: int | None
+    visibility: str
+    status: str
+    cancelled_at: datetime | None
+    removed_at: datetime | None
+    removal_reason: str
+    going_count: int
+    interested_count: int
+    waitlist_count: int
+    created_at: datetime
+    updated_at: datetime
+    organizer: OrganizerSummary
+    my_status: str | None
+    distance_km: float | None
+
+
+@dataclass(frozen=True)
+class EventSearchPage:
+    """A slice of a discovery result and the size of the whole result."""
+
+    total: int
+    events: list[EventRecord]
+
+
+# An `EventRecord`'s columns, in its field order; then the organizer's summary columns.
+_RECORD_COLUMNS = """
+    e.id, e.title, e.description, e.event_type, e.starts_at, e.ends_at, e.venue_name, e.address,
+    ST_Y(e.location::geometry), ST_X(e.location::geometry), e.capacity, e.visibility, e.status,
+    e.cancelled_at, e.removed_at, e.removal_reason, e.going_count, e.interested_count,
+    e.waitlist_count, e.created_at, e.updated_at,
+    u.id, u.username, u.first_name, u.last_name, u.display_name_override, u.deleted_at"""
+
+
+def _visible_sql(viewer_id: UUID | None) -> tuple[str, str, list[str]]:
+    """The joins, the `my_status` column and the conditions of `EventQuerySet.visible_to`.
+
+    The SQL twin of `visible_to` and `Event.is_visible_to` (a test keeps all three equal).
+    Parameters: `viewer` and `public`.
+    """
+    if viewer_id is None:
+        return "", "NULL::varchar", ["e.visibility = %(public)s", "e.removed_at IS NULL"]
+    # (event, user) is unique: the join adds at most the viewer's own RSVP to each event.
+    return (
+        "LEFT JOIN events_participation mine ON mine.event_id = e.id AND mine.user_id = %(viewer)s",
+        "mine.status",
+        [
+            "(e.visibility = %(public)s OR e.organizer_id = %(viewer)s OR mine.id IS NOT NULL)",
+            "(e.removed_at IS NULL OR e.organizer_id = %(viewer)s)",
+        ],
+    )
+
+
+def event_record_get(*, event_id: UUID, viewer_id: UUID | None) -> EventRecord:
+    """`event_get` for showing the event: the same rule, read in SQL into an `EventRecord`.
+
+    Raises:
+        EventNotFound: no such event, or a private one the viewer may not see.
+    """
+    joins, my_status, where = _visible_sql(viewer_id)
+    sql = (
+        f"SELECT {_RECORD_COLUMNS}, {my_status}, NULL::float8"  # noqa: S608 - constants only
+        f" FROM events_event e JOIN accounts_user u ON u.id = e.organizer_id {joins}"
+        f" WHERE e.id = %(event)s AND {' AND '.join(where)}"
+    )
+    params = {"event": event_id, "viewer": viewer_id, "public": EventVisibility.PUBLIC}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise EventNotFound()
+    return _record(row)
+
+
+def event_search_query(
+    *, viewer_id: UUID | None, filters: EventFilters, now: datetime, offset: int, limit: int
+) -> tuple[str, dict[str, Any]]:
+    """The SQL of `event_search` and its parameters (also for EXPLAIN in tests and benchmarks).
+
+    Every fragment is a constant of this module; every value a client gave is a parameter.
+    """
+    params: dict[str, Any] = {
+        "viewer": viewer_id,
+        "now": now,
+        "public": EventVisibility.PUBLIC,
+        "scheduled": EventStatus.SCHEDULED,
+        "offset": offset,
+        "limit": limit,
+    }
+    joins, my_status, where = _visible_sql(viewer_id)
+    if not filters.include_cancelled:
+        where.append("e.status = %(scheduled)s")
+    if not filters.include_past:
+        where.append("e.ends_at > %(now)s")
+    if filters.event_types:
+        where.append("e.event_type = ANY(%(event_types)s)")
+        params["event_types"] = list(filters.event_types)
+    if filters.starts_after is not None:
+        where.append("e.starts_at >= %(starts_after)s")
+        params["starts_after"] = filters.starts_after
+    if filters.starts_before is not None:
+        where.append("e.starts_at <= %(starts_before)s")
+        params["starts_before"] = filters.starts_before
+    if filters.organizer_id is not None:
+        where.append("e.organizer_id = %(organizer)s")
+        params["organizer"] = filters.organizer_id
+    if filters.my_statuses:
+        where.append("mine.status = ANY(%(my_statuses)s)")
+        params["my_statuses"] = list(filters.my_statuses)
+    if filters.bbox is not None:
+        # The same cast as the geometry index `events_event_location_geom_gist`.
+        where.append(
+            "e.location::geometry(Point, 4326)"
+            " && ST_MakeEnvelope(%(min_lng)s, %(min_lat)s, %(max_lng)s, %(max_lat)s, 4326)"
+        )
+        box = filters.bbox
+        params.update(
+            min_lng=box.min_lng, min_lat=box.min_lat, max_lng=box.max_lng, max_lat=box.max_lat
+        )
+    order = []
+    rank = "NULL::real"
+    if filters.q.strip():
+        where.append("e.search_vector @@ websearch_to_tsquery(%(config)s, %(q)s)")
+        rank = "ts_rank(e.search_vector, websearch_to_tsquery(%(config)s, %(q)s))"
+        params.update(config=SEARCH_CONFIG, q=filters.q)
+        order.append("rank DESC")
+    distance = "NULL::float8"
+    if filters.near is not None:
+        point = "ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326)::geography"
+        where.append(f"ST_DWithin(e.location, {point}, %(radius_m)s)")
+        distance = f"ST_Distance(e.location, {point})"
+        params.update(lat=filters.near.lat, lng=filters.near.lng)
+        params["radius_m"] = filters.near.radius_km * 1000
+        order.append("distance_m")
+    order += ["starts_at", "id"]
+    # The page is chosen and counted on narrow rows; only its own rows are then read whole
+    # (`count(*) OVER ()` makes every match pass the window, not just the page's).
+    page = (
+        f"SELECT e.id, e.starts_at, {my_status} AS my_status, {distance} AS distance_m,"  # noqa: S608 - constants only
+        f" {rank} AS rank, count(*) OVER () AS total FROM events_event e {joins}"
+        f" WHERE {' AND '.join(where)}"
+        f" ORDER BY {', '.join(order)} LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    sql = (
+        f"SELECT {_RECORD_COLUMNS}, page.my_status, page.distance_m, page.rank, page.total"  # noqa: S608 - constants only
+        f" FROM ({page}) page JOIN events_event e ON e.id = page.id"
+        " JOIN accounts_user u ON u.id = e.organizer_id"
+        f" ORDER BY {', '.join('page.' + key for key in order)}"
+    )
+    return sql, params
+
+
+def event_search(
     *,
     viewer_id: UUID | None,
     filters: EventFilters | None = None,
     now: datetime | None = None,
-) -> QuerySet[Event]:
-    """Return the events the viewer may see that match `filters`, best first, in one query.
+    offset: int = 0,
+    limit: int = 20,
+) -> EventSearchPage:
+    """Return `limit` of the events the viewer may see that match `filters`, best first, and
+    how many match in all, in one query.
 
     Order: by text rank when `q` is given, then by distance when `near` is given, then by
     start time. Past events (ended before `now`) and cancelled ones are left out unless asked
     for. `near` and `bbox` filter through the GiST indexes on `location`; `q` through the GIN
-    index on the search vector. Each event carries `my_status`, and `distance` when `near`.
+    index on the search vector. Each event carries `my_status`, and `distance_km` when `near`.
+
+    Written in SQL rather than built with the ORM: building and compiling the queryset and
+    making the model instances took most of a discovery request's time
+    (`bench/bench_nearby.py`). A page past the end has no rows and, so, no total (0).
     """
     filters = filters or EventFilters()
-    events = _visible_events(viewer_id)
-    if not filters.include_cancelled:
-        events = events.filter(status=EventStatus.SCHEDULED)
-    if not filters.include_past:
-        events = events.filter(ends_at__gt=now or timezone.now())
-    if filters.event_types:
-        events = events.filter(event_type__in=filters.event_types)
-    if filters.starts_after is not None:
-        events = events.filter(starts_at__gte=filters.starts_after)
-    if filters.starts_before is not None:
-        events = events.filter(starts_at__lte=filters.starts_before)
-    if filters.organizer_id is not None:
-        events = events.filter(organizer_id=filters.organizer_id)
-    if filters.my_statuses:
-        if viewer_id is None:
-            return events.none()
-        events = events.filter(my_status__in=filters.my_statuses)
-    if filters.bbox is not None:
-        events = events.alias(location_geometry=LOCATION_AS_GEOMETRY).filter(
-            location_geometry__bboverlaps=filters.bbox.polygon
-        )
-    ordering: list[str] = []
-    if filters.q.strip():
-        query = SearchQuery(filters.q, config=SEARCH_CONFIG, search_type="websearch")
-        events = events.filter(search_vector=query).annotate(
-            rank=SearchRank(F("search_vector"), query)
-        )
-        ordering.append("-rank")
-    if filters.near is not None:
-        point = filters.near.point
-        events = events.filter(location__dwithin=(point, D(km=filters.near.radius_km))).annotate(
-            distance=Distance("location", point)
-        )
-        ordering.append("distance")
-    return events.order_by(*ordering, "starts_at", "id")
+    if filters.my_statuses and viewer_id is None:
+        return EventSearchPage(total=0, events=[])
+    sql, params = event_search_query(
+        viewer_id=viewer_id,
+        filters=filters,
+        now=now or timezone.now(),
+        offset=offset,
+        limit=limit,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return EventSearchPage(total=rows[0][-1] if rows else 0, events=[_record(row) for row in rows])
+
+
+def _record(row: tuple[Any, ...]) -> EventRecord:
+    """An `EventRecord` from a row of `_RECORD_COLUMNS`, `my_status` and the distance in metres."""
+    (*event, organizer_id, username, first_name, last_name, override, deleted_at) = row[:27]
+    my_status, distance_m = row[27:29]
+    organizer = OrganizerSummary(
+        id=organizer_id,
+        username=username,
+        display_name=display_name_of(
+            username=username,
+            first_name=first_name,
+            last_name=last_name,
+            override=override,
+            deleted_at=deleted_at,
+        ),
+    )
+    return EventRecord(
+        *event,
+        organizer=organizer,
+        my_status=my_status,
+        distance_km=None if distance_m is None else distance_m / 1000,
+    )
 
 
 def event_participants(*, event_id: UUID, viewer_id: UUID | None) -> QuerySet[Participation]:

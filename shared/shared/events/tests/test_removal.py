@@ -13,9 +13,9 @@ from shared.events.errors import EventAlreadyRemoved, EventNotFound, EventRemove
 from shared.events.models import Event, ParticipationStatus
 from shared.events.selectors import (
     event_get,
-    event_list,
     event_list_organized_by,
     event_participants,
+    event_search,
     participation_list_of_user,
 )
 from shared.events.services import event_leave, event_remove, event_update
@@ -87,7 +87,7 @@ def test_a_removed_event_is_seen_by_its_organizer_only(viewer: str, visible: boo
         "other": UserFactory().id,
     }[viewer]
     # when / then
-    listed = [listed.id for listed in event_list(viewer_id=viewer_id)]
+    listed = [listed.id for listed in event_search(viewer_id=viewer_id).events]
     if visible:
         seen = event_get(event_id=event.id, viewer_id=viewer_id)
         assert (seen.removal_reason, listed) == ("Spam listing", [event.id])

@@ -17,10 +17,13 @@ from shared.events.models import Event, EventStatus, ParticipationStatus
 from shared.events.selectors import (
     BoundingBox,
     EventFilters,
+    EventRecord,
     Near,
     event_get,
-    event_list,
     event_participants,
+    event_record_get,
+    event_search,
+    event_search_query,
     participation_get,
 )
 from shared.events.tests.factories import LULEA, EventFactory, ParticipationFactory
@@ -41,6 +44,11 @@ def east_of_lulea(km: float) -> Point:
 
 def titles(events: Any) -> list[str]:
     return [event.title for event in events]
+
+
+def event_list(**kwargs: Any) -> list[EventRecord]:
+    """The first page (up to 100) of a search."""
+    return event_search(limit=100, **kwargs).events
 
 
 # --- visible_to / event_get ---
@@ -75,22 +83,30 @@ def test_event_get_shows_a_private_event_only_to_its_people(viewer: str, visible
 
 @pytest.mark.parametrize("visibility", ["public", "private"])
 @pytest.mark.parametrize("removed", [False, True], ids=["live", "removed"])
-def test_event_get_and_visible_to_apply_the_same_rule(visibility: str, removed: bool) -> None:
+def test_every_read_of_an_event_applies_the_same_visibility_rule(
+    visibility: str, removed: bool
+) -> None:
+    """`visible_to` (ORM), `event_get` (Python), `event_record_get` and `event_search` (SQL)."""
     # given: an event, and each kind of viewer
     event = EventFactory(visibility=visibility, removed_at=timezone.now() if removed else None)
     participant = ParticipationFactory(event=event, status=ParticipationStatus.WAITLISTED).user
     viewers = [None, event.organizer_id, participant.id, UserFactory().id]
 
+    def seen_by(read: Any, viewer_id: Any) -> bool:
+        try:
+            read(event_id=event.id, viewer_id=viewer_id)
+        except EventNotFound:
+            return False
+        return True
+
     for viewer_id in viewers:
         # when
-        in_sql = Event.objects.visible_to(viewer_id).filter(id=event.id).exists()
-        try:
-            event_get(event_id=event.id, viewer_id=viewer_id)
-            in_python = True
-        except EventNotFound:
-            in_python = False
+        in_orm = Event.objects.visible_to(viewer_id).filter(id=event.id).exists()
+        in_python = seen_by(event_get, viewer_id)
+        in_sql = seen_by(event_record_get, viewer_id)
+        in_search = [e.id for e in event_list(viewer_id=viewer_id)] == [event.id]
         # then
-        assert in_python == in_sql, f"viewer {viewer_id}"
+        assert in_python == in_sql == in_search == in_orm, f"viewer {viewer_id}"
     expected = {
         ("public", False): [True, True, True, True],
         ("private", False): [False, True, True, False],
@@ -98,6 +114,24 @@ def test_event_get_and_visible_to_apply_the_same_rule(visibility: str, removed: 
         ("private", True): [False, True, False, False],
     }[(visibility, removed)]
     assert [Event.objects.visible_to(v).filter(id=event.id).exists() for v in viewers] == expected
+
+
+def test_event_record_get_reads_the_event_and_my_status_in_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    event = EventFactory(title="Open air")
+    viewer = ParticipationFactory(event=event, status=ParticipationStatus.INTERESTED).user
+
+    with django_assert_num_queries(1):
+        record = event_record_get(event_id=event.id, viewer_id=viewer.id)
+
+    assert (record.title, record.my_status, record.distance_km) == ("Open air", "interested", None)
+    assert record.organizer.username == event.organizer.username
+
+
+def test_event_record_get_refuses_an_unknown_id() -> None:
+    with pytest.raises(EventNotFound):
+        event_record_get(event_id=uuid4(), viewer_id=None)
 
 
 def test_event_get_shows_a_public_event_to_anyone_in_one_query(
@@ -236,7 +270,7 @@ def test_event_list_near_keeps_the_radius_and_orders_by_distance() -> None:
     )
     # then
     assert titles(events) == ["1 km", "3 km", "6 km"]
-    assert [round(event.distance.km, 1) for event in events] == [1.0, 3.0, 6.0]  # type: ignore[attr-defined]
+    assert [round(event.distance_km, 1) for event in events] == [1.0, 3.0, 6.0]  # type: ignore[arg-type]
 
 
 def test_event_list_within_a_bounding_box() -> None:
@@ -288,7 +322,7 @@ def test_event_list_text_search_then_distance_order() -> None:
     assert titles(events) == ["Quiz near", "Quiz far"]
 
 
-def test_event_list_is_one_query_and_a_count_with_every_filter(
+def test_event_search_is_one_query_with_the_total_and_every_filter(
     django_assert_num_queries: Any,
 ) -> None:
     # given
@@ -306,26 +340,65 @@ def test_event_list_is_one_query_and_a_count_with_every_filter(
         my_statuses=("going",),
     )
     # when
-    with django_assert_num_queries(2):
-        events = event_list(viewer_id=viewer.id, filters=filters)
-        total = events.count()
-        page = [
-            (event.title, event.organizer.username, event.my_status, round(event.distance.km))  # type: ignore[attr-defined]
-            for event in events[:3]
-        ]
+    with django_assert_num_queries(1):
+        found = event_search(viewer_id=viewer.id, filters=filters, limit=3)
     # then
-    assert total == 5
-    assert [row[0] for row in page] == ["Quiz 0", "Quiz 1", "Quiz 2"]
-    assert [row[2] for row in page] == ["going", "going", "going"]
-    assert [row[3] for row in page] == [1, 2, 3]
+    assert found.total == 5
+    page = [(event.title, event.my_status, round(event.distance_km or 0)) for event in found.events]
+    assert page == [("Quiz 0", "going", 1), ("Quiz 1", "going", 2), ("Quiz 2", "going", 3)]
 
 
-def _plan(queryset: Any) -> str:
+def test_event_search_pages_keep_the_total_and_a_page_past_the_end_is_empty() -> None:
+    for day in range(5):
+        EventFactory(title=f"Day {day}", starts_at=timezone.now() + timedelta(days=day + 1))
+
+    second = event_search(viewer_id=None, offset=2, limit=2)
+    past_the_end = event_search(viewer_id=None, offset=10, limit=2)
+
+    assert (second.total, titles(second.events)) == (5, ["Day 2", "Day 3"])
+    assert (past_the_end.total, past_the_end.events) == (0, [])
+
+
+def test_event_search_item_shows_the_organizers_display_name() -> None:
+    organizer = UserFactory(first_name="Ada", last_name="Lind", display_name_override="")
+    EventFactory(organizer=organizer)
+
+    [item] = event_list(viewer_id=None)
+
+    assert item.organizer.display_name == organizer.display_name == "Ada Lind"
+
+
+def test_event_search_item_has_the_fields_of_the_event() -> None:
+    """The SQL read gives what the model gives, field by field."""
+    event = EventFactory(
+        capacity=12, address="Storgatan 1", location=Point(22.15, 65.58, srid=4326)
+    )
+
+    [item] = event_list(viewer_id=None)
+
+    for field in (
+        "id", "title", "description", "event_type", "starts_at", "ends_at", "venue_name",
+        "address", "lat", "lng", "capacity", "visibility", "status", "cancelled_at",
+        "removed_at", "removal_reason", "going_count", "interested_count", "waitlist_count",
+        "created_at", "updated_at",
+    ):  # fmt: skip
+        assert getattr(item, field) == getattr(event, field), field
+    assert (item.lat, item.lng) == (65.58, 22.15)
+    assert item.organizer.id == event.organizer_id
+
+
+def _plan(viewer_id: Any, filters: EventFilters, *, seqscan: bool = False) -> str:
+    sql, params = event_search_query(
+        viewer_id=viewer_id, filters=filters, now=timezone.now(), offset=0, limit=20
+    )
     with connection.cursor() as cursor:
-        # SET LOCAL lasts until the test's transaction ends; with few rows the planner would
-        # otherwise prefer a sequential scan, which says nothing about what it *can* use.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-    return str(queryset.explain())
+        if not seqscan:
+            # SET LOCAL lasts until the test's transaction ends; with few rows the planner
+            # would otherwise prefer a sequential scan, which says nothing about what it *can*
+            # use.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 # In the three plan tests the status and time filters are lifted, so the predicate under test
@@ -337,7 +410,7 @@ def test_nearby_query_can_use_the_geography_gist_index() -> None:
     EventFactory.create_batch(3)
     filters = EventFilters(near=Near(lat=LAT, lng=LNG, radius_km=5), **EVERY_EVENT)
 
-    plan = _plan(event_list(viewer_id=uuid4(), filters=filters))
+    plan = _plan(uuid4(), filters)
 
     assert "events_event_location_gist" in plan
 
@@ -346,7 +419,7 @@ def test_bounding_box_query_can_use_the_geometry_gist_index() -> None:
     EventFactory.create_batch(3)
     box = BoundingBox(min_lng=22.0, min_lat=65.5, max_lng=22.3, max_lat=65.65)
 
-    plan = _plan(event_list(viewer_id=None, filters=EventFilters(bbox=box, **EVERY_EVENT)))
+    plan = _plan(None, EventFilters(bbox=box, **EVERY_EVENT))
 
     assert "events_event_location_geom_gist" in plan
 
@@ -354,7 +427,7 @@ def test_bounding_box_query_can_use_the_geometry_gist_index() -> None:
 def test_text_search_can_use_the_gin_index() -> None:
     EventFactory.create_batch(3)
 
-    plan = _plan(event_list(viewer_id=None, filters=EventFilters(q="quiz", **EVERY_EVENT)))
+    plan = _plan(None, EventFilters(q="quiz", **EVERY_EVENT))
 
     assert "events_event_search_gin" in plan
 
@@ -379,7 +452,7 @@ def test_nearby_query_uses_the_gist_index_on_a_realistic_table() -> None:
         cursor.execute("ANALYZE events_event")
     filters = EventFilters(near=Near(lat=LAT, lng=LNG, radius_km=2))
     # when: the planner is left alone
-    plan = str(event_list(viewer_id=None, filters=filters).explain())
+    plan = _plan(None, filters, seqscan=True)
     # then
     assert "events_event_location_gist" in plan
 
