@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from shared.accounts.errors import UserNotFound
 from shared.accounts.models import INTEREST_MAX_LENGTH, INTERESTS_MAX_COUNT, User
+from shared.accounts.user_cache import user_cache, user_changed
 from shared.auth.tokens import TokenClaims
 from shared.metrics import USERS_REGISTERED
 
@@ -41,7 +42,8 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
     `preferred_username`, `given_name`, `family_name` and the realm roles. Later tokens keep
     those fields in step when Keycloak's copy changed (the roles as a sorted snapshot, which
     moderation reads: a moderator may not ban an admin). Two first requests racing create one
-    row.
+    row. The row comes from `user_cache` when this process read it lately and nothing has
+    changed it since (see there).
 
     Side effects: increments `users_registered_total` when a row is created.
     """
@@ -52,11 +54,16 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
         "last_name": claims.family_name,
         "realm_roles": sorted(claims.roles),
     }
-    # `get`, not `first()`: on a unique key an ORDER BY only costs (this runs on every request).
-    try:
-        user: User | None = User.objects.get(keycloak_id=claims.subject)
-    except User.DoesNotExist:
-        user = None
+    user = user_cache.get(claims.subject)
+    if user is None:
+        generation = user_cache.generation
+        # `get`, not `first()`: on a unique key an ORDER BY only costs.
+        try:
+            user = User.objects.get(keycloak_id=claims.subject)
+        except User.DoesNotExist:
+            user = None
+        else:
+            user_cache.put(claims.subject, user, generation=generation)
     if user is None:
         try:
             with transaction.atomic():
@@ -153,6 +160,8 @@ def _ban_event_update(
         .filter(Q(ban_event_at__isnull=True) | Q(ban_event_at__lte=occurred_at))
         .update(**changes, ban_event_at=occurred_at, updated_at=timezone.now())
     )
+    if updated:
+        user_changed(user_id)
     if not updated:
         if User.objects.filter(id=user_id).exists():
             logger.info(

@@ -78,6 +78,16 @@ def _trusted_identity_provider(oidc_provider: OIDCTestProvider) -> Iterator[None
     reset_jwks_caches()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_user_cache() -> Iterator[None]:
+    """No test sees users cached by another (whose rows its rollback took away)."""
+    from shared.accounts.user_cache import user_cache
+
+    user_cache.clear()
+    yield
+    user_cache.clear()
+
+
 @pytest.fixture
 def make_token(oidc_provider: OIDCTestProvider) -> Callable[..., str]:
     """Mint a real RS256 access token: `make_token(sub=..., roles=[...], expires_in=...)`."""
