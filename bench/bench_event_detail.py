@@ -13,7 +13,18 @@ import os
 import sys
 import urllib.request
 
-from lib import BENCH, ROOT, gunicorn, load_dotenv, print_table, wrk
+from lib import (
+    BENCH,
+    ROOT,
+    ROUNDS,
+    Figures,
+    gunicorn,
+    load_dotenv,
+    median_of,
+    print_rounds,
+    print_table,
+    wrk,
+)
 from tokens import password_grant_token
 
 
@@ -40,18 +51,24 @@ def main() -> None:
         event_id = a_public_event_id(event_url)
         detail = f"{event_url}/api/v1/events/{event_id}/"
         wrk("warm-up", detail, auth=f"Bearer {token}")
-        hello = wrk("bare WSGI hello-world", hello_url + "/")
-        floor = wrk("Django /healthz (no view work)", event_url + "/healthz")
-        anonymous = wrk("event detail, no JWT", detail)
-        authenticated = wrk("event detail, JWT", detail, auth=f"Bearer {token}")
+        runs: dict[str, list[Figures]] = {"hello": [], "floor": [], "anonymous": [], "jwt": []}
+        for _ in range(ROUNDS):
+            runs["hello"].append(wrk("bare WSGI hello-world", hello_url + "/"))
+            runs["floor"].append(wrk("Django /healthz (no view work)", event_url + "/healthz"))
+            runs["anonymous"].append(wrk("event detail, no JWT", detail))
+            runs["jwt"].append(wrk("event detail, JWT", detail, auth=f"Bearer {token}"))
+    hello, floor, anonymous, authenticated = (median_of(runs[key]) for key in runs)
     print_table(
-        "Event detail GET (gunicorn, same settings for every row)",
+        f"Event detail GET (gunicorn, same settings for every row; medians of {ROUNDS} rounds)",
         [
             (authenticated, hello, 0.40, "(a)"),
             (authenticated, anonymous, 0.80, "(b)"),
             (floor, hello, 0.40, "(the stack's ceiling for (a))"),
         ],
     )
+    print()
+    print_rounds("(a) JWT detail against hello-world", runs["jwt"], runs["hello"])
+    print_rounds("(b) JWT detail against anonymous detail", runs["jwt"], runs["anonymous"])
     failed = [f for f in (hello, floor, anonymous, authenticated) if f.errors]
     if failed:
         print(f"errors in: {[f.name for f in failed]}", file=sys.stderr)

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +27,9 @@ GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+# Each comparison is run this many times, measured and baseline in turn, and the medians are
+# compared: on this shared virtual machine one 10 s run of either side can be off by a third.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 @dataclass
@@ -48,6 +52,31 @@ class Figures:
             p99_ms=report["p99_us"] / 1000,
             errors=report["socket_errors"] + report["non_2xx"],
         )
+
+
+def median_of(runs: list[Figures]) -> Figures:
+    """Each figure's median over `runs` of one measurement (errors are added up)."""
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    return Figures(
+        name=runs[0].name,
+        requests_per_second=median([run.requests_per_second for run in runs]),
+        p50_ms=median([run.p50_ms for run in runs]),
+        p95_ms=median([run.p95_ms for run in runs]),
+        p99_ms=median([run.p99_ms for run in runs]),
+        errors=sum(run.errors for run in runs),
+    )
+
+
+def print_rounds(label: str, measured: list[Figures], baseline: list[Figures]) -> None:
+    """One line with the ratio of each round, so the spread behind a median shows."""
+    ratios = ", ".join(
+        f"{m.requests_per_second / b.requests_per_second:.2f}x"
+        for m, b in zip(measured, baseline, strict=True)
+    )
+    print(f"- {label}, by round: {ratios}")
 
 
 def load_dotenv() -> dict[str, str]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.fields import CharField
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from psycopg import postgres, pq
 
 from shared.accounts.models import User, display_name_of
 from shared.events.errors import EventNotFound
@@ -191,7 +195,7 @@ def event_record_get(*, event_id: UUID, viewer_id: UUID | None) -> EventRecord:
         f" WHERE e.id = %(event)s AND {' AND '.join(where)}"
     )
     params = {"event": event_id, "viewer": viewer_id, "public": EventVisibility.PUBLIC}
-    with connection.cursor() as cursor:
+    with _records_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -307,10 +311,28 @@ def event_search(
         offset=offset,
         limit=limit,
     )
-    with connection.cursor() as cursor:
+    with _records_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return EventSearchPage(total=rows[0][-1] if rows else 0, events=[_record(row) for row in rows])
+
+
+@contextmanager
+def _records_cursor() -> Iterator[CursorWrapper]:
+    """A cursor that reads `timestamptz` with psycopg's own (C) loader, not Django's.
+
+    Django's loader is psycopg's pure-Python one with the time zone replaced; a page of events
+    has some eighty timestamps. The session's time zone is UTC (Django sets it), so both give
+    the same aware datetimes; `test_event_search_item_has_the_fields_of_the_event` compares.
+    """
+    with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
+        yield cursor
+
+
+_TIMESTAMPTZ_LOADER = postgres.adapters.get_loader(
+    postgres.types["timestamptz"].oid, pq.Format.TEXT
+)
 
 
 def _record(row: tuple[Any, ...]) -> EventRecord:
