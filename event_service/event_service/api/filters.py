@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 from uuid import UUID
@@ -76,7 +77,28 @@ class OrganizerField(serializers.CharField):
             self.fail("invalid")
 
 
-class EventListInputSerializer(serializers.Serializer):
+class QueryParametersSerializer(serializers.Serializer):
+    """A serializer whose fields are copied shallowly for each instance.
+
+    DRF deep-copies every declared field for every instance (a field is bound to one parent),
+    which re-runs each field's constructor: for the list's fourteen query parameters that was
+    most of their validation, on every discovery request. A field keeps no per-request state
+    but its binding, which `bind` sets anew on the copy; a list field's child is copied too,
+    with the copied list as its parent.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = {}
+        for name, declared in self._declared_fields.items():
+            field = copy.copy(declared)
+            if isinstance(field, serializers.ListField):
+                field.child = copy.copy(field.child)
+                field.child.parent = field  # its name and source stay those `bind` gave it
+            fields[name] = field
+        return fields
+
+
+class EventListInputSerializer(QueryParametersSerializer):
     q = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Full-text search."
     )
