@@ -13,6 +13,8 @@ from rest_framework.request import Request
 
 Row = TypeVar("Row")
 
+MAX_PAGE_NUMBER = 10**9
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
@@ -39,7 +41,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 number = int(raw_number)
             except ValueError:
                 number = 0
-            if number < 1:
+            # Far past any result, and an OFFSET PostgreSQL's bigint could not hold.
+            if not 1 <= number <= MAX_PAGE_NUMBER:
                 raise NotFound(self.invalid_page_message)
         total, rows = fetch((number - 1) * page_size, page_size)
         if not rows and number > 1:
