@@ -217,7 +217,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "shared.auth.permissions.NotBanned",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["shared.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "shared.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
