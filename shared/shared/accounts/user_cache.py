@@ -28,6 +28,8 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
+from shared.core.redis import redis_client
+
 if TYPE_CHECKING:
     from uuid import UUID
 
@@ -186,20 +188,10 @@ def _user_from_values(values: tuple[object, ...]) -> User:
 
 user_cache = UserCache()
 
-_publisher: dict[int, redis.Redis] = {}
-
 
 def _publish(user_id: str) -> None:
-    pid = os.getpid()
-    client = _publisher.get(pid)
-    if client is None:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
-        )
-        _publisher.clear()
-        _publisher[pid] = client
     try:
-        client.publish(CHANNEL, user_id)
+        redis_client().publish(CHANNEL, user_id)
     except redis.RedisError as error:
         # Listeners that cannot hear this are cut off from Redis too, and keep nothing.
         logger.warning("user cache: could not announce a change of user %s (%s)", user_id, error)

@@ -50,4 +50,4 @@ class PageNumberPagination(pagination.PageNumberPagination):
         paginator = Paginator([], page_size)
         paginator.count = total  # a cached property, answered here by the query itself
         self.page = Page(list(rows), number, paginator)
-        return list(rows)
+        return self.page.object_list

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -11,6 +10,8 @@ from uuid import UUID
 
 import redis
 from django.conf import settings
+
+from shared.core.redis import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -27,20 +28,6 @@ end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return tostring(tonumber(oldest[2]) + window - now)
 """
-
-_clients: dict[int, redis.Redis] = {}
-
-
-def _redis() -> redis.Redis:
-    pid = os.getpid()
-    client = _clients.get(pid)
-    if client is None:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
-        )
-        _clients.clear()
-        _clients[pid] = client
-    return client
 
 
 def _key(user_id: UUID) -> str:
@@ -63,7 +50,7 @@ def alert_rate_limit_hit(*, user_id: UUID) -> RateDecision:
     """
     entry = uuid.uuid4().hex
     try:
-        retry_after = _redis().eval(
+        retry_after = redis_client().eval(
             _SLIDING_WINDOW,
             1,
             _key(user_id),
@@ -84,11 +71,11 @@ def alert_rate_limit_refund(*, user_id: UUID, decision: RateDecision) -> None:
     if decision.entry is None:
         return
     try:
-        _redis().zrem(_key(user_id), decision.entry)
+        redis_client().zrem(_key(user_id), decision.entry)
     except redis.RedisError:
         logger.warning("could not refund an alert to the rate limit", exc_info=True)
 
 
 def alert_rate_limit_reset(*, user_id: UUID) -> None:
     """Forget the user's count (tests)."""
-    _redis().delete(_key(user_id))
+    redis_client().delete(_key(user_id))
