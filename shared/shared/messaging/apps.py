@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class MessagingConfig(AppConfig):
     name = "shared.messaging"
     label = "messaging"
     verbose_name = "Messaging"
+
+    def ready(self) -> None:
+        if settings.OUTBOX_RELAY_AFTER_COMMIT:
+            from shared.messaging.background import outbox_relay_in_background
+            from shared.messaging.hooks import on_outbox_written
+
+            on_outbox_written(outbox_relay_in_background)

@@ -39,19 +39,30 @@ from django.db import close_old_connections, connection
 from kombu import Consumer, Exchange, Queue, binding
 from kombu.utils.imports import symbol_by_name
 
-from shared.messaging.schemas import MODERATION_EXCHANGE, InvalidEvent
+from shared.messaging.schemas import EVENT_TYPES, MODERATION_EXCHANGE, InvalidEvent
 
 logger = logging.getLogger(__name__)
 
 
-def event_queue_name(service: str, exchange: str = MODERATION_EXCHANGE) -> str:
-    """Return the queue of `service` for the events of `exchange` (`user.moderation-events`)."""
-    return f"{service}.{exchange.replace('.', '-')}"
+def event_queue_name(
+    service: str, exchange: str = MODERATION_EXCHANGE, topic: str | None = None
+) -> str:
+    """Return the queue of `service` for `topic`, by default the events of `exchange`
+    (`user.moderation-events`, `user.notifications`)."""
+    return f"{service}.{topic or exchange.replace('.', '-')}"
 
 
-def dead_letter_queue_name(service: str, exchange: str = MODERATION_EXCHANGE) -> str:
+def dead_letter_queue_name(
+    service: str, exchange: str = MODERATION_EXCHANGE, topic: str | None = None
+) -> str:
     """Return the dead-letter queue of `service`'s event queue."""
-    return f"{event_queue_name(service, exchange)}.dlq"
+    return f"{event_queue_name(service, exchange, topic)}.dlq"
+
+
+def _exchange_of(routing_key: str, default: str) -> str:
+    """The exchange an event type is published on (`default` for keys of no known type)."""
+    event_type = EVENT_TYPES.get(routing_key)
+    return event_type.exchange if event_type is not None else default
 
 
 def event_topology(
@@ -60,15 +71,25 @@ def event_topology(
     routing_keys: list[str],
     exchange: str = MODERATION_EXCHANGE,
     max_deliveries: int | None = None,
+    topic: str | None = None,
 ) -> tuple[Queue, Queue]:
-    """Return (event queue, dead-letter queue) of a service, unbound to any channel."""
+    """Return (event queue, dead-letter queue) of a service, unbound to any channel.
+
+    Each routing key is bound on the exchange its event type is published on, so one queue
+    may take events of several producers (the notifier's does).
+    """
     max_deliveries = max_deliveries or settings.EVENT_CONSUMER_MAX_DELIVERIES
-    name = event_queue_name(service, exchange)
-    source = Exchange(exchange, type="topic", durable=True)
+    name = event_queue_name(service, exchange, topic)
     dead_letter = Exchange(f"{service}.dead-letter", type="direct", durable=True)
     queue = Queue(
         name,
-        bindings=[binding(source, routing_key=routing_key) for routing_key in routing_keys],
+        bindings=[
+            binding(
+                Exchange(_exchange_of(routing_key, exchange), type="topic", durable=True),
+                routing_key=routing_key,
+            )
+            for routing_key in routing_keys
+        ],
         durable=True,
         queue_arguments={
             "x-queue-type": "quorum",
@@ -79,7 +100,7 @@ def event_topology(
         },
     )
     dead_letters = Queue(
-        dead_letter_queue_name(service, exchange),
+        dead_letter_queue_name(service, exchange, topic),
         exchange=dead_letter,
         routing_key=name,
         durable=True,
@@ -94,14 +115,19 @@ def event_topology_declare(
     routing_keys: list[str],
     exchange: str = MODERATION_EXCHANGE,
     max_deliveries: int | None = None,
+    topic: str | None = None,
 ) -> Queue:
-    """Declare the exchange, the service's queue with its bindings, and its DLQ; return the queue.
+    """Declare the exchanges, the service's queue with its bindings, and its DLQ; return the queue.
 
     Idempotent (declarations of the same arguments). Raises: amqp's PreconditionFailed when the
     queue exists with other arguments.
     """
     queue, dead_letters = event_topology(
-        service=service, routing_keys=routing_keys, exchange=exchange, max_deliveries=max_deliveries
+        service=service,
+        routing_keys=routing_keys,
+        exchange=exchange,
+        max_deliveries=max_deliveries,
+        topic=topic,
     )
     dead_letters.bind(channel).declare()
     queue = queue.bind(channel)
@@ -121,6 +147,9 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     service: ClassVar[str] = ""
     handlers: ClassVar[Mapping[str, str | Callable[[Any], None]]] = {}
     exchange: ClassVar[str] = MODERATION_EXCHANGE
+    # The queue's topic (`<service>.<topic>`) when it is not the exchange's name; it also
+    # names the consumer in `ProcessedEvent`, so two steps of one service apply an event each.
+    topic: ClassVar[str | None] = None
     # False acknowledges on receipt, as Celery does by default: only for the fault test that
     # shows it loses events when a worker is killed.
     acks_late: ClassVar[bool] = True
@@ -133,6 +162,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         handlers: Mapping[str, str | Callable[[Any], None]],
         exchange: str = MODERATION_EXCHANGE,
         acks_late: bool = True,
+        topic: str | None = None,
     ) -> type[EventConsumerStep]:
         """Return a step class for `service`; handlers may be dotted paths (imported at start).
 
@@ -141,13 +171,15 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         if not handlers:
             raise ValueError("an event consumer needs at least one handler")
         return type(
-            f"{service.title().replace('_', '')}EventConsumerStep",
+            f"{service.title().replace('_', '')}{(topic or '').title().replace('-', '')}"
+            "EventConsumerStep",
             (cls,),
             {
                 "service": service,
                 "handlers": dict(handlers),
                 "exchange": exchange,
                 "acks_late": acks_late,
+                "topic": topic,
                 "__module__": cls.__module__,
             },
         )
@@ -160,7 +192,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     @property
     def consumer_name(self) -> str:
         """The name events are recorded under in `ProcessedEvent`."""
-        return self.service
+        return f"{self.service}.{self.topic}" if self.topic else self.service
 
     def resolved_handlers(self) -> dict[str, Callable[[Any], None]]:
         """Return the handler map with dotted paths imported."""
@@ -174,7 +206,11 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     def get_consumers(self, channel: Any) -> list[Consumer]:
         """Declare the topology on `channel` and return the consumer of the service's queue."""
         queue = event_topology_declare(
-            channel, service=self.service, routing_keys=list(self.handlers), exchange=self.exchange
+            channel,
+            service=self.service,
+            routing_keys=list(self.handlers),
+            exchange=self.exchange,
+            topic=self.topic,
         )
         return [
             Consumer(

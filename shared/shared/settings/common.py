@@ -116,7 +116,13 @@ MESSAGING_CONNECT_TIMEOUT_SECONDS = env.float("MESSAGING_CONNECT_TIMEOUT_SECONDS
 MESSAGING_CONFIRM_TIMEOUT_SECONDS = env.float("MESSAGING_CONFIRM_TIMEOUT_SECONDS", default=10.0)
 # How often beat runs the relay; the after-commit trigger makes the usual case immediate.
 OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=2.0)
+# Every process that writes outbox rows publishes them right after commit, on a thread of its
+# own (shared.messaging.background); beat's periodic relay catches what it could not.
+OUTBOX_RELAY_AFTER_COMMIT = env.bool("OUTBOX_RELAY_AFTER_COMMIT", default=True)
 BAN_EXPIRY_INTERVAL_SECONDS = env.float("BAN_EXPIRY_INTERVAL_SECONDS", default=5.0)
+# How often the user service's beat issues due event reminders and resends due deliveries.
+NOTIFICATION_REMINDER_SWEEP_SECONDS = env.float("NOTIFICATION_REMINDER_SWEEP_SECONDS", default=30.0)
+NOTIFICATION_DELIVERY_SWEEP_SECONDS = env.float("NOTIFICATION_DELIVERY_SWEEP_SECONDS", default=15.0)
 # Unacknowledged events a consumer holds at once.
 EVENT_CONSUMER_PREFETCH = env.int("EVENT_CONSUMER_PREFETCH", default=8)
 # Deliveries of one event before it goes to the dead-letter queue (a queue argument: changing
@@ -183,6 +189,8 @@ SERVICE_TOKEN_RENEW_BEFORE_SECONDS = env.int("SERVICE_TOKEN_RENEW_BEFORE_SECONDS
 SAFETY_ALERT_RATE_LIMIT = env.int("SAFETY_ALERT_RATE_LIMIT", default=5)
 SAFETY_ALERT_RATE_WINDOW_SECONDS = env.float("SAFETY_ALERT_RATE_WINDOW_SECONDS", default=60.0)
 SAFETY_ALERT_MAX_CREWS = env.int("SAFETY_ALERT_MAX_CREWS", default=10)
+# How long an alert's push notification can acknowledge it (shared.safety.ack_tokens).
+SAFETY_ACK_TOKEN_MAX_AGE_SECONDS = env.int("SAFETY_ACK_TOKEN_MAX_AGE_SECONDS", default=4 * 3600)
 # How long after raising it the sender may still cancel an alert as a false alarm.
 SAFETY_ALERT_CANCEL_WINDOW_SECONDS = env.int("SAFETY_ALERT_CANCEL_WINDOW_SECONDS", default=120)
 # Total time the group and event services get to answer the checks of one alert.
@@ -278,3 +286,9 @@ LOGGING = {
         "django_guid": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Notifications (Web Push) ---
+# Browsers' push services are https; the tests' and benchmarks' local push endpoints are not.
+WEBPUSH_ALLOW_HTTP_ENDPOINTS = env.bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+# The VAPID key pair (RFC 8292) push messages are signed with; empty: push is off.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
