@@ -52,6 +52,9 @@ for service in user group; do
   start "$service-worker" env -C "${service}_service" PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/$service" \
     uv run --frozen celery -A "${service}_service" worker -n "$service@%h" -c 1
 done
+# The user service's beat issues event reminders (its worker, above, runs the notifier too).
+start user-beat env -C user_service \
+  uv run --frozen celery -A user_service beat -s "$RUN_DIR/user-celerybeat-schedule"
 # The safety service fires check-in timers and retries alert notices (worker + one beat).
 start safety-worker env -C safety_service PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/safety" \
   uv run --frozen celery -A safety_service worker -n safety@%h -c 2

@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "shared.chat",
     "shared.moderation",
     "shared.safety",
+    "shared.notifications",
 ]
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,

@@ -124,7 +124,11 @@ def test_an_event_about_an_unknown_user_changes_nothing():
 
 
 def test_the_worker_consumes_both_ban_events_with_late_acknowledgement():
-    (step,) = [step for step in app.steps["consumer"] if getattr(step, "service", "") == "user"]
+    (step,) = [
+        step
+        for step in app.steps["consumer"]
+        if getattr(step, "service", "") == "user" and step.topic is None
+    ]
 
     assert step.handlers == HANDLERS
     assert set(HANDLERS) == {"user.banned", "user.unbanned"}
@@ -133,3 +137,14 @@ def test_the_worker_consumes_both_ban_events_with_late_acknowledgement():
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_default_queue == "user.tasks"
+
+
+def test_the_worker_runs_the_notifier_on_its_own_queue_and_consumer_name():
+    (notifier,) = [
+        step for step in app.steps["consumer"] if getattr(step, "topic", None) == "notifications"
+    ]
+    assert notifier.acks_late is True
+    assert "alert.raised" in notifier.handlers
+    assert "user.banned" in notifier.handlers  # the banned person is told, too
+    # Applied separately from the ban step's record of the same event.
+    assert notifier(None).consumer_name == "user.notifications"

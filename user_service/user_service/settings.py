@@ -13,5 +13,6 @@ INSTALLED_APPS = [
     "shared.groups",
     "shared.chat",
     "shared.moderation",
+    "shared.notifications",
 ]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp user API"}

@@ -17,6 +17,8 @@ DISPLAY_NAME_MAX_LENGTH = 100
 AVATAR_URL_MAX_LENGTH = 500
 INTEREST_MAX_LENGTH = 40
 INTERESTS_MAX_COUNT = 20
+# The languages CrewUp speaks (the SPA's and the notifications').
+LANGUAGES = [("en", "English"), ("sv", "Svenska")]
 # What a message, an event or a crew shows for an author whose account was erased.
 DELETED_USER_DISPLAY_NAME = "Deleted user"
 
@@ -100,6 +102,14 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     # Private to the user: never in the public profile. No spatial index until a query needs one.
     home_location = models.PointField(
         geography=True, srid=4326, null=True, blank=True, spatial_index=False
+    )
+    # What the user reads notifications in (pushes and e-mails are written without a page
+    # to take them from), and the time zone their times are shown in.
+    language = models.CharField(
+        max_length=10, choices=LANGUAGES, default="en", db_default="en", blank=True
+    )
+    time_zone = models.CharField(
+        max_length=64, default="Europe/Stockholm", db_default="Europe/Stockholm", blank=True
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,5 +11,6 @@ INSTALLED_APPS = [
     "shared.chat",
     "shared.moderation",
     "shared.safety",
+    "shared.notifications",
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
