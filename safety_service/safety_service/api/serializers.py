@@ -57,6 +57,11 @@ class AlertAcknowledgeInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AcknowledgementKind.choices)
 
 
+class AlertTokenAcknowledgeInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500)
+    kind = serializers.ChoiceField(choices=AcknowledgementKind.choices)
+
+
 class AlertResolveInputSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=MAX_MESSAGE_LENGTH, allow_blank=True, required=False, default=""

@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.authentication import get_authorization_header
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +29,7 @@ from safety_service.api.serializers import (
     AlertLocationAddInputSerializer,
     AlertOutputSerializer,
     AlertResolveInputSerializer,
+    AlertTokenAcknowledgeInputSerializer,
     CheckInCheckInInputSerializer,
     CheckInCreateInputSerializer,
     CheckInExtendInputSerializer,
@@ -49,6 +51,7 @@ from shared.safety.selectors import (
 )
 from shared.safety.services import (
     alert_acknowledge,
+    alert_acknowledge_with_token,
     alert_cancel,
     alert_location_add,
     alert_raise,
@@ -187,6 +190,30 @@ class AlertViewSet(viewsets.GenericViewSet):
             user_is_moderator=is_moderator(request.user),
         )
         return Response(AcknowledgementOutputSerializer(acknowledgement).data)
+
+    @extend_schema(
+        request=AlertTokenAcknowledgeInputSerializer,
+        responses={201: AcknowledgementOutputSerializer, **_errors(400, 403, 404, 409)},
+        summary="Answer an alert from its push notification, with the single-use token it "
+        "carried (no access token: see shared.safety.ack_tokens).",
+        auth=[],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="token-acknowledgements",
+        authentication_classes=[],
+        permission_classes=[AllowAny],
+    )
+    def token_acknowledgements(self, request: Request, pk: str) -> Response:
+        params = AlertTokenAcknowledgeInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        acknowledgement = alert_acknowledge_with_token(
+            alert_id=UUID(pk),
+            token=params.validated_data["token"],
+            kind=params.validated_data["kind"],
+        )
+        return Response(AcknowledgementOutputSerializer(acknowledgement).data, status=201)
 
     @extend_schema(
         request=AlertResolveInputSerializer,

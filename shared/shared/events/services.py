@@ -45,6 +45,8 @@ from shared.events.models import (
     ParticipationStatus,
 )
 from shared.events.selectors import event_get, participation_waitlist_position
+from shared.messaging import schemas as domain_events
+from shared.messaging.outbox import outbox_enqueue
 from shared.metrics import EVENTS_CREATED
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,8 @@ _COUNTER_OF_STATUS = {
     ParticipationStatus.WAITLISTED: "waitlist_count",
 }
 _COUNTERS = list(_COUNTER_OF_STATUS.values())
+# The changes that participants are told about (they change where or when to be there).
+NOTIFIED_CHANGES = frozenset({"title", "starts_at", "ends_at", "venue_name", "address", "location"})
 
 
 @transaction.atomic
@@ -175,6 +179,11 @@ def event_update(
         event.full_clean()
         event.save(update_fields=[*changed, "updated_at"])
         _promote_waitlisted(event, now)
+        told = sorted(set(changed) & NOTIFIED_CHANGES)
+        if told:
+            outbox_enqueue(
+                event=domain_events.EventChanged(calendar_event_id=event.id, changed=tuple(told))
+            )
     return event_get(event_id=event.id, viewer_id=actor_id)
 
 
@@ -192,6 +201,7 @@ def event_cancel(*, event_id: UUID, actor_id: UUID, now: datetime | None = None)
         event.status = EventStatus.CANCELLED
         event.cancelled_at = now or timezone.now()
         event.save(update_fields=["status", "cancelled_at", "updated_at"])
+        outbox_enqueue(event=domain_events.EventCancelled(calendar_event_id=event.id))
     return event_get(event_id=event.id, viewer_id=actor_id)
 
 
@@ -398,7 +408,8 @@ def _promote_waitlisted(event: Event, now: datetime) -> list[UUID]:
     )
     if event.capacity is not None:
         queue = queue[: event.capacity - event.going_count]
-    promoted = list(queue.values_list("id", flat=True))
+    promoted_rows = list(queue.values_list("id", "user_id"))
+    promoted = [participation_id for participation_id, _ in promoted_rows]
     Participation.objects.filter(id__in=promoted).update(
         status=ParticipationStatus.GOING, waitlisted_at=None, updated_at=now
     )
@@ -408,6 +419,9 @@ def _promote_waitlisted(event: Event, now: datetime) -> list[UUID]:
         add=ParticipationStatus.GOING,
         by=len(promoted),
     )
-    # Nobody is told yet: CrewUp has no notification channel (web push, e-mail) so far.
+    for _, user_id in promoted_rows:
+        outbox_enqueue(
+            event=domain_events.WaitlistPromoted(calendar_event_id=event.id, user_id=user_id)
+        )
     logger.info("waitlist promoted", extra={"event_id": str(event.id), "promoted": len(promoted)})
     return promoted

@@ -77,6 +77,13 @@ from shared.groups.models import (
     Membership,
 )
 from shared.groups.selectors import group_get, visible_groups
+from shared.messaging.outbox import outbox_enqueue
+from shared.messaging.schemas import (
+    InviteUsed,
+    JoinRequestApproved,
+    JoinRequestReceived,
+    JoinRequestRejected,
+)
 from shared.metrics import GROUPS_CREATED
 
 GROUP_UPDATABLE_FIELDS = frozenset(
@@ -254,6 +261,9 @@ def join_request_create(
     join_request = JoinRequest(group=group, user_id=user_id, message=message)
     join_request.full_clean()
     join_request.save()
+    outbox_enqueue(
+        event=JoinRequestReceived(request_id=join_request.id, group_id=group.id, user_id=user_id)
+    )
     return join_request, True
 
 
@@ -304,6 +314,11 @@ def join_request_approve(
     if not Membership.objects.filter(group=group, user_id=join_request.user_id).exists():
         _require_event_open(group.event, now)
         _add_member(group, join_request.user_id)
+    outbox_enqueue(
+        event=JoinRequestApproved(
+            request_id=join_request.id, group_id=group.id, user_id=join_request.user_id
+        )
+    )
     return _decide(join_request, JoinRequestStatus.APPROVED, by=actor_id, now=now)
 
 
@@ -323,6 +338,11 @@ def join_request_reject(
     _require_admin(group, actor_id)
     join_request = _lock_request(group, request_id)
     _require_pending(join_request)
+    outbox_enqueue(
+        event=JoinRequestRejected(
+            request_id=join_request.id, group_id=group.id, user_id=join_request.user_id
+        )
+    )
     return _decide(join_request, JoinRequestStatus.REJECTED, by=actor_id, now=now)
 
 
@@ -427,6 +447,14 @@ def group_join_by_invite(
     _require_event_open(group.event, now)
     membership = _add_member(group, user_id)
     Invite.objects.filter(id=invite.id).update(use_count=F("use_count") + 1, updated_at=now)
+    outbox_enqueue(
+        event=InviteUsed(
+            invite_id=invite.id,
+            group_id=group.id,
+            user_id=user_id,
+            created_by_id=invite.created_by_id,
+        )
+    )
     return membership, True
 
 

@@ -68,3 +68,8 @@ class CheckInTimerNotActive(Conflict):
 class CheckInTimerExists(Conflict):
     code = "checkin_timer_exists"
     message = "You already have an active check-in timer for this crew; extend it instead."
+
+
+class AckTokenInvalid(PermissionDenied):
+    code = "acknowledgement_token_invalid"
+    message = "This acknowledgement link has expired or was used already; open the app to answer."

@@ -244,3 +244,14 @@ class CheckInTimer(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.status == CheckInStatus.ACTIVE
+
+
+class AcknowledgementTokenUse(models.Model):
+    """A single-use acknowledgement token that was used (shared.safety.ack_tokens)."""
+
+    nonce = models.CharField(max_length=40, primary_key=True)
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"token {self.nonce} on {self.alert_id}"

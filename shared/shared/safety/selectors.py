@@ -138,6 +138,17 @@ def crew_event_ids(*, group_ids: Sequence[UUID]) -> dict[UUID, UUID]:
     return dict(Group.objects.filter(id__in=group_ids).values_list("id", "event_id"))
 
 
+def crew_member_ids(*, group_ids: Sequence[UUID]) -> list[UUID]:
+    """Return everyone in these crews, once each (the people an alert to them reaches)."""
+    return list(
+        dict.fromkeys(
+            Membership.objects.filter(group_id__in=group_ids)
+            .order_by("created_at")
+            .values_list("user_id", flat=True)
+        )
+    )
+
+
 def crew_ids_of(*, user_id: UUID) -> set[UUID]:
     """Return the ids of every crew the user belongs to."""
     return set(Membership.objects.filter(user_id=user_id).values_list("group_id", flat=True))

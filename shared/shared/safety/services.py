@@ -43,8 +43,12 @@ from shared.http.groups import (
     group_membership_get,
     group_safety_alert_post,
 )
+from shared.messaging.outbox import outbox_enqueue
+from shared.messaging.schemas import AlertAcknowledged, AlertClosed, AlertRaised, CheckInMissed
 from shared.safety import hooks, live
+from shared.safety.ack_tokens import ack_token_mint, ack_token_read
 from shared.safety.errors import (
+    AckTokenInvalid,
     AlertNotFound,
     AlertNotOpen,
     AlertRateLimited,
@@ -62,6 +66,7 @@ from shared.safety.models import (
     MAX_MESSAGE_LENGTH,
     USER_ALERT_TYPES,
     AcknowledgementKind,
+    AcknowledgementTokenUse,
     Alert,
     AlertAcknowledgement,
     AlertStatus,
@@ -80,6 +85,7 @@ from shared.safety.selectors import (
     alert_visible_queryset,
     checkin_timers_due,
     crew_event_ids,
+    crew_member_ids,
 )
 
 logger = logging.getLogger(__name__)
@@ -278,6 +284,7 @@ def _alert_store(
     message: str,
     point: Point | None,
     accuracy_m: float | None,
+    timer: CheckInTimer | None = None,
 ) -> Alert:
     alert = Alert(sender_id=sender_id, alert_type=alert_type, message=message, location=point)
     # The database enforces the constraints and the fresh ids' uniqueness; checking them here
@@ -304,10 +311,46 @@ def _alert_store(
         start.full_clean(exclude=["alert"], validate_unique=False)
         start.save(force_insert=True)
     group_ids = [crew.group_id for crew in crews]
+    _alert_raised_enqueue(alert=alert, group_ids=group_ids, timer=timer)
     transaction.on_commit(
         lambda: _announce_raised(alert_id=alert.id, alert_type=alert_type, group_ids=group_ids)
     )
     return alert
+
+
+def _alert_raised_enqueue(
+    *, alert: Alert, group_ids: list[UUID], timer: CheckInTimer | None
+) -> None:
+    """Write the domain event that notifies the crews, with each member's acknowledgement token.
+
+    Side effects: an outbox row (`alert.raised`, or `checkin.missed` for a timer's alert).
+    """
+    members = crew_member_ids(group_ids=group_ids)
+    tokens = {
+        str(user_id): ack_token_mint(alert_id=alert.id, user_id=user_id)
+        for user_id in members
+        if user_id != alert.sender_id
+    }
+    if timer is not None:
+        event: AlertRaised | CheckInMissed = CheckInMissed(
+            timer_id=timer.id,
+            alert_id=alert.id,
+            user_id=alert.sender_id,
+            group_id=timer.group_id,
+            due_at=timer.due_at,
+            ack_tokens=tokens,
+        )
+    else:
+        event = AlertRaised(
+            alert_id=alert.id,
+            sender_id=alert.sender_id,
+            alert_type=alert.alert_type,
+            message=alert.message,
+            group_ids=tuple(group_ids),
+            has_location=alert.location is not None,
+            ack_tokens=tokens,
+        )
+    outbox_enqueue(event=event)
 
 
 def _announce_raised(*, alert_id: UUID, alert_type: str, group_ids: list[UUID]) -> None:
@@ -533,6 +576,11 @@ def alert_acknowledge(
     acknowledgement = AlertAcknowledgement.objects.select_related("user").get(pk=acknowledgement.pk)
     payload = {"acknowledgement": live.acknowledgement_payload(acknowledgement)}
     group_ids = _crew_ids(alert_id)
+    outbox_enqueue(
+        event=AlertAcknowledged(
+            alert_id=alert_id, sender_id=alert.sender_id, user_id=user_id, acknowledgement=kind
+        )
+    )
     transaction.on_commit(
         lambda: live.broadcast_change(
             alert_id=alert_id, group_ids=group_ids, change="acknowledged", payload=payload
@@ -541,8 +589,46 @@ def alert_acknowledge(
     return acknowledgement
 
 
+@transaction.atomic
+def alert_acknowledge_with_token(*, alert_id: UUID, token: str, kind: str) -> AlertAcknowledgement:
+    """Answer an alert with a push notification's single-use token (see `ack_tokens`).
+
+    The token stands for its member: the same rules as `alert_acknowledge` apply to them, and
+    they must not be banned or erased.
+
+    Raises:
+        AckTokenInvalid: a token that is forged, expired, for another alert, already used, or
+            of a member who may no longer answer (banned, erased).
+        The errors of `alert_acknowledge`.
+    Side effects: those of `alert_acknowledge`; the token's nonce recorded as used.
+    """
+    from shared.accounts.models import User
+
+    grant = ack_token_read(token=token, alert_id=alert_id)
+    if grant is None:
+        raise AckTokenInvalid()
+    user = (
+        User.objects.filter(id=grant.user_id)
+        .only("id", "is_banned", "banned_until", "deleted_at")
+        .first()
+    )
+    if user is None or user.is_deleted or user.is_banned_at():
+        raise AckTokenInvalid()
+    try:
+        with transaction.atomic():
+            AcknowledgementTokenUse.objects.create(nonce=grant.nonce, alert_id=alert_id)
+    except IntegrityError:
+        raise AckTokenInvalid() from None
+    return alert_acknowledge(alert_id=alert_id, user_id=grant.user_id, kind=kind)
+
+
 def _close(alert: Alert, change: str) -> None:
     group_ids = _crew_ids(alert.id)
+    outbox_enqueue(
+        event=AlertClosed(
+            alert_id=alert.id, sender_id=alert.sender_id, status=change, group_ids=tuple(group_ids)
+        )
+    )
 
     transaction.on_commit(
         lambda: _deliver_or_retry(alert_id=alert.id, group_ids=group_ids, change=change)
@@ -850,6 +936,7 @@ def checkin_timer_fire(*, timer_id: UUID, now: datetime | None = None) -> Alert 
             message=_missed_message(timer),
             point=timer.last_location,
             accuracy_m=None,
+            timer=timer,
         )
         timer.status = CheckInStatus.FIRED
         timer.fired_at = now
