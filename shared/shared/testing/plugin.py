@@ -2,7 +2,7 @@
 
 It sets the environment defaults a test run needs (the real environment wins), runs a real
 OIDC key server for the session and offers token and client fixtures; it loads
-`shared.notifications.testing.plugin` too (push service, VAPID keys).
+`shared.notifications.testing.plugin` too (push service, VAPID keys, SMTP server).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ for _name, _value in {
 
 from shared.testing.oidc import OIDCTestProvider  # noqa: E402
 
-# The fixtures for delivering notifications (push service, VAPID keys).
+# The fixtures for delivering notifications (push service, VAPID keys, SMTP server).
 pytest_plugins = ["shared.notifications.testing.plugin"]
 
 

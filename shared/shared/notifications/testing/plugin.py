@@ -1,4 +1,4 @@
-"""Pytest fixtures for delivering notifications: VAPID keys and a push service.
+"""Pytest fixtures for delivering notifications: VAPID keys, a push service, an SMTP server.
 
 Loaded with `shared.testing.plugin`, so every suite has them:
 
@@ -6,6 +6,8 @@ Loaded with `shared.testing.plugin`, so every suite has them:
   the signed-token cache is cleared around the test.
 - `push_service`: a `LocalPushService` started for the test, its origin allowed as a push
   service (`WEBPUSH_ENDPOINT_ORIGINS`). Pair it with `BrowserSubscription(push_service.endpoint())`.
+- `smtp_server`: a `LocalSmtpServer` started for the test, with Django's SMTP backend
+  pointed at it (pytest-django's locmem backend is replaced for that test).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from shared.notifications.testing.push_service import LocalPushService
+from shared.notifications.testing.smtp_server import LocalSmtpServer
 
 VAPID_TEST_SUBJECT = "mailto:push-tests@crewup.local"
 
@@ -58,3 +61,19 @@ def push_service(settings: Any) -> Iterator[LocalPushService]:
     settings.WEBPUSH_ENDPOINT_ORIGINS = [*settings.WEBPUSH_ENDPOINT_ORIGINS, service.origin]
     yield service
     service.stop()
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[LocalSmtpServer]:
+    """An SMTP server on 127.0.0.1 for this test; Django's SMTP backend sends to it."""
+    server = LocalSmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
