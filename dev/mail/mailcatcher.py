@@ -15,6 +15,7 @@ JSON for scripts and tests: `GET /api/messages`, `GET /api/messages/<id>`,
 from __future__ import annotations
 
 import argparse
+import asyncio
 import email
 import email.policy
 import json
@@ -85,7 +86,7 @@ class MailStore:
 
 def parse(raw: bytes) -> EmailMessage:
     """A message parsed with the standard library's modern e-mail API."""
-    return cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
+    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def summary(message_id: str, message: EmailMessage) -> dict[str, Any]:
@@ -128,9 +129,9 @@ class _FreePortController(Controller):
     """aiosmtpd's Controller that may listen on port 0 (a free port, for tests)."""
 
     def _trigger_server(self) -> None:
-        if self.port == 0 and self.server is not None:
+        if self.port == 0 and isinstance(self.server, asyncio.Server):
             self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class MailCatcher:

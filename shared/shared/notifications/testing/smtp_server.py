@@ -7,12 +7,13 @@ recipients), so the e-mail code is tested against the SMTP dialogue it will real
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -51,7 +52,7 @@ class _Handler:
         if self.data_reply:
             return self.data_reply
         raw = envelope.original_content or b""
-        message = cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
             self.received.append(
                 ReceivedMail(
@@ -72,9 +73,9 @@ class _FreePortController(Controller):
     """
 
     def _trigger_server(self) -> None:
-        if self.port == 0 and self.server is not None:
+        if self.port == 0 and isinstance(self.server, asyncio.Server):
             self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class LocalSmtpServer:
