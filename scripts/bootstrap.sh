@@ -59,6 +59,24 @@ while IFS= read -r line; do
   grep -q "^${line%%=*}=" .env || { log "Adding ${line%%=*} to .env"; echo "$line" >>.env; }
 done <.env.example
 
+# --- Web Push: a development VAPID key pair in .env; a key already there is never replaced ---
+# (a new pair would silently break every browser subscribed with the old public key)
+env_set() {  # NAME VALUE...: replace NAME's lines in .env by NAME=VALUE lines, keeping the rest
+  local names=$1
+  shift
+  { grep -vE "^(${names})=" .env || true; printf '%s\n' "$@"; } >.env.new
+  cat .env.new >.env  # rewrite in place: .env keeps its permissions
+  rm -f .env.new
+}
+if ! grep -qE "^WEBPUSH_VAPID_PRIVATE_KEY=[\"']?[A-Za-z0-9_-]" .env; then
+  log "Generating a development VAPID key pair (Web Push) into .env"
+  mapfile -t vapid_lines < <(uv run --frozen python scripts/vapid_keys.py)
+  [ ${#vapid_lines[@]} -eq 2 ] || { echo "scripts/vapid_keys.py failed" >&2; exit 1; }
+  env_set "WEBPUSH_VAPID_PRIVATE_KEY|WEBPUSH_VAPID_PUBLIC_KEY" "${vapid_lines[@]}"
+fi
+grep -qE '^WEBPUSH_VAPID_SUBJECT=[^[:space:]]' .env ||
+  env_set WEBPUSH_VAPID_SUBJECT "WEBPUSH_VAPID_SUBJECT=mailto:dev@crewup.local"
+
 for database in crewup crewup_identity; do
   if [ "$(psql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '${database}'")" = "0" ]; then
     log "Creating database ${database}"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Run every test suite against the real PostgreSQL/PostGIS, Redis and RabbitMQ.
-# Each package runs with its own settings: shared, the five services, the identity provider;
+# Each package runs with its own settings: shared, the five services, the identity provider,
+# the mail catcher;
 # `frontend` is the SPA: lint, typecheck, unit tests (Vitest) and end-to-end tests in Chromium
 # (which start the system with scripts/run.sh --detach when it is not running, and stop it).
 # Usage: scripts/test.sh [package-dir ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 packages=("$@")
-[ ${#packages[@]} -gt 0 ] || packages=(shared event_service group_service user_service safety_service moderation_service dev/identity)
+[ ${#packages[@]} -gt 0 ] || packages=(shared event_service group_service user_service safety_service moderation_service dev/identity dev/mail)
 # The images, chart, workflows and monitoring (helm, kubernetes-validate, actionlint, promtool).
 [ $# -gt 0 ] || packages+=(infra_tests)
 # The SPA: lint, typecheck, unit tests and end-to-end tests in Chromium.

@@ -201,6 +201,42 @@ SAFETY_CHECKIN_MAX_HOURS = env.int("SAFETY_CHECKIN_MAX_HOURS", default=24)
 # Trail points, and the positions of closed alerts and finished timers, are deleted after this.
 SAFETY_LOCATION_RETENTION_DAYS = env.int("SAFETY_LOCATION_RETENTION_DAYS", default=30)
 
+# --- Notifications ---
+# Where people open the app: the links in pushes and e-mails are absolute URLs under it.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8080")
+# Web Push (shared.notifications.webpush). The VAPID key pair identifies us to the browsers'
+# push services (RFC 8292): the private key is the raw 32-byte P-256 scalar, base64url (one
+# line, as `scripts/vapid_keys.py` prints it); the public key is its uncompressed point,
+# base64url, which the SPA passes to pushManager.subscribe() as applicationServerKey.
+# The subject is a contact for the push services' operators (`mailto:` or `https:`).
+# Any of the three empty: push is disabled (`push_enabled()` is False).
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="")
+# Browsers hand us the endpoint URL; we only POST to the push services (origins, `*` as a
+# wildcard) listed here, so a crafted subscription cannot make us call anything else.
+WEBPUSH_ENDPOINT_ORIGINS = env.list(
+    "WEBPUSH_ENDPOINT_ORIGINS",
+    default=[
+        "https://fcm.googleapis.com",  # Chrome, Edge on Android, Opera, Samsung Internet
+        "https://*.push.services.mozilla.com",  # Firefox
+        "https://*.notify.windows.com",  # Edge on Windows
+        "https://web.push.apple.com",  # Safari
+    ],
+)
+
+# --- E-mail (SMTP) ---
+# Development runs a mail catcher on 127.0.0.1:1025 (dev/mail); pytest-django swaps in the
+# locmem backend, and the SMTP tests put this one back against a real local server.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=1025)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CrewUp <no-reply@crewup.local>")
+
 # --- HTTP hygiene ---
 # Bodies above this are refused with 413 before anything reads them.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=2 * 1024 * 1024)

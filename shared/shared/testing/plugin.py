@@ -1,7 +1,8 @@
 """The pytest plugin of every CrewUp suite (`-p shared.testing.plugin`).
 
 It sets the environment defaults a test run needs (the real environment wins), runs a real
-OIDC key server for the session and offers token and client fixtures.
+OIDC key server for the session and offers token and client fixtures; it loads
+`shared.notifications.testing.plugin` too (push service, VAPID keys, SMTP server).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ for _name, _value in {
     os.environ.setdefault(_name, _value)
 
 from shared.testing.oidc import OIDCTestProvider  # noqa: E402
+
+# The fixtures for delivering notifications (push service, VAPID keys, SMTP server).
+pytest_plugins = ["shared.notifications.testing.plugin"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,0 +1,1 @@
+"""Test helpers for notifications: example payloads, a push service, a browser, SMTP fixtures."""
