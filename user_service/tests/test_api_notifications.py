@@ -10,13 +10,16 @@ from shared.accounts.tests.factories import UserFactory
 from shared.notifications.kinds import NotificationKind
 from shared.notifications.models import Notification, NotificationPreference, PushSubscription
 from shared.notifications.services import notify
+from shared.notifications.testing.browser import BrowserSubscription
 
 pytestmark = pytest.mark.django_db
 
+BROWSER = BrowserSubscription("https://fcm.googleapis.com/fcm/send/abc")
 SUBSCRIPTION = {
-    "endpoint": "https://push.example.net/send/abc",
-    "keys": {"p256dh": "B" + "x" * 86, "auth": "y" * 22},
+    "endpoint": BROWSER.endpoint,
+    "keys": {"p256dh": BROWSER.p256dh, "auth": BROWSER.auth},
     "language": "sv",
+    "expirationTime": None,
 }
 
 
@@ -110,7 +113,10 @@ def test_push_subscription_is_saved_moved_to_its_new_owner_and_deleted(auth_clie
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param({**SUBSCRIPTION, "endpoint": "http://push.example.net/x"}, id="http_case"),
+        pytest.param({**SUBSCRIPTION, "endpoint": "http://fcm.googleapis.com/x"}, id="http_case"),
+        pytest.param(
+            {**SUBSCRIPTION, "endpoint": "https://127.0.0.1:8001/internal/"}, id="internal_case"
+        ),
         pytest.param(
             {**SUBSCRIPTION, "keys": {"p256dh": "short", "auth": "y" * 22}}, id="keys_case"
         ),

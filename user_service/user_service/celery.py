@@ -7,18 +7,21 @@ Run (worker, and beat exactly once per deployment):
 Two consumer steps run in the worker's main process, each on its own durable queue:
 `user.moderation-events` applies bans to the accounts, and `user.notifications` (the
 notifier) turns the domain events of every producer into notifications (stored, and pushed
-live to the person's open sockets) and pending deliveries (push, e-mail). Beat issues the
-event reminders (`user_service.tasks`).
+live to the person's open sockets) and deliveries (push, e-mail), which the pool's processes
+send as tasks on `user.tasks`. Beat issues the event reminders and resends the deliveries
+that are due again (`user_service.tasks`).
 """
 
 from __future__ import annotations
 
 import os
 from typing import Any
+from uuid import UUID
 
 from celery import Celery
 
 from shared.messaging.consumer_step import EventConsumerStep
+from shared.notifications import hooks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "user_service.settings")
 
@@ -48,6 +51,8 @@ NOTIFIER_HANDLERS = {
 }
 TASK_QUEUE = "user.tasks"
 REMINDERS_ISSUE_TASK = "user_service.tasks.reminders_issue_task"
+DELIVERIES_SEND_TASK = "user_service.tasks.deliveries_send_task"
+DELIVERIES_SWEEP_TASK = "user_service.tasks.deliveries_sweep_task"
 
 app = Celery("user_service")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -64,9 +69,23 @@ app.steps["consumer"].add(
 def _schedule_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
     from django.conf import settings
 
-    seconds = settings.NOTIFICATION_REMINDER_SWEEP_SECONDS
-    sender.add_periodic_task(
-        seconds,
-        sender.signature(REMINDERS_ISSUE_TASK, options={"expires": seconds}),
-        name="reminders-issue",
+    for seconds, task, name in (
+        (settings.NOTIFICATION_REMINDER_SWEEP_SECONDS, REMINDERS_ISSUE_TASK, "reminders-issue"),
+        (settings.NOTIFICATION_DELIVERY_SWEEP_SECONDS, DELIVERIES_SWEEP_TASK, "deliveries-sweep"),
+    ):
+        sender.add_periodic_task(
+            seconds, sender.signature(task, options={"expires": seconds}), name=name
+        )
+
+
+@hooks.on_deliveries_created
+def deliveries_send_soon(delivery_ids: list[UUID], urgent: bool) -> None:
+    """Queue the sending of deliveries just stored; the sweep sends them if this fails.
+
+    Side effects: one task message on `user.tasks`.
+    """
+    app.send_task(
+        DELIVERIES_SEND_TASK,
+        args=[[str(delivery_id) for delivery_id in delivery_ids]],
+        retry=False,
     )

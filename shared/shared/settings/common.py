@@ -322,9 +322,3 @@ LOGGING = {
         "django_guid": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
     },
 }
-
-# --- Notifications (Web Push) ---
-# Browsers' push services are https; the tests' and benchmarks' local push endpoints are not.
-WEBPUSH_ALLOW_HTTP_ENDPOINTS = env.bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", default=False)
-# The VAPID key pair (RFC 8292) push messages are signed with; empty: push is off.
-WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
