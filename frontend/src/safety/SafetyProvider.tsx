@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useAuth } from '../auth/AuthProvider';
 import { groupsApi, type Crew } from '../api/groups';
 import { ApiError } from '../api/http';
@@ -206,6 +206,10 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
 
   // My own open alert: follow its acknowledgements closely, and send my position as I move.
   const mine = useMemo(() => [...alerts.values()].filter((a) => a.status === 'open' && a.sender.username === userId), [alerts, userId]);
+  // My alerts being resolved or cancelled take no more positions, and wait for the one on its
+  // way: a position arriving after the closure would only be refused (409).
+  const closing = useRef(new Set<string>());
+  const positionsOnTheirWay = useRef<Promise<unknown>>(Promise.resolve());
   const mineKey = mine.map((a) => a.id).join(',');
   useEffect(() => {
     if (!mineKey) return;
@@ -222,9 +226,11 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
       // The API stamps a trail point with its arrival: an old cached fix would lie about when.
       if (now - position.at > LOCATION_EVERY_MS * 2) return;
       if (sending || now - lastSent < LOCATION_EVERY_MS) return;
+      const open = ids.filter((id) => !closing.current.has(id));
+      if (open.length === 0) return;
       sending = true;
       lastSent = now;
-      Promise.all(ids.map((id) => safetyApi.sendLocation(id, asLocationInput(position))))
+      positionsOnTheirWay.current = Promise.all(open.map((id) => safetyApi.sendLocation(id, asLocationInput(position))))
         .catch(() => {
           lastSent = 0; // not sent (offline?): the next fix tries again
         })
@@ -237,6 +243,20 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
       stopWatching();
     };
   }, [mineKey, upsert]);
+
+  const close = useCallback(
+    async (id: string, action: () => Promise<SafetyAlert>) => {
+      closing.current.add(id);
+      try {
+        await positionsOnTheirWay.current;
+        upsert(await action());
+      } catch (caught) {
+        closing.current.delete(id); // still open: its positions go on
+        throw caught;
+      }
+    },
+    [upsert],
+  );
 
   const value = useMemo<SafetyContextValue>(
     () => ({
@@ -272,12 +292,12 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
         await safetyApi.acknowledge(id, kind);
         upsert(await safetyApi.get(id));
       },
-      resolve: async (id, note) => upsert(await safetyApi.resolve(id, note)),
-      cancel: async (id) => upsert(await safetyApi.cancel(id)),
+      resolve: (id, note) => close(id, () => safetyApi.resolve(id, note)),
+      cancel: (id) => close(id, () => safetyApi.cancel(id)),
       onAlertFrame,
       refreshCrews: () => setCrewsTick((n) => n + 1),
     }),
-    [alerts, crews, unavailable, error, upsert, onAlertFrame, userId, reloadQueue, queued, refused, delivered],
+    [alerts, crews, unavailable, error, upsert, onAlertFrame, userId, reloadQueue, queued, refused, delivered, close],
   );
   return <SafetyContext.Provider value={value}>{children}</SafetyContext.Provider>;
 }
