@@ -11,6 +11,8 @@ const stamp = Date.now().toString(36);
 const TITLE = `E2E jazz night ${stamp}`;
 const CREW = `Front row ${stamp}`;
 const ALERT = `Lost my friends near the stage (${stamp})`;
+const ALERT_INDOORS = `In the basement bar, no signal for the map (${stamp})`;
+const ALERT_OFFLINE = `Phone lost its connection in the tunnel (${stamp})`;
 const metrics = {};
 
 let system;
@@ -310,6 +312,125 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await shot(page, 'alert-sent-phone');
     await dialog.getByRole('button', { name: 'I am safe: resolve' }).click();
     await banner.waitFor({ state: 'detached', timeout: 25_000 });
+    assertNoConsoleErrors();
+  });
+
+  it('with location permission denied, the alert still reaches the crew', async () => {
+    // bob again, on a phone whose browser refuses location access (a context that never granted it)
+    const denied = await browser.newContext({ ...PHONE, locale: 'en-GB' });
+    const page = await denied.newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push({ page: 'bob (no location)', text: m.text(), url: m.location()?.url ?? '' }));
+    page.on('pageerror', (e) => errors.push({ page: 'bob (no location)', text: `pageerror: ${e.message}`, url: '' }));
+    await signIn(page, system.base, 'bob');
+    const answer = await page.evaluate(
+      () =>
+        new Promise((resolve) =>
+          navigator.geolocation.getCurrentPosition(
+            () => resolve('position'),
+            (error) => resolve(error.code === error.PERMISSION_DENIED ? 'denied' : `error ${error.code}`),
+            { timeout: 5000 },
+          ),
+        ),
+    );
+    assert.equal(answer, 'denied');
+
+    await page.getByRole('button', { name: /Safety/ }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(CREW).waitFor();
+    await dialog.getByLabel('What is happening').selectOption('lost');
+    await dialog.getByLabel('Message (optional)').fill(ALERT_INDOORS);
+    const hold = dialog.getByRole('button', { name: 'Hold to send alert' });
+    await hold.focus();
+    await page.keyboard.down('Space');
+    await page.waitForTimeout(1800);
+    await page.keyboard.up('Space');
+    await dialog.getByRole('timer').waitFor();
+    const countdownEnded = Date.now() + 5000;
+    // sent at once when the countdown ends: no waiting for a fix that will never come
+    await dialog.getByText('Your alert was sent to your crew.').waitFor({ timeout: 20_000 });
+    metrics.alertWithoutPositionSentAfterCountdownMs = Math.max(0, Date.now() - countdownEnded);
+    await dialog.getByText('Your crew was alerted without your position').waitFor();
+    assert.equal(await dialog.getByRole('link', { name: 'Call 112' }).getAttribute('href'), 'tel:112');
+    await dialog.getByTestId('position-unknown').waitFor();
+    await shot(page, 'alert-no-position-sent-phone');
+    await assertAccessible(page, 'alert sent without a position (phone)');
+
+    // alice, in the crew, gets it: the card at the top of her screen says the position is not known yet
+    const banner = alicePage.locator('[data-testid="alert-card"]', { hasText: ALERT_INDOORS });
+    await banner.waitFor({ timeout: 20_000 });
+    assert.equal(await banner.getByTestId('position-unknown').innerText(), 'Position not known yet');
+    assert.equal(await banner.locator('.map-alert').count(), 0);
+    await shot(alicePage, 'alert-no-position-banner-desktop');
+    await assertAccessible(alicePage, 'alert banner without a position');
+    await alicePage.setViewportSize(PHONE.viewport);
+    await shot(alicePage, 'alert-no-position-banner-phone');
+    await alicePage.setViewportSize(DESKTOP.viewport);
+    // and the notice is in the crew's chat stream, without a position
+    const history = await fetch(`${system.base}/api/v1/groups/${crewId}/messages/`, { headers: { Authorization: `Bearer ${await tokenFor('alice')}` } });
+    assert.equal(history.status, 200);
+    const notice = (await history.json()).results.find((m) => m.kind === 'safety_alert' && m.data?.alert?.message === ALERT_INDOORS);
+    assert.ok(notice, 'the alert notice is in the crew chat');
+    assert.equal(notice.data.alert.location, null);
+    assert.equal(notice.data.change, 'raised');
+
+    await dialog.getByRole('button', { name: 'I am safe: resolve' }).click();
+    await banner.waitFor({ state: 'detached', timeout: 25_000 });
+    await denied.close();
+    assertNoConsoleErrors();
+  });
+
+  it('an alert raised offline waits on the phone, says so with 112, and reaches the crew when back online', async () => {
+    const page = bobPage;
+    await page.goto(`${system.base}/crews/${crewId}`);
+    await page.getByRole('heading', { level: 1, name: CREW }).waitFor();
+    await bob.setOffline(true);
+    await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+    await page.getByRole('button', { name: /Safety/ }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(CREW).waitFor();
+    await dialog.getByLabel('Message (optional)').fill(ALERT_OFFLINE);
+    const hold = dialog.getByRole('button', { name: 'Hold to send alert' });
+    await hold.focus();
+    await page.keyboard.down('Space');
+    await page.waitForTimeout(1800);
+    await page.keyboard.up('Space');
+    await dialog.getByRole('timer').waitFor();
+    await dialog.getByTestId('alert-queued-notice').waitFor({ timeout: 15_000 });
+    assert.equal(await dialog.getByRole('link', { name: 'Call 112' }).getAttribute('href'), 'tel:112');
+    await shot(page, 'alert-queued-phone');
+    // kept in IndexedDB, where a reload or the service worker finds it
+    const kept = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open('crewup-alert-queue');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const all = open.result.transaction('alerts', 'readonly').objectStore('alerts').getAll();
+            all.onsuccess = () => resolve(all.result.map((entry) => entry.input.message));
+            all.onerror = () => reject(all.error);
+          };
+        }),
+    );
+    assert.deepEqual(kept, [ALERT_OFFLINE]);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('alert-queued').waitFor();
+    // back online: it goes at once, and alice sees it
+    await bob.setOffline(false);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    const banner = alicePage.locator('[data-testid="alert-card"]', { hasText: ALERT_OFFLINE });
+    await banner.waitFor({ timeout: 20_000 });
+    await page.getByTestId('alert-queued').waitFor({ state: 'detached', timeout: 10_000 });
+    // (the closed dialog holds a copy of the card too: take the one in the banners)
+    const mine = page.getByRole('alert', { name: 'Live safety alerts' }).locator('[data-testid="alert-card"]', { hasText: ALERT_OFFLINE });
+    await mine.waitFor();
+    await mine.getByRole('button', { name: 'I am safe: resolve' }).click();
+    await banner.waitFor({ state: 'detached', timeout: 25_000 });
+    // sent once: one notice for it in the crew's chat
+    const history = await fetch(`${system.base}/api/v1/groups/${crewId}/messages/`, { headers: { Authorization: `Bearer ${await tokenFor('alice')}` } });
+    const notices = (await history.json()).results.filter((m) => m.kind === 'safety_alert' && m.data?.alert?.message === ALERT_OFFLINE && m.data.change === 'raised');
+    assert.equal(notices.length, 1);
+    // a failed fetch while offline is the browser's own console error, not the app's
+    errors.splice(0, errors.length, ...errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e.text)));
     assertNoConsoleErrors();
   });
 

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from shared.groups.tests.factories import MembershipFactory
@@ -132,7 +133,10 @@ def test_crews_not_the_senders_are_skipped_and_named(crew, make_crew, crew_servi
             {"group_ids": [str(uuid4()) for _ in range(11)]}, "group_ids", id="too_many_case"
         ),
         pytest.param({"location": {"lat": 95, "lng": 0}}, "location", id="bad_latitude_case"),
-        pytest.param({"location": None}, "location", id="no_location_case"),
+        pytest.param({"location": {"lat": 65.5848}}, "location", id="latitude_alone_case"),
+        pytest.param({"location": {"lng": 22.1547}}, "location", id="longitude_alone_case"),
+        pytest.param({"location": {}}, "location", id="empty_location_case"),
+        pytest.param({"location": "here"}, "location", id="not_an_object_case"),
         pytest.param(
             {"location": {**LOCATION, "accuracy_m": -3}}, "location", id="negative_accuracy_case"
         ),
@@ -146,7 +150,72 @@ def test_bad_input_is_400_and_nothing_is_raised(crew, client_as, crew_services, 
     assert response.status_code == 400
     assert field in error(response)["fields"]
     assert not Alert.objects.exists()
+    assert not LocationPoint.objects.exists()
     assert crew_services.seen == []
+
+
+@pytest.mark.parametrize(
+    "location",
+    [pytest.param(None, id="null_case"), pytest.param(..., id="left_out_case")],
+)
+def test_an_alert_without_a_location_is_raised_and_reaches_the_crew(
+    crew, client_as, crew_services, location, django_capture_on_commit_callbacks
+):
+    # given: the phone has no fix (indoors, or location access off)
+    body = raise_body(crew.group, location=location)
+    if location is ...:
+        del body["location"]
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as("sender", crew).post(ALERTS, body, format="json")
+    # then: raised, "position not known yet", and posted into the crew's chat
+    assert response.status_code == 201, response.content
+    alert = Alert.objects.get()
+    out = response.json()
+    assert out["id"] == str(alert.id)
+    assert (out["location"], out["latest_location"], out["trail"]) == (None, None, [])
+    assert alert.location is None
+    assert not LocationPoint.objects.exists()
+    [notice] = crew_services.notices
+    assert (notice.group_id, notice.alert_id, notice.change) == (crew.group.id, alert.id, "raised")
+    assert notice.alert["location"] is None
+    assert notice.alert["message"] == "Someone is following me"
+
+
+def test_a_position_sent_after_an_alert_without_one_is_its_trail_and_location(
+    crew, client_as, crew_services
+):
+    # given
+    client = client_as("sender", crew)
+    raised = client.post(ALERTS, raise_body(crew.group, location=None), format="json").json()
+    # when
+    added = client.post(
+        f"{ALERTS}{raised['id']}/locations/",
+        {"lat": 65.59, "lng": 22.16, "accuracy_m": 40},
+        format="json",
+    )
+    # then: the crew sees it in the trail, and as the alert's position
+    assert added.status_code == 201
+    as_member = client_as("member", crew)
+    trail = as_member.get(f"{ALERTS}{raised['id']}/locations/").json()
+    detail = as_member.get(f"{ALERTS}{raised['id']}/").json()
+    assert [(p["lat"], p["lng"], p["accuracy_m"]) for p in trail["results"]] == [(65.59, 22.16, 40)]
+    assert detail["location"] == {"lat": 65.59, "lng": 22.16}
+    assert (detail["latest_location"]["lat"], detail["latest_location"]["lng"]) == (65.59, 22.16)
+    listed = as_member.get(ALERTS, {"status": "open"}).json()["results"]
+    assert [(a["id"], a["location"]) for a in listed] == [
+        (raised["id"], {"lat": 65.59, "lng": 22.16})
+    ]
+
+
+def test_the_schema_says_an_alert_may_come_without_a_location(client):
+    response = client.get("/api/v1/safety/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    request_body = response.json()["components"]["schemas"]["AlertCreateInputRequest"]
+    assert "location" not in request_body["required"]
+    assert request_body["properties"]["location"]["nullable"] is True
+    output = response.json()["components"]["schemas"]["AlertCreateOutput"]
+    assert output["properties"]["location"]["nullable"] is True
 
 
 def test_the_sixth_alert_in_a_minute_is_429(crew, client_as):
@@ -418,16 +487,27 @@ def test_cancelling_after_the_window_is_409(alert, crew, client_as, settings):
         }
     ),
 )
-def test_who_may_add_a_position(alert, crew, client_as, actor, expected):
+@pytest.mark.parametrize("located", [True, False], ids=["located_case", "no_location_case"])
+def test_who_may_add_a_position(crew, client_as, actor, expected, located):
+    # given: an alert raised with a position, or without one
+    alert = AlertFactory(
+        sender=crew.sender, crews=[crew.group], **({} if located else {"location": None})
+    )
+    raised_at = alert.location
+    # when
     response = client_as(actor, crew).post(
         alert_url(alert, "locations/"), {"lat": 65.6, "lng": 22.2, "accuracy_m": 5}, format="json"
     )
-
+    # then
     assert response.status_code == expected
     assert LocationPoint.objects.filter(alert=alert).exists() is (expected == 201)
+    alert.refresh_from_db()
     if expected == 201:
         assert response.json()["lat"] == 65.6
         assert response.json()["accuracy_m"] == 5
+        assert alert.location == (raised_at if located else Point(22.2, 65.6, srid=4326))
+    else:
+        assert alert.location == raised_at
 
 
 def test_positions_stop_once_resolved(alert, crew, client_as):

@@ -208,6 +208,68 @@ def test_an_alert_reaches_the_crew_live_and_in_history_and_is_answered(
     assert LocationPoint.objects.filter(alert=alert).count() == 2
 
 
+def test_an_alert_without_a_position_reaches_the_crew_and_its_position_follows(
+    live, crew, make_token, auth_client
+):
+    group, sender, (alice, _), carol = crew
+    token = {user.id: make_token(sub=user.keycloak_id) for user in (sender, alice, carol)}
+    port = live.group.port
+
+    async def scenario() -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        alice_chat = await open_chat(port, group.id, token[alice.id])
+        # when: the sender's phone has no fix (location access off): no location at all
+        raised = await in_thread(
+            lambda: auth_client(user=sender).post(
+                ALERTS,
+                {"group_ids": [str(group.id)], "alert_type": "help", "message": "Basement bar"},
+                format="json",
+            )
+        )
+        seen["raise_status"], seen["raised"] = raised.status_code, raised.json()
+        seen["alice_message"] = (await next_frame(alice_chat, "message"))["message"]
+        seen["alice_alert"] = await next_frame(alice_chat, "safety_alert", change="raised")
+        async with httpx.AsyncClient(base_url=live.group.url) as http:
+            history = await http.get(
+                f"/api/v1/groups/{group.id}/messages/",
+                headers={"Authorization": f"Bearer {token[carol.id]}"},
+            )
+        seen["history"] = history.json()["results"]
+        # when: a fix arrives later and goes to the trail
+        alert_id = seen["raised"]["id"]
+        moved = await in_thread(
+            lambda: auth_client(user=sender).post(
+                f"{ALERTS}{alert_id}/locations/", {"lat": 65.59, "lng": 22.16}, format="json"
+            )
+        )
+        seen["move_status"] = moved.status_code
+        seen["alice_sees_move"] = await next_frame(alice_chat, "safety_alert", change="location")
+        await alice_chat.close()
+        return seen
+
+    seen = asyncio.run(scenario())
+
+    # then: raised without a position, live and in the history
+    assert seen["raise_status"] == 201, seen["raised"]
+    assert seen["raised"]["location"] is None
+    assert seen["raised"]["crews"][0]["delivered_at"] is not None
+    alert = Alert.objects.get()
+    assert seen["alice_message"]["kind"] == "safety_alert"
+    assert seen["alice_message"]["data"]["alert"]["location"] is None
+    assert seen["alice_alert"]["alert_id"] == str(alert.id)
+    assert seen["alice_alert"]["alert"]["location"] is None
+    [notice] = [m for m in seen["history"] if m["kind"] == "safety_alert"]
+    assert notice["data"]["alert_id"] == str(alert.id)
+    assert notice["data"]["alert"]["message"] == "Basement bar"
+    # and the position that came later is the crew's to see
+    assert seen["move_status"] == 201
+    assert seen["alice_sees_move"]["location"]["lat"] == 65.59
+    alert.refresh_from_db()
+    assert (alert.location.y, alert.location.x) == (65.59, 22.16)
+    read = auth_client(user=alice).get(f"{ALERTS}{alert.id}/locations/").json()
+    assert [(p["lat"], p["lng"]) for p in read["results"]] == [(65.59, 22.16)]
+
+
 def test_a_non_member_cannot_raise_read_or_follow_an_alert(live, crew, auth_client):
     group, sender, (alice, _), _ = crew
     outsider = UserFactory()

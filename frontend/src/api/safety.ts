@@ -18,8 +18,11 @@ export type AlertSummary = S['AlertOutput'];
 export type AlertDetail = S['AlertDetailOutput'];
 /** An alert as the app holds it: from a list (no acknowledgements yet) or in detail. */
 export type SafetyAlert = AlertSummary & Partial<Pick<AlertDetail, 'acknowledgements' | 'trail'>>;
-/** Raising an alert takes where you are: the API has no alert without a location. */
+/** Raising an alert: `location` when the phone knows where it is; without it (left out or null)
+ * the alert goes out all the same, `location: null` ("position not known yet"), and positions
+ * follow through `sendLocation`. */
 export type AlertInput = S['AlertCreateInputRequest'];
+export type AlertPosition = S['LocationInputRequest'];
 export type AlertLocationInput = S['AlertLocationAddInputRequest'];
 
 export type CheckIn = S['CheckInOutput'];

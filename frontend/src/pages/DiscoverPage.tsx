@@ -8,6 +8,7 @@ import { CITIES, DEFAULT_CITY, distanceKm } from '../map/cities';
 import { ErrorState } from '../components/status';
 import { formatDateTime, formatKm } from '../components/format';
 import { buildEventQuery, DISTANCE_OPTIONS, filtersFromParams, paramsFromFilters, WHEN_OPTIONS, type DiscoverFilters } from './discoverQuery';
+import { rememberPosition, rememberPositionError } from '../safety/position';
 
 declare global {
   interface Window {
@@ -56,10 +57,15 @@ export function DiscoverPage() {
     setLocating('asking');
     navigator.geolocation.getCurrentPosition(
       (position) => {
+        // Also the last known position, at hand for a safety alert.
+        rememberPosition(position);
         setHere({ lat: position.coords.latitude, lng: position.coords.longitude });
         setLocating('idle');
       },
-      () => setLocating('denied'),
+      (error) => {
+        rememberPositionError(error);
+        setLocating('denied');
+      },
       { timeout: 10_000, maximumAge: 300_000 },
     );
   }, []);

@@ -7,6 +7,22 @@ import { InlineError } from '../components/status';
 import { formatTime } from '../components/format';
 import { useSafety } from './SafetyProvider';
 
+/** The emergency number shown beside anything that could keep an alert from the crew. */
+export const EMERGENCY_NUMBER = '112';
+
+/** "In an emergency, call 112", with the number as a link a phone dials. */
+export function EmergencyCall() {
+  const { t } = useTranslation();
+  return (
+    <p className="emergency-call">
+      {t('safety.emergencyHint')}{' '}
+      <a className="button button-danger" href={`tel:${EMERGENCY_NUMBER}`}>
+        {t('safety.callEmergency', { number: EMERGENCY_NUMBER })}
+      </a>
+    </p>
+  );
+}
+
 /** One alert: who, what, where, and the buttons that fit (acknowledge; or resolve/cancel my own). */
 export function AlertCard({ alert }: { alert: SafetyAlert }) {
   const { t } = useTranslation();
@@ -19,6 +35,9 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
   const acks = alert.acknowledgements;
   const myAck = acks?.find((a) => a.user.username === user?.username);
   const name = alert.sender.display_name || alert.sender.username;
+  // The trail's latest point, else where it was raised; neither: "position not known yet".
+  const at = alert.latest_location ?? alert.location;
+  const position = at ? { lat: at.lat, lng: at.lng } : null;
   const run = (action: () => Promise<void>) => {
     setBusy(true);
     setError(null);
@@ -35,6 +54,11 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
           {alert.status !== 'open' && <span className="tag"> {t(`safety.status.${alert.status}`)}</span>}
         </p>
         {alert.message && <p>{alert.message}</p>}
+        {!position && alert.status === 'open' && (
+          <p className="alert-no-position" data-testid="position-unknown">
+            {t('safety.positionUnknown')}
+          </p>
+        )}
         <p className="hint" aria-live="polite">
           {!acks
             ? null
@@ -64,21 +88,36 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
         )}
         <InlineError error={error} />
       </div>
-      {alert.location && !mine && (
-        <PointMap point={alert.location} fallback={alert.location} zoom={14} kind="alert" label={t('safety.senderMap', { name })} className="map-alert" />
+      {position && !mine && (
+        <PointMap point={position} fallback={position} zoom={14} kind="alert" label={t('safety.senderMap', { name })} className="map-alert" />
       )}
     </article>
   );
 }
 
-/** Live alerts of my crews, at the top of every screen. */
+/** Live alerts of my crews, at the top of every screen; and mine still waiting on this device. */
 export function AlertBanners() {
   const { t } = useTranslation();
-  const { alerts } = useSafety();
+  const { alerts, queued, refused, dismissRefused } = useSafety();
   const open = alerts.filter((a) => a.status === 'open');
-  if (open.length === 0) return null;
+  if (open.length === 0 && queued.length === 0 && refused.length === 0) return null;
   return (
     <section className="alert-banners" role="alert" aria-label={t('safety.liveAlerts')}>
+      {queued.length > 0 && (
+        <div className="notice notice-info alert-queued" data-testid="alert-queued">
+          <p>{t('safety.queuedBanner', { count: queued.length })}</p>
+          <EmergencyCall />
+        </div>
+      )}
+      {refused.map(({ entry, error }) => (
+        <div key={entry.id} className="notice notice-error alert-refused" data-testid="alert-refused">
+          <p>{t('safety.queuedRefused', { message: error.message })}</p>
+          <EmergencyCall />
+          <button type="button" className="button-secondary button-small" onClick={() => dismissRefused(entry.id)}>
+            {t('common.close')}
+          </button>
+        </div>
+      ))}
       {open.map((alert) => (
         <AlertCard key={alert.id} alert={alert} />
       ))}

@@ -46,7 +46,15 @@ class AlertCreateInputSerializer(serializers.Serializer):
     message = serializers.CharField(
         max_length=MAX_MESSAGE_LENGTH, allow_blank=True, required=False, default=""
     )
-    location = LocationInputSerializer()
+    location = LocationInputSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Where you are, if your phone knows. Leave it out (or null) rather than wait for a "
+            "fix: the alert goes out at once, and positions follow on `locations/`."
+        ),
+    )
 
 
 class AlertListInputSerializer(serializers.Serializer):

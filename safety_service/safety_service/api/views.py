@@ -148,20 +148,24 @@ class AlertViewSet(viewsets.GenericViewSet):
     @extend_schema(
         request=AlertCreateInputSerializer,
         responses={201: AlertCreateOutputSerializer, **_errors(400, 401, 403, 404, 429, 503)},
-        summary="Raise an alert to one or several of your crews, with where you are.",
+        summary=(
+            "Raise an alert to one or several of your crews, with where you are when known "
+            "(`location` null: not known yet)."
+        ),
     )
     def create(self, request: Request) -> Response:
         params = AlertCreateInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        location = data["location"] or {}
         raised = alert_raise(
             sender_id=request.user.id,
             group_ids=data["group_ids"],
             alert_type=data["alert_type"],
             message=data["message"],
-            lat=data["location"]["lat"],
-            lng=data["location"]["lng"],
-            accuracy_m=data["location"]["accuracy_m"],
+            lat=location.get("lat"),
+            lng=location.get("lng"),
+            accuracy_m=location.get("accuracy_m"),
             user_token=_bearer_token(request),
         )
         body = self._detail(request, raised.alert.id, skipped_group_ids=raised.skipped_group_ids)

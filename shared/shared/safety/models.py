@@ -77,7 +77,9 @@ class Alert(BaseModel):
     )
     alert_type = models.CharField(max_length=20, choices=AlertType.choices)
     message = models.CharField(max_length=MAX_MESSAGE_LENGTH, blank=True)
-    # Where the sender was when raising it (the trail's first point); cleared after retention.
+    # The trail's first point: where the sender was when raising it, or, for an alert raised
+    # without a position (indoors, location access off), the first one sent after. Empty
+    # until then ("position not known yet"), and again after retention.
     location = models.PointField(
         geography=True, srid=4326, null=True, blank=True, spatial_index=False
     )

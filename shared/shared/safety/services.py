@@ -219,8 +219,8 @@ def alert_raise(
     sender_id: UUID,
     group_ids: Sequence[UUID],
     alert_type: str,
-    lat: float,
-    lng: float,
+    lat: float | None = None,
+    lng: float | None = None,
     message: str = "",
     accuracy_m: float | None = None,
     user_token: str,
@@ -231,8 +231,13 @@ def alert_raise(
     lost to one stale crew in the client's list; when none is theirs, nothing is raised.
     No transaction is open while the other services are asked.
 
+    The position is optional: a phone indoors or without location access must still reach
+    its crew at once. Without one the alert's `location` stays empty until the sender's
+    first position arrives through `alert_location_add`.
+
     Raises:
-        ValidationError: an unknown type, no crew, too long a message, a bad location.
+        ValidationError: an unknown type, no crew, too long a message, a bad or partial
+            location (lat without lng), an accuracy without a location.
         AlertRateLimited: more than `SAFETY_ALERT_RATE_LIMIT` alerts in the window.
         GroupNotFound: the sender is in none of the crews (or they do not exist).
         ServiceUnavailable: the group, event or identity service cannot answer; nothing is
@@ -250,8 +255,10 @@ def alert_raise(
             {"group_ids": [f"At most {settings.SAFETY_ALERT_MAX_CREWS} crews per alert."]}
         )
     message = _text(message, field_name="message")
-    point = _point(lat=lat, lng=lng)
+    point = _optional_point(lat, lng)
     _accuracy(accuracy_m)
+    if point is None and accuracy_m is not None:
+        raise ValidationError({"accuracy_m": ["An accuracy goes with a location."]})
     decision = alert_rate_limit_hit(user_id=sender_id)
     if decision.retry_after:
         raise AlertRateLimited(decision.retry_after)
@@ -716,6 +723,10 @@ def alert_location_add(
 ) -> LocationPoint:
     """Add the sender's current position to an open alert's trail.
 
+    The first position of an alert raised without one also becomes the alert's `location`:
+    that field is "the trail's first point", which the crew's views and the chat notices
+    show as where the sender is.
+
     Raises:
         AlertNotFound: the actor may not see the alert.
         NotAlertSender: someone other than its sender.
@@ -742,6 +753,10 @@ def alert_location_add(
     )
     location.full_clean(exclude=["alert"])
     location.save(force_insert=True)
+    if alert.location is None:
+        # Under the alert's row lock: of two first positions racing, one sets it.
+        alert.location = point
+        alert.save(update_fields=["location", "updated_at"])
     payload = {"location": live.location_point_payload(location)}
     group_ids = _crew_ids(alert_id)
     transaction.on_commit(

@@ -15,7 +15,7 @@ export interface paths {
         get: operations["safety_alerts_list"];
         put?: never;
         /**
-         * Raise an alert to one or several of your crews, with where you are.
+         * Raise an alert to one or several of your crews, with where you are when known (`location` null: not known yet).
          * @description Safety alerts: raise one to your crews, answer one, follow its sender.
          */
         post: operations["safety_alerts_create"];
@@ -305,7 +305,8 @@ export interface components {
             alert_type: components["schemas"]["AlertCreateInputAlertTypeEnum"];
             /** @default  */
             message?: string;
-            location: components["schemas"]["LocationInputRequest"];
+            /** @description Where you are, if your phone knows. Leave it out (or null) rather than wait for a fix: the alert goes out at once, and positions follow on `locations/`. */
+            location?: components["schemas"]["LocationInputRequest"] | null;
         };
         /** @description The alert just raised, and the crews it did not go to (the sender is not in them). */
         AlertCreateOutput: {

@@ -129,6 +129,41 @@ def test_an_alert_is_stored_then_posted_into_the_crews_chat(
     assert REGISTRY.get_sample_value("safety_alert_delivery_seconds_count") == deliveries + 1
 
 
+@pytest.mark.parametrize(
+    "location",
+    [
+        pytest.param({}, id="left_out_case"),
+        pytest.param({"lat": None, "lng": None}, id="null_case"),
+    ],
+)
+def test_an_alert_without_a_location_goes_out_at_once(
+    make_crew, crew_services, django_capture_on_commit_callbacks, location
+):
+    # given: a phone indoors, or with location access off
+    crew = make_crew()
+    crew_services.know(crew.group)
+    params = {
+        "sender_id": crew.member.id,
+        "group_ids": [crew.group.id],
+        "alert_type": "help",
+        "user_token": "the-senders-jwt",
+        **location,
+    }
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = alert_raise(**params)
+    # then: stored without a position, no trail yet, and the crew has the notice
+    alert = Alert.objects.get()
+    assert raised.alert == alert
+    assert alert.location is None
+    assert not LocationPoint.objects.filter(alert=alert).exists()
+    assert AlertTarget.objects.get(alert=alert).delivered_at is not None
+    [notice] = crew_services.notices
+    assert (notice.group_id, notice.alert_id, notice.change) == (crew.group.id, alert.id, "raised")
+    assert notice.alert["location"] is None
+    assert notice.alert["sender"]["id"] == str(crew.member.id)
+
+
 def test_the_checks_use_the_service_token_and_the_senders_token(make_crew, crew_services):
     crew = make_crew()
     crew_services.know(crew.group)
@@ -279,6 +314,11 @@ def test_a_slow_group_service_is_503_within_the_budget(make_crew, crew_services,
         pytest.param({"lat": 91}, "location", id="bad_latitude_case"),
         pytest.param({"lng": -181}, "location", id="bad_longitude_case"),
         pytest.param({"accuracy_m": -1}, "accuracy_m", id="negative_accuracy_case"),
+        pytest.param({"lng": None}, "location", id="latitude_without_longitude_case"),
+        pytest.param({"lat": None}, "location", id="longitude_without_latitude_case"),
+        pytest.param(
+            {"lat": None, "lng": None, "accuracy_m": 12}, "accuracy_m", id="accuracy_alone_case"
+        ),
         pytest.param({"group_ids": []}, "group_ids", id="no_crew_case"),
         pytest.param(
             {"group_ids": [uuid4() for _ in range(11)]}, "group_ids", id="too_many_crews_case"
@@ -304,6 +344,7 @@ def test_bad_input_is_refused_before_any_call(make_crew, crew_services, override
     assert field in raised.value.message_dict
     assert crew_services.seen == []
     assert not Alert.objects.exists()
+    assert not LocationPoint.objects.exists()
 
 
 def test_the_sixth_alert_in_a_minute_is_refused(make_crew, crew_services):
@@ -599,6 +640,34 @@ def test_the_sender_adds_positions_while_open(open_alert):
     )
 
 
+def test_the_first_position_of_an_alert_raised_without_one_becomes_its_location(make_crew):
+    # given: an alert raised without a position
+    crew = make_crew()
+    alert = AlertFactory(sender=crew.member, crews=[crew.group], location=None)
+    # when: the phone finds a fix, then another
+    first = alert_location_add(
+        alert_id=alert.id, actor_id=crew.member.id, lat=65.6, lng=22.2, accuracy_m=30
+    )
+    second = alert_location_add(alert_id=alert.id, actor_id=crew.member.id, lat=65.7, lng=22.3)
+    # then: both are the trail; the first is where the alert is
+    alert.refresh_from_db()
+    assert (alert.location.y, alert.location.x) == (65.6, 22.2)
+    assert list(LocationPoint.objects.filter(alert=alert).order_by("recorded_at")) == [
+        first,
+        second,
+    ]
+
+
+def test_a_later_position_leaves_the_raising_position_alone(open_alert):
+    crew, alert = open_alert
+    raised_at = alert.location
+
+    alert_location_add(alert_id=alert.id, actor_id=crew.member.id, lat=65.7, lng=22.3)
+
+    alert.refresh_from_db()
+    assert alert.location == raised_at
+
+
 @pytest.mark.parametrize(
     ("who", "error"),
     [
@@ -606,14 +675,21 @@ def test_the_sender_adds_positions_while_open(open_alert):
         pytest.param("outsider", AlertNotFound, id="outsider_case"),
     ],
 )
-def test_only_the_sender_adds_positions(open_alert, who, error):
-    crew, alert = open_alert
+@pytest.mark.parametrize("located", [True, False], ids=["located_case", "no_location_case"])
+def test_only_the_sender_adds_positions(make_crew, who, error, located):
+    crew = make_crew()
+    alert = AlertFactory(
+        sender=crew.member, crews=[crew.group], **({} if located else {"location": None})
+    )
+    raised_at = alert.location
     actor = crew.owner if who == "member" else UserFactory()
 
     with pytest.raises(error):
         alert_location_add(alert_id=alert.id, actor_id=actor.id, lat=65.6, lng=22.2)
 
     assert not LocationPoint.objects.exists()
+    alert.refresh_from_db()
+    assert alert.location == raised_at
 
 
 def test_positions_stop_once_the_alert_is_resolved(open_alert):
@@ -796,6 +872,59 @@ def test_a_due_timer_fires_a_missed_check_in_alert_with_the_last_location(
     # the service token was used for the event too: no user is behind a timer
     event_call = next(seen for seen in crew_services.seen if seen[1].startswith("/api/v1/events/"))
     assert event_call[2]["authorization"] != "Bearer the-senders-jwt"
+
+
+def test_a_timer_fires_with_the_last_position_shared_when_it_was_moved(
+    make_crew, crew_services, django_capture_on_commit_callbacks
+):
+    # given: a timer set without a position, then moved from somewhere
+    crew = make_crew()
+    crew_services.know(crew.group)
+    timer = checkin_timer_set(
+        user_id=crew.member.id,
+        group_id=crew.group.id,
+        due_at=timezone.now() + timedelta(minutes=1),
+    )
+    timer = checkin_timer_extend(
+        timer_id=timer.id,
+        user_id=crew.member.id,
+        due_at=timezone.now() + timedelta(minutes=2),
+        lat=65.61,
+        lng=22.13,
+    )
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = checkin_timer_fire(timer_id=timer.id, now=timer.due_at + timedelta(seconds=1))
+    # then
+    assert alert is not None
+    assert (alert.location.y, alert.location.x) == (65.61, 22.13)
+    [start] = LocationPoint.objects.filter(alert=alert)
+    assert start.point == alert.location
+    [notice] = crew_services.notices
+    assert notice.alert["location"] == {"lat": 65.61, "lng": 22.13}
+
+
+def test_a_timer_with_no_position_shared_still_fires_without_one(
+    make_crew, crew_services, django_capture_on_commit_callbacks
+):
+    # given
+    crew = make_crew()
+    crew_services.know(crew.group)
+    timer = checkin_timer_set(
+        user_id=crew.member.id,
+        group_id=crew.group.id,
+        due_at=timezone.now() + timedelta(minutes=1),
+        message="Walking home.",
+    )
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = checkin_timer_fire(timer_id=timer.id, now=timer.due_at + timedelta(seconds=1))
+    # then: the crew is alerted all the same, "position not known yet"
+    assert alert is not None
+    assert (alert.alert_type, alert.location) == (AlertType.MISSED_CHECK_IN, None)
+    assert not LocationPoint.objects.filter(alert=alert).exists()
+    [notice] = crew_services.notices
+    assert (notice.change, notice.alert["location"]) == ("raised", None)
 
 
 def test_firing_twice_raises_one_alert(make_crew, crew_services):
