@@ -5,7 +5,13 @@ from shared.settings.common import *
 SERVICE_NAME = "group"
 ROOT_URLCONF = "group_service.urls"
 WSGI_APPLICATION = "group_service.wsgi.application"
-INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat"]
+INSTALLED_APPS = [
+    *COMMON_APPS,
+    "shared.events",
+    "shared.groups",
+    "shared.chat",
+    "shared.notifications",
+]
 
 # --- API schema ---
 SPECTACULAR_SETTINGS = {
