@@ -5,7 +5,7 @@ import reactRefresh from 'eslint-plugin-react-refresh';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'src/api/schema', 'e2e/screenshots', 'e2e/results'] },
+  { ignores: ['dist', 'dev-dist', 'node_modules', 'src/api/schema', 'e2e/screenshots', 'e2e/results'] },
   {
     files: ['**/*.{ts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

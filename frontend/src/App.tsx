@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import { Layout } from './components/Layout';
 import { Loading } from './components/status';
@@ -7,6 +7,8 @@ import { DiscoverPage } from './pages/DiscoverPage';
 import { AuthCallbackPage } from './pages/AuthCallbackPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SafetyProvider } from './safety/SafetyProvider';
+import { onWorkerMessage } from './pwa/messages';
+import { appPath } from './pwa/push-message';
 
 const EventDetailPage = lazy(() => import('./pages/EventDetailPage'));
 const EventFormPage = lazy(() => import('./pages/EventFormPage'));
@@ -47,5 +49,13 @@ const router = createBrowserRouter([
 ]);
 
 export function App() {
+  // A tapped notification brings this window forward and asks it to show its page.
+  useEffect(
+    () =>
+      onWorkerMessage((message) => {
+        if (message.type === 'navigate') void router.navigate(appPath(message.url));
+      }),
+    [],
+  );
   return <RouterProvider router={router} />;
 }
