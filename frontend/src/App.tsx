@@ -7,6 +7,7 @@ import { DiscoverPage } from './pages/DiscoverPage';
 import { AuthCallbackPage } from './pages/AuthCallbackPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SafetyProvider } from './safety/SafetyProvider';
+import { NotificationsProvider } from './notifications/NotificationsProvider';
 import { onWorkerMessage } from './pwa/messages';
 import { appPath } from './pwa/push-message';
 
@@ -28,9 +29,11 @@ const router = createBrowserRouter([
   { path: '/auth/callback', element: <AuthCallbackPage /> },
   {
     element: (
-      <SafetyProvider>
-        <Layout />
-      </SafetyProvider>
+      <NotificationsProvider>
+        <SafetyProvider>
+          <Layout />
+        </SafetyProvider>
+      </NotificationsProvider>
     ),
     children: [
       { index: true, element: <DiscoverPage /> },
