@@ -5,6 +5,7 @@ import { ApiError } from '../api/http';
 import { alertFromFrame, safetyApi, type AckKind, type AlertInput, type SafetyAlert } from '../api/safety';
 import { ChatConnection } from '../chat/connection';
 import { wsUrl } from '../config';
+import { useMembershipChanges } from '../notifications/NotificationsProvider';
 
 const POLL_MS = 20_000;
 const MINE_POLL_MS = 3_000;
@@ -60,6 +61,9 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
       .catch(() => {});
     return () => controller.abort();
   }, [userId, crewsTick]);
+
+  // A crew joined or left: listen to the alerts of the crews I am in now.
+  useMembershipChanges(() => setCrewsTick((n) => n + 1));
 
   // Open alerts in my crews, now and then (the sockets bring them at once). The list leaves out
   // who answered, so each open alert is fetched in full (the list's copy when that fails).
