@@ -20,6 +20,7 @@ export function NotificationBell() {
   const { t } = useTranslation();
   const { unreadCount } = useNotifications();
   const [open, setOpen] = useState(false);
+  const [panelTop, setPanelTop] = useState(0);
   const wrapper = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const panelId = useId();
@@ -57,7 +58,10 @@ export function NotificationBell() {
         aria-label={t('notifications.bellLabel', { count: unreadCount })}
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
-        onClick={() => setOpen((current) => !current)}
+        onClick={() => {
+          setPanelTop(Math.round(button.current?.getBoundingClientRect().bottom ?? 0) + 8);
+          setOpen((current) => !current);
+        }}
       >
         <BellIcon />
         {unreadCount > 0 && (
@@ -69,7 +73,7 @@ export function NotificationBell() {
       <span className="sr-only" role="status" aria-live="polite">
         {t('notifications.unreadStatus', { count: unreadCount })}
       </span>
-      {open && <NotificationPanel id={panelId} onClose={() => setOpen(false)} />}
+      {open && <NotificationPanel id={panelId} top={panelTop} onClose={() => setOpen(false)} />}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type CSSProperties } from 'react';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import type { AppNotification } from '../api/users';
@@ -27,7 +27,7 @@ function NotificationItem({ notification, onOpen }: { notification: AppNotificat
 }
 
 /** The list under the bell: newest first, unread highlighted, each a link that marks it read. */
-export function NotificationPanel({ id, onClose }: { id: string; onClose: () => void }) {
+export function NotificationPanel({ id, top, onClose }: { id: string; top: number; onClose: () => void }) {
   const { t } = useTranslation();
   const { items, unreadCount, hasMore, loading, loadingMore, error, unavailable, loadMore, markRead, markAllRead } = useNotifications();
   const [busy, setBusy] = useState(false);
@@ -40,7 +40,7 @@ export function NotificationPanel({ id, onClose }: { id: string; onClose: () => 
       .finally(() => setBusy(false));
   };
   return (
-    <div id={id} className="notification-panel" role="dialog" aria-labelledby={`${id}-title`}>
+    <div id={id} className="notification-panel" role="dialog" aria-labelledby={`${id}-title`} style={{ '--panel-top': `${top}px` } as CSSProperties}>
       <div className="notification-panel-head">
         <h2 id={`${id}-title`} tabIndex={-1}>
           {t('notifications.title')}
