@@ -59,11 +59,21 @@ registerRoute(
 );
 
 // The runtime configuration: from the network while online (a new deployment's settings win at
-// once), the last copy when offline, so that the app shell starts without a connection.
+// once), the last copy when offline, so that the app shell starts without a connection. A first
+// copy is taken at install: the page that installed the worker fetched it before it was there.
+const CONFIG_CACHE = 'crewup-config';
 registerRoute(
   ({ url, request }) => url.origin === self.location.origin && url.pathname === '/config.json' && request.method === 'GET',
-  new NetworkFirst({ cacheName: 'crewup-config', networkTimeoutSeconds: 5 }),
+  new NetworkFirst({ cacheName: CONFIG_CACHE, networkTimeoutSeconds: 5 }),
 );
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches
+      .open(CONFIG_CACHE)
+      .then((cache) => cache.add(new Request('/config.json', { cache: 'no-store' })))
+      .catch(() => undefined),
+  );
+});
 
 // --- talking to the app's windows ------------------------------------------------------------
 
