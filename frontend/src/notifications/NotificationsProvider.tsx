@@ -175,9 +175,9 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
   const language = i18n.resolvedLanguage ?? i18n.language;
   useEffect(() => {
     if (!username) return;
-    void syncPush(language).catch(() => undefined);
+    void syncPush(language, username).catch(() => undefined);
     return onWorkerMessage((message) => {
-      if (message.type === 'push-subscription-changed') void syncPush(language, message.oldEndpoint).catch(() => undefined);
+      if (message.type === 'push-subscription-changed') void syncPush(language, username, message.oldEndpoint).catch(() => undefined);
     });
   }, [username, language]);
 

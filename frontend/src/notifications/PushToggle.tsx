@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api/http';
 import { notificationsApi } from '../api/users';
+import { useAuth } from '../auth/AuthProvider';
 import { InlineError } from '../components/status';
 import { currentPushSubscription, disablePush, enablePush, PushError, pushPermission, pushSupported, type PushProblem } from './push';
 
@@ -8,6 +10,7 @@ import { currentPushSubscription, disablePush, enablePush, PushError, pushPermis
  * switched on, never before. */
 export function PushToggle() {
   const { t, i18n } = useTranslation();
+  const { user } = useAuth();
   const supported = pushSupported();
   const [permission, setPermission] = useState(pushPermission);
   // undefined: not known yet; null: the server has push switched off.
@@ -26,7 +29,8 @@ export function PushToggle() {
     notificationsApi
       .pushConfig(controller.signal)
       .then((config) => setVapidKey(config.vapid_public_key))
-      .catch(() => undefined); // unknown: asked again on switching on
+      // A server without push-config has no push; anything else: asked again on switching on.
+      .catch((caught: unknown) => caught instanceof ApiError && caught.isUnavailable && setVapidKey(null));
     return () => controller.abort();
   }, [supported]);
 
@@ -40,7 +44,8 @@ export function PushToggle() {
     setProblem(null);
     setError(null);
     // enablePush asks for permission first thing, inside this click.
-    const action = on ? enablePush(i18n.resolvedLanguage ?? i18n.language, vapidKey).then(() => true) : disablePush().then(() => false);
+    const language = i18n.resolvedLanguage ?? i18n.language;
+    const action = on ? enablePush(language, vapidKey, user?.username ?? '').then(() => true) : disablePush().then(() => false);
     action
       .then(setSubscribed)
       .catch(fail)

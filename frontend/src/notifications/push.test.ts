@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig, setConfig } from '../config';
 import { json } from '../test/fakes';
-import { disablePush, enablePush, PushError, pushPermission, pushSupported } from './push';
+import { disablePush, enablePush, PushError, pushPermission, pushSupported, syncPush } from './push';
 
 // A real key's shape: base64url of a 65-byte uncompressed P-256 point.
 const VAPID = 'BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U';
@@ -20,6 +20,22 @@ function subscription(key: Uint8Array): FakeSubscription {
     toJSON: () => ({ endpoint: 'https://push.example/send/abc', expirationTime: null, keys: { p256dh: 'P256', auth: 'AUTH' } }),
     unsubscribe: vi.fn(async () => true),
   };
+}
+
+/** The Cache API, in memory (where the worker's settings live). */
+function fakeCaches() {
+  const stores = new Map<string, Map<string, string>>();
+  const open = async (name: string) => {
+    const store = stores.get(name) ?? new Map<string, string>();
+    stores.set(name, store);
+    return {
+      match: async (key: string) => (store.has(key) ? new Response(store.get(key)) : undefined),
+      put: async (key: string, response: Response) => {
+        store.set(key, await response.text());
+      },
+    };
+  };
+  vi.stubGlobal('caches', { open });
 }
 
 /** A browser with push: a secure page, a registered worker, and a permission answer. */
@@ -68,19 +84,19 @@ describe('push on this device', () => {
   it('is unsupported without the Push API, a worker, or a secure page; nothing is asked', async () => {
     expect(pushSupported()).toBe(false);
     expect(pushPermission()).toBe('unsupported');
-    await expect(enablePush('en')).rejects.toEqual(new PushError('unsupported'));
+    await expect(enablePush('en', undefined, 'alice')).rejects.toEqual(new PushError('unsupported'));
 
     const { requestPermission } = browser();
     expect(pushSupported()).toBe(true);
     vi.stubGlobal('isSecureContext', false);
     expect(pushSupported()).toBe(false);
-    await expect(enablePush('en')).rejects.toMatchObject({ problem: 'unsupported' });
+    await expect(enablePush('en', undefined, 'alice')).rejects.toMatchObject({ problem: 'unsupported' });
     expect(requestPermission).not.toHaveBeenCalled();
   });
 
   it('asks for permission first, and stops there when it is denied', async () => {
     const { requestPermission, pushManager, fetchMock } = browser({ answer: 'denied' });
-    await expect(enablePush('en')).rejects.toMatchObject({ problem: 'denied' });
+    await expect(enablePush('en', undefined, 'alice')).rejects.toMatchObject({ problem: 'denied' });
     expect(requestPermission).toHaveBeenCalledTimes(1);
     expect(pushManager.subscribe).not.toHaveBeenCalled();
     expect(fetchMock).not.toHaveBeenCalled();
@@ -89,7 +105,7 @@ describe('push on this device', () => {
 
   it('subscribes with the VAPID key and registers the subscription with the language', async () => {
     const { pushManager, fetchMock } = browser();
-    await enablePush('sv');
+    await enablePush('sv', undefined, 'alice');
     const options = pushManager.subscribe.mock.calls[0]![0];
     expect(options.userVisibleOnly).toBe(true);
     expect((options.applicationServerKey as Uint8Array).length).toBe(65);
@@ -105,24 +121,44 @@ describe('push on this device', () => {
 
   it('says so when the server has push switched off', async () => {
     const { pushManager } = browser();
-    await expect(enablePush('en', null)).rejects.toMatchObject({ problem: 'server-off' });
+    await expect(enablePush('en', null, 'alice')).rejects.toMatchObject({ problem: 'server-off' });
     expect(pushManager.subscribe).not.toHaveBeenCalled();
   });
 
   it('does not keep a subscription the server did not take', async () => {
     const { fetchMock, current } = browser();
     fetchMock.mockImplementation(async (url: string) => (url.endsWith('/users/push-config/') ? json({ vapid_public_key: VAPID }) : json({}, 500)));
-    await expect(enablePush('en')).rejects.toMatchObject({ status: 500 });
+    await expect(enablePush('en', undefined, 'alice')).rejects.toMatchObject({ status: 500 });
     expect(current()!.unsubscribe).toHaveBeenCalled();
   });
 
   it('switches off: unsubscribes here and DELETEs the endpoint', async () => {
     const { fetchMock, current } = browser();
-    await enablePush('en', VAPID);
+    await enablePush('en', VAPID, 'alice');
     const made = current()!;
     await disablePush();
     expect(made.unsubscribe).toHaveBeenCalled();
     const del = fetchMock.mock.calls.find(([, init]) => init?.method === 'DELETE')!;
     expect(JSON.parse(String(del[1]!.body))).toEqual({ endpoint: 'https://push.example/send/abc' });
+  });
+
+  it("keeps the server's copy current for the person who switched it on", async () => {
+    fakeCaches();
+    const { fetchMock } = browser();
+    await enablePush('en', VAPID, 'alice');
+    fetchMock.mockClear();
+    await syncPush('sv', 'alice');
+    const post = fetchMock.mock.calls.find(([, init]) => init?.method === 'POST')!;
+    expect(JSON.parse(String(post[1]!.body))).toMatchObject({ endpoint: 'https://push.example/send/abc', language: 'sv' });
+  });
+
+  it("drops someone else's subscription at sign-in instead of taking it over", async () => {
+    fakeCaches();
+    const { fetchMock, current } = browser();
+    await enablePush('en', VAPID, 'alice');
+    fetchMock.mockClear();
+    await syncPush('en', 'bob');
+    expect(current()!.unsubscribe).toHaveBeenCalled();
+    expect(fetchMock.mock.calls.filter(([, init]) => init?.method === 'POST')).toHaveLength(0);
   });
 });

@@ -6,7 +6,7 @@
 import { ApiError } from '../api/http';
 import { notificationsApi, type PushSubscriptionInput } from '../api/users';
 import { base64UrlToBytes, sameKey, workerLanguage } from '../pwa/push-message';
-import { saveWorkerSettings } from '../pwa/settings';
+import { loadWorkerSettings, saveWorkerSettings } from '../pwa/settings';
 
 export type PushProblem = 'unsupported' | 'denied' | 'server-off' | 'no-worker';
 
@@ -70,9 +70,10 @@ function subscriptionInput(subscription: PushSubscription, language: string): Pu
 /**
  * Switch push on for this device: ask for permission (call it straight from the click), then
  * subscribe with the server's VAPID key and register the subscription, with the UI language.
- * `vapidKey` is the one push-config gave (fetched again when not passed; null: push is off).
+ * `vapidKey` is the one push-config gave (fetched again when undefined; null: push is off);
+ * `owner` the signed-in username (see syncPush).
  */
-export async function enablePush(language: string, vapidKey?: string | null): Promise<PushSubscription> {
+export async function enablePush(language: string, vapidKey: string | null | undefined, owner: string): Promise<PushSubscription> {
   if (!pushSupported()) throw new PushError('unsupported');
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') throw new PushError('denied');
@@ -88,7 +89,7 @@ export async function enablePush(language: string, vapidKey?: string | null): Pr
     subscription = null;
   }
   subscription ??= await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes });
-  await saveWorkerSettings({ language: workerLanguage(language), vapidKey: key });
+  await saveWorkerSettings({ language: workerLanguage(language), vapidKey: key, owner });
   try {
     await notificationsApi.addPushSubscription(subscriptionInput(subscription, language));
   } catch (error) {
@@ -114,14 +115,23 @@ export async function disablePush(): Promise<void> {
 }
 
 /**
- * Tell the server this device's current subscription (after the browser replaced it, or the
- * language changed); forget `oldEndpoint` if the browser dropped that one. Does nothing when
- * push is not on here. The server takes the same subscription again as an update.
+ * Tell the server this device's current subscription (at sign-in, after the browser replaced
+ * it, or when the language changed); forget `oldEndpoint` if the browser dropped that one. Does
+ * nothing when push is not on here. The server takes the same subscription again as an update.
+ *
+ * A subscription someone else switched on (they did not sign out, and `owner` signs in) is
+ * dropped instead: their alerts must not reach the next person, nor this one's go to theirs.
  */
-export async function syncPush(language: string, oldEndpoint: string | null = null): Promise<void> {
+export async function syncPush(language: string, owner: string, oldEndpoint: string | null = null): Promise<void> {
   if (pushPermission() !== 'granted') return;
   const subscription = await currentPushSubscription();
-  await saveWorkerSettings({ language: workerLanguage(language) });
+  const settings = await loadWorkerSettings();
+  if (subscription && settings.owner !== null && settings.owner !== owner) {
+    await subscription.unsubscribe();
+    await saveWorkerSettings({ owner: null });
+    return;
+  }
+  await saveWorkerSettings({ language: workerLanguage(language), owner: subscription ? owner : settings.owner });
   if (oldEndpoint && oldEndpoint !== subscription?.endpoint) {
     await notificationsApi.removePushSubscription(oldEndpoint).catch(() => undefined);
   }

@@ -1,14 +1,17 @@
 /**
  * What the service worker needs to know when no page is open: the UI language (for the action
  * buttons and follow-ups it writes itself) and the VAPID key it subscribed with (to subscribe
- * again on `pushsubscriptionchange`). One small JSON file in the Cache API, which pages and the
- * worker both reach; nothing personal.
+ * again on `pushsubscriptionchange`); and for the pages, whose push this device's subscription
+ * is (the username that switched it on). One small JSON file in the Cache API, which pages and
+ * the worker both reach.
  */
 import { workerLanguage, type Language } from './push-message';
 
 export interface WorkerSettings {
   language: Language;
   vapidKey: string | null;
+  /** The username that switched push on here; null before anyone did. */
+  owner: string | null;
 }
 
 const CACHE = 'crewup-settings-v1';
@@ -19,7 +22,7 @@ function cacheStorage(): CacheStorage | null {
 }
 
 export async function loadWorkerSettings(fallbackLanguage = 'en'): Promise<WorkerSettings> {
-  const fallback: WorkerSettings = { language: workerLanguage(fallbackLanguage), vapidKey: null };
+  const fallback: WorkerSettings = { language: workerLanguage(fallbackLanguage), vapidKey: null, owner: null };
   const storage = cacheStorage();
   if (!storage) return fallback;
   try {
@@ -29,6 +32,7 @@ export async function loadWorkerSettings(fallbackLanguage = 'en'): Promise<Worke
     return {
       language: workerLanguage(value.language ?? fallback.language),
       vapidKey: typeof value.vapidKey === 'string' ? value.vapidKey : null,
+      owner: typeof value.owner === 'string' ? value.owner : null,
     };
   } catch {
     return fallback;
