@@ -10,6 +10,7 @@ import { SafetyProvider } from './safety/SafetyProvider';
 import { NotificationsProvider } from './notifications/NotificationsProvider';
 import { onWorkerMessage } from './pwa/messages';
 import { appPath } from './pwa/push-message';
+import { reloadIfUpdated } from './pwa/update';
 
 const EventDetailPage = lazy(() => import('./pages/EventDetailPage'));
 const EventFormPage = lazy(() => import('./pages/EventFormPage'));
@@ -60,5 +61,14 @@ export function App() {
       }),
     [],
   );
+  // After a new version took over, the next navigation loads it (at the new address).
+  useEffect(() => {
+    let path = router.state.location.pathname;
+    return router.subscribe((state) => {
+      if (state.location.pathname === path) return;
+      path = state.location.pathname;
+      reloadIfUpdated();
+    });
+  }, []);
   return <RouterProvider router={router} />;
 }
