@@ -5,7 +5,7 @@ import reactRefresh from 'eslint-plugin-react-refresh';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'src/api/schema', 'e2e/screenshots', 'e2e/results'] },
+  { ignores: ['dist', 'dev-dist', 'node_modules', 'src/api/schema', 'e2e/screenshots', 'e2e/results'] },
   {
     files: ['**/*.{ts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
@@ -16,7 +16,7 @@ export default tseslint.config(
       // built with the compiler, which this app is not.
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'error',
-      'react-refresh/only-export-components': ['error', { allowConstantExport: true, allowExportNames: ['useAuth', 'useSafety', 'SafetyContextForTests', 'createUserManager', 'HOLD_MS', 'COUNTDOWN_S', 'errorText'] }],
+      'react-refresh/only-export-components': ['error', { allowConstantExport: true, allowExportNames: ['useAuth', 'useSafety', 'SafetyContextForTests', 'createUserManager', 'HOLD_MS', 'COUNTDOWN_S', 'errorText', 'useNotifications', 'useMembershipChanges', 'NotificationsContext'] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // The runtime configuration is served by the ingress (scripts/ingress.sh writes it), never
 // baked into the build. The dev server answers /config.json itself, from the environment.
@@ -26,8 +27,56 @@ function devRuntimeConfig(): Plugin {
 
 const ingress = process.env.CREWUP_URL ?? 'http://127.0.0.1:8080';
 
+// The installable app: the manifest, and our own service worker (src/sw.ts: precache, offline
+// shell, push, notification actions, background sync), into which the plugin injects the list
+// of files to precache. Colours are styles.css's --green (theme) and --bg (splash).
+function pwa() {
+  return VitePWA({
+    strategies: 'injectManifest',
+    srcDir: 'src',
+    filename: 'sw.ts',
+    registerType: 'autoUpdate',
+    // src/main.tsx registers it (virtual:pwa-register): no script is injected into index.html.
+    injectRegister: false,
+    // The glob below takes the icons already; the plugin adds manifest.webmanifest itself.
+    includeManifestIcons: false,
+    manifest: {
+      id: '/',
+      name: 'CrewUp',
+      short_name: 'CrewUp',
+      description: 'Go out together, safely: events, crews, chat and safety alerts.',
+      lang: 'en',
+      start_url: '/',
+      scope: '/',
+      display: 'standalone',
+      theme_color: '#14532d',
+      background_color: '#f4f5f0',
+      icons: [
+        { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+        { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+        { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+      ],
+    },
+    injectManifest: {
+      // The app shell, the lazy pages, the icons and the offline basemap (world-atlas's
+      // countries-50m.json, emitted under assets/ by src/map/basemap.ts's `?url` import).
+      // Never source maps; /config.json is not in dist (the ingress writes it at run time).
+      globPatterns: ['**/*.{html,js,css,json,png,svg}'],
+      globIgnores: ['**/*.map'],
+      maximumFileSizeToCacheInBytes: 2 * 1024 * 1024,
+    },
+    // The dev server runs without a service worker unless CREWUP_DEV_SW=1 (then as a module
+    // worker, as the plugin's docs ask for an injectManifest worker with imports).
+    devOptions: {
+      enabled: process.env.CREWUP_DEV_SW === '1',
+      type: 'module',
+      navigateFallback: 'index.html',
+    },
+  });
+}
+
 export default defineConfig({
-  plugins: [react(), devRuntimeConfig()],
+  plugins: [react(), devRuntimeConfig(), pwa()],
   server: {
     host: '127.0.0.1',
     port: 5173,

@@ -3,7 +3,8 @@
 #   /api/v1/<name>/ -> that service, /ws/ -> the group service, /admin/ -> moderation, / -> the SPA.
 # Internal endpoints (/healthz, /readyz, /metrics, /internal/) are never routed from outside.
 # The SPA is frontend/dist (built by scripts/run.sh) with a fallback to index.html for its
-# routes, and /config.json, its runtime configuration, written here from the environment.
+# routes, and /config.json, its runtime configuration, written here from the environment. Its
+# service worker (/sw.js) and manifest are served uncached (revalidated) with their own types.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -37,6 +38,8 @@ if [ -f "$spa_dist/index.html" ]; then
   spa_locations="    location = /config.json { alias $conf_dir/config.json; default_type application/json; add_header Cache-Control \"no-store\"; }
     location /api/ { default_type application/json; return 404 '{\"error\": {\"code\": \"not_found\", \"message\": \"No such API.\", \"fields\": {}}}'; }
     location /assets/ { root $spa_dist; expires 1y; add_header Cache-Control \"public, immutable\"; }
+    location = /sw.js { root $spa_dist; types { } default_type application/javascript; add_header Cache-Control \"no-cache\"; }
+    location = /manifest.webmanifest { root $spa_dist; types { } default_type application/manifest+json; add_header Cache-Control \"no-cache\"; }
     location / {
       root $spa_dist;
       try_files \$uri /index.html;
@@ -64,7 +67,7 @@ http {
   client_max_body_size 4m;
   include /etc/nginx/mime.types;
   gzip on;
-  gzip_types application/javascript text/css application/json image/svg+xml;
+  gzip_types application/javascript text/css application/json application/manifest+json image/svg+xml;
   gzip_min_length 1024;
   gzip_comp_level 6;
 $upstreams  upstream group_ws { server 127.0.0.1:$GROUP_WS_PORT; }

@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import { Layout } from './components/Layout';
 import { Loading } from './components/status';
@@ -7,6 +7,10 @@ import { DiscoverPage } from './pages/DiscoverPage';
 import { AuthCallbackPage } from './pages/AuthCallbackPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SafetyProvider } from './safety/SafetyProvider';
+import { NotificationsProvider } from './notifications/NotificationsProvider';
+import { onWorkerMessage } from './pwa/messages';
+import { appPath } from './pwa/push-message';
+import { reloadIfUpdated } from './pwa/update';
 
 const EventDetailPage = lazy(() => import('./pages/EventDetailPage'));
 const EventFormPage = lazy(() => import('./pages/EventFormPage'));
@@ -26,9 +30,11 @@ const router = createBrowserRouter([
   { path: '/auth/callback', element: <AuthCallbackPage /> },
   {
     element: (
-      <SafetyProvider>
-        <Layout />
-      </SafetyProvider>
+      <NotificationsProvider>
+        <SafetyProvider>
+          <Layout />
+        </SafetyProvider>
+      </NotificationsProvider>
     ),
     children: [
       { index: true, element: <DiscoverPage /> },
@@ -47,5 +53,22 @@ const router = createBrowserRouter([
 ]);
 
 export function App() {
+  // A tapped notification brings this window forward and asks it to show its page.
+  useEffect(
+    () =>
+      onWorkerMessage((message) => {
+        if (message.type === 'navigate') void router.navigate(appPath(message.url));
+      }),
+    [],
+  );
+  // After a new version took over, the next navigation loads it (at the new address).
+  useEffect(() => {
+    let path = router.state.location.pathname;
+    return router.subscribe((state) => {
+      if (state.location.pathname === path) return;
+      path = state.location.pathname;
+      reloadIfUpdated();
+    });
+  }, []);
   return <RouterProvider router={router} />;
 }

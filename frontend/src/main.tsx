@@ -4,6 +4,7 @@ import { loadConfig, setConfig } from './config';
 import { initI18n } from './i18n';
 import { AuthProvider, createUserManager } from './auth/AuthProvider';
 import { App } from './App';
+import { registerServiceWorker } from './pwa/register';
 import './styles.css';
 
 async function start() {
@@ -31,3 +32,4 @@ async function start() {
 }
 
 void start();
+registerServiceWorker();

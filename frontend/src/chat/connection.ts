@@ -29,6 +29,9 @@ export interface ChatConnectionOptions {
   url: string;
   getToken: () => string | null | Promise<string | null>;
   onEvent: (event: ChatEvent) => void;
+  /** Every frame as the server sent it, before `onEvent`: for sockets that speak the same
+   * protocol with frames of their own (the per-user `/ws/me/`). */
+  onFrame?: (frame: Record<string, unknown>) => void;
   /** The last sequence already shown (from history); the server sends what follows. Without
    * it the socket only listens from now on (a listener for alerts, not a chat view). */
   after?: number;
@@ -49,7 +52,7 @@ export class ChatConnection {
   private stopped = false;
   private lastErrorCode: string | null = null;
   private readonly outbox: Record<string, unknown>[] = [];
-  private readonly options: Required<Omit<ChatConnectionOptions, 'after'>>;
+  private readonly options: Required<Omit<ChatConnectionOptions, 'after' | 'onFrame'>> & Pick<ChatConnectionOptions, 'onFrame'>;
 
   constructor(options: ChatConnectionOptions) {
     this.lastSequence = options.after ?? 0;
@@ -201,6 +204,7 @@ export class ChatConnection {
       return;
     }
     const emit = this.options.onEvent;
+    this.options.onFrame?.(frame);
     switch (frame.type) {
       case 'ready': {
         this.attempts = 0;

@@ -7,6 +7,16 @@ import { getConfig } from '../config';
 import { SafetyButton } from '../safety/SafetyButton';
 import { AlertBanners } from '../safety/AlertBanners';
 import { LANGUAGES } from '../i18n';
+import { NotificationBell } from '../notifications/NotificationBell';
+import { disablePush } from '../notifications/push';
+
+/** Signing out on a shared device stops this device's push for that person first (briefly:
+ * the sign-out goes ahead whatever the server says). */
+function stopPushThen(signOut: () => Promise<void>): Promise<void> {
+  const stopped = disablePush().catch(() => undefined);
+  const patience = new Promise((resolve) => setTimeout(resolve, 2000));
+  return Promise.race([stopped, patience]).then(signOut);
+}
 
 export function Layout() {
   const { t, i18n } = useTranslation();
@@ -44,6 +54,7 @@ export function Layout() {
           {user && isModerator(user.roles) && <a href={getConfig().adminUrl}>{t('nav.moderation')}</a>}
         </nav>
         <div className="topbar-tools">
+          {user && <NotificationBell />}
           <label className="sr-only" htmlFor="language">
             {t('nav.language')}
           </label>
@@ -55,7 +66,7 @@ export function Layout() {
             ))}
           </select>
           {user ? (
-            <button type="button" className="button-secondary" onClick={() => void signOut()}>
+            <button type="button" className="button-secondary" onClick={() => void stopPushThen(signOut)}>
               {t('auth.signOut')} <span className="sr-only">({user.username})</span>
             </button>
           ) : (

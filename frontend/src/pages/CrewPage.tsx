@@ -8,6 +8,7 @@ import { ErrorState, InlineError, Loading } from '../components/status';
 import { formatDateTime } from '../components/format';
 import { CrewActions } from '../components/CrewActions';
 import { ReportButton } from '../components/ReportButton';
+import { useMembershipChanges } from '../notifications/NotificationsProvider';
 
 function useAction() {
   const [busy, setBusy] = useState(false);
@@ -231,6 +232,10 @@ export default function CrewPage() {
   const navigate = useNavigate();
   const { data: crew, error, loading, reload } = useAsync((signal) => groupsApi.get(id, signal), [id]);
   const leave = useAction();
+  // My membership of this crew changed (my request approved, or I was removed): show it.
+  useMembershipChanges((change) => {
+    if (change.groupId === id) reload();
+  });
   if (loading && !crew) return <Loading />;
   if (error) return <ErrorState error={error} onRetry={reload} />;
   if (!crew) return null;

@@ -4,10 +4,13 @@ import { groupsApi } from '../api/groups';
 import { useAsync } from '../components/useAsync';
 import { ErrorState, Loading } from '../components/status';
 import { formatDateTime } from '../components/format';
+import { useMembershipChanges } from '../notifications/NotificationsProvider';
 
 export default function CrewsPage() {
   const { t } = useTranslation();
   const { data, error, loading, reload } = useAsync((signal) => groupsApi.list({ mine: true }, signal), []);
+  // A request approved (or a removal) elsewhere shows here at once.
+  useMembershipChanges(reload);
   return (
     <section className="panel">
       <h1>{t('crews.title')}</h1>

@@ -12,6 +12,7 @@ import { PointMap } from '../map/PointMap';
 import { CreateCrewForm } from '../components/CreateCrewForm';
 import { CrewActions } from '../components/CrewActions';
 import { ReportButton } from '../components/ReportButton';
+import { useMembershipChanges } from '../notifications/NotificationsProvider';
 
 function Rsvp({ event, onChange }: { event: CrewEvent; onChange: () => void }) {
   const { t } = useTranslation();
@@ -114,6 +115,8 @@ function Crews({ eventId }: { eventId: string }) {
   const navigate = useNavigate();
   const crews = useAsync((signal) => groupsApi.list({ event_id: eventId }, signal), [eventId]);
   const [creating, setCreating] = useState(false);
+  // "Request sent" turns into "Open chat" when an admin approves it.
+  useMembershipChanges(crews.reload);
   return (
     <section aria-labelledby="crews-heading" className="panel">
       <h2 id="crews-heading">{t('event.crews')}</h2>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useLocation } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { usersApi, type Profile } from '../api/users';
 import { useAuth } from '../auth/AuthProvider';
@@ -6,6 +7,7 @@ import { useAsync } from '../components/useAsync';
 import { ErrorState, InlineError, Loading } from '../components/status';
 import { ReportButton } from '../components/ReportButton';
 import { CITIES } from '../map/cities';
+import { NotificationSettings } from '../notifications/NotificationSettings';
 
 function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Profile) => void }) {
   const { t } = useTranslation();
@@ -159,9 +161,17 @@ export default function ProfilePage() {
   const { user } = useAuth();
   const profile = useAsync((signal) => usersApi.me(signal), []);
   const [current, setCurrent] = useState<Profile | null>(null);
+  const { hash } = useLocation();
   useEffect(() => {
     if (profile.data) setCurrent(profile.data);
   }, [profile.data]);
+  // /profile#notifications (the bell's settings link) goes straight to that section.
+  useEffect(() => {
+    if (hash !== '#notifications') return;
+    const section = document.getElementById('notifications');
+    section?.scrollIntoView({ block: 'start' });
+    section?.focus({ preventScroll: true });
+  }, [hash]);
   return (
     <div className="profile-page">
       <section className="panel" aria-labelledby="profile-heading">
@@ -173,6 +183,7 @@ export default function ProfilePage() {
         {profile.error ? <ErrorState error={profile.error} onRetry={profile.reload} /> : null}
         {current && <ProfileForm key={current.id} profile={current} onSaved={setCurrent} />}
       </section>
+      <NotificationSettings />
       <DataAndAccount username={user?.username ?? ''} />
       <ReportSomeone />
     </div>

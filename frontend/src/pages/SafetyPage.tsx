@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import { safetyApi, type CheckIn } from '../api/safety';
+import { safetyApi, type CheckIn, type SafetyAlert } from '../api/safety';
 import { useSafety } from '../safety/SafetyProvider';
 import { AlertCard } from '../safety/AlertBanners';
 import { useAsync } from '../components/useAsync';
@@ -100,9 +101,46 @@ function CheckIns() {
   );
 }
 
+/** The alert a notification links to (`/safety?alert=<id>`): scrolled to and highlighted
+ * among the open ones, or fetched and shown first when it is not open (resolved, cancelled). */
+function useLinkedAlert(alerts: SafetyAlert[]) {
+  const [params] = useSearchParams();
+  const id = params.get('alert');
+  const listed = id ? alerts.find((a) => a.id === id) : undefined;
+  const isListed = listed !== undefined;
+  const [fetched, setFetched] = useState<SafetyAlert | null>(null);
+  const [missing, setMissing] = useState(false);
+  useEffect(() => {
+    setFetched(null);
+    setMissing(false);
+    if (!id || isListed) return;
+    const controller = new AbortController();
+    safetyApi
+      .get(id, controller.signal)
+      .then(setFetched)
+      .catch(() => !controller.signal.aborted && setMissing(true));
+    return () => controller.abort();
+  }, [id, isListed]);
+  return { id, extra: isListed ? null : fetched, missing: !isListed && missing };
+}
+
+function HighlightedAlert({ alert }: { alert: SafetyAlert }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'center' });
+    ref.current?.focus({ preventScroll: true });
+  }, [alert.id]);
+  return (
+    <div ref={ref} id={`alert-${alert.id}`} className="alert-highlight" tabIndex={-1} data-testid="linked-alert">
+      <AlertCard alert={alert} />
+    </div>
+  );
+}
+
 export default function SafetyPage() {
   const { t } = useTranslation();
   const { alerts, unavailable, error } = useSafety();
+  const linked = useLinkedAlert(alerts);
   return (
     <div className="safety-page">
       <section className="panel" aria-labelledby="alerts-heading">
@@ -114,10 +152,21 @@ export default function SafetyPage() {
           </p>
         )}
         {error ? <ErrorState error={error} /> : null}
+        {linked.missing && (
+          <p className="notice notice-info" role="status">
+            {t('safety.alertGone')}
+          </p>
+        )}
+        {linked.extra && (
+          <>
+            <h2 className="sr-only">{t('safety.fromNotification')}</h2>
+            <HighlightedAlert alert={linked.extra} />
+          </>
+        )}
         {!unavailable && alerts.length === 0 && <p className="hint">{t('safety.noAlerts')}</p>}
-        {alerts.map((alert) => (
-          <AlertCard key={alert.id} alert={alert} />
-        ))}
+        {alerts.map((alert) =>
+          alert.id === linked.id ? <HighlightedAlert key={alert.id} alert={alert} /> : <AlertCard key={alert.id} alert={alert} />,
+        )}
       </section>
       <CheckIns />
     </div>

@@ -5,6 +5,7 @@ import { ApiError } from '../api/http';
 import { alertFromFrame, safetyApi, type AckKind, type AlertInput, type SafetyAlert } from '../api/safety';
 import { ChatConnection } from '../chat/connection';
 import { wsUrl } from '../config';
+import { useMembershipChanges } from '../notifications/NotificationsProvider';
 import { asLocationInput, bestKnownPosition, watchPositions } from './position';
 import { enqueueAlert, FLUSH_MESSAGE, flushAlertQueue, isFinalRefusal, queuedAlerts, type QueuedAlert } from './queue';
 
@@ -141,6 +142,9 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
       .catch(() => {});
     return () => controller.abort();
   }, [userId, crewsTick]);
+
+  // A crew joined or left: listen to the alerts of the crews I am in now.
+  useMembershipChanges(() => setCrewsTick((n) => n + 1));
 
   // Open alerts in my crews, now and then (the sockets bring them at once). The list leaves out
   // who answered, so each open alert is fetched in full (the list's copy when that fails).

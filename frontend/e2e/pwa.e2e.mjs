@@ -1,0 +1,227 @@
+// CrewUp as an installable app, in Debian's Chromium: the service worker takes control, a push
+// message delivered through the DevTools protocol shows a notification, the app shell opens
+// offline, and (signed in, against the real services) the bell and the notification settings.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSystem } from './system.mjs';
+import { DESKTOP, PHONE, axeViolations, launch, shot, signIn } from './browser.mjs';
+
+let system;
+let browser;
+let phone;
+let page;
+let errors = [];
+
+/** Console errors, less the ones a page shows by design while the browser is offline. */
+function assertNoConsoleErrors({ offline = false } = {}) {
+  const bad = errors.filter((e) => !(offline && /ERR_INTERNET_DISCONNECTED|Failed to fetch|WebSocket|net::ERR_/.test(e.text)));
+  errors.length = 0;
+  assert.deepEqual(bad, [], `console errors:\n${bad.map((e) => `${e.text} ${e.url}`).join('\n')}`);
+}
+
+async function poll(what, read, { timeout = 15_000, every = 250 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+}
+
+/** The notifications the app's service worker registration shows now, as plain objects. */
+function shownNotifications(target) {
+  return target.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return (await registration.getNotifications()).map((n) => ({
+      title: n.title,
+      body: n.body,
+      tag: n.tag,
+      data: n.data,
+      requireInteraction: n.requireInteraction,
+      actions: (n.actions ?? []).map((a) => ({ action: a.action, title: a.title })),
+    }));
+  });
+}
+
+function closeNotifications(target) {
+  return target.evaluate(async () => {
+    for (const n of await (await navigator.serviceWorker.ready).getNotifications()) n.close();
+  });
+}
+
+describe('CrewUp as an installed app', { timeout: 240_000 }, () => {
+  before(async () => {
+    system = await startSystem();
+    browser = await launch();
+    phone = await browser.newContext({ ...PHONE, locale: 'en-GB', permissions: ['notifications'] });
+    page = await phone.newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push({ text: m.text(), url: m.location()?.url ?? '' }));
+    page.on('pageerror', (e) => errors.push({ text: `pageerror: ${e.message}`, url: '' }));
+  });
+
+  after(async () => {
+    await phone?.setOffline(false).catch(() => {});
+    await browser?.close();
+    await system?.stop();
+  });
+
+  it('installs its service worker, which controls the page after a reload and precaches the shell and the basemap', async () => {
+    await page.goto(`${system.base}/`);
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    assert.equal(scope, `${system.base}/`);
+    await page.reload();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.controller.scriptURL), `${system.base}/sw.js`);
+
+    // the manifest makes it installable
+    const manifest = await page.evaluate(async () => {
+      const response = await fetch(document.querySelector('link[rel="manifest"]').href);
+      return { type: response.headers.get('content-type'), body: await response.json() };
+    });
+    assert.match(manifest.type, /^application\/manifest\+json/);
+    assert.equal(manifest.body.name, 'CrewUp');
+    assert.equal(manifest.body.display, 'standalone');
+    assert.equal(manifest.body.start_url, '/');
+    assert.deepEqual(
+      manifest.body.icons.map((i) => `${i.sizes} ${i.purpose}`),
+      ['192x192 any', '512x512 any', '512x512 maskable'],
+    );
+
+    // what the worker keeps: the shell and the offline map, never an API answer
+    const cached = await poll('the precache', () =>
+      page.evaluate(async () => {
+        const paths = [];
+        for (const name of await caches.keys()) {
+          for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
+        }
+        return paths.some((p) => p.endsWith('/index.html')) ? paths : null;
+      }),
+    );
+    assert.ok(cached.some((p) => /^\/assets\/countries-50m-[\w-]+\.json$/.test(p)), `no basemap in ${cached.join(', ')}`);
+    assert.ok(cached.some((p) => /^\/assets\/index-[\w-]+\.js$/.test(p)));
+    assert.ok(cached.includes('/config.json'));
+    assert.deepEqual(cached.filter((p) => p.startsWith('/api/')), []);
+    assertNoConsoleErrors();
+  });
+
+  it('shows a push message delivered through the DevTools protocol as a notification', async () => {
+    const cdp = await phone.newCDPSession(page);
+    const registrations = new Map();
+    const activated = new Set();
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations: list }) => {
+      for (const r of list) if (!r.isDeleted) registrations.set(r.scopeURL, r.registrationId);
+    });
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      for (const v of versions) if (v.status === 'activated') activated.add(v.registrationId);
+    });
+    await cdp.send('ServiceWorker.enable');
+    const registrationId = await poll('the registration', () => {
+      const id = registrations.get(`${system.base}/`);
+      return id && activated.has(id) ? id : null;
+    });
+
+    await closeNotifications(page);
+    const alert = {
+      id: 'e2e-n1',
+      kind: 'safety.alert_raised',
+      title: 'Safety alert from Bob',
+      body: 'I am lost near the stage',
+      url: '/safety?alert=e2e-a1',
+      tag: 'alert-e2e-a1',
+      urgent: true,
+      ack: { url: '/api/v1/safety/alerts/e2e-a1/token-acknowledgements/', token: 'e2e-token' },
+    };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: system.base, registrationId, data: JSON.stringify(alert) });
+    const [shown] = await poll('the notification', async () => {
+      const list = await shownNotifications(page);
+      return list.length ? list : null;
+    });
+    assert.equal(shown.title, 'Safety alert from Bob');
+    assert.equal(shown.body, 'I am lost near the stage');
+    assert.equal(shown.tag, 'alert-e2e-a1');
+    assert.equal(shown.requireInteraction, true);
+    assert.deepEqual(shown.data, { id: 'e2e-n1', kind: 'safety.alert_raised', url: '/safety?alert=e2e-a1', ack: alert.ack });
+    assert.deepEqual(shown.actions, [
+      { action: 'seen', title: 'Seen' },
+      { action: 'on_my_way', title: 'On my way' },
+    ]);
+
+    // The action titles follow the language stored when push was switched on (here: Swedish).
+    await closeNotifications(page);
+    await page.evaluate(async () => {
+      const cache = await caches.open('crewup-settings-v1');
+      await cache.put('/__crewup/worker-settings.json', new Response(JSON.stringify({ language: 'sv', vapidKey: null }), { headers: { 'Content-Type': 'application/json' } }));
+    });
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: system.base, registrationId, data: JSON.stringify({ ...alert, id: 'e2e-n2', title: 'Trygghetslarm från Bob' }) });
+    const [swedish] = await poll('the Swedish notification', async () => {
+      const list = await shownNotifications(page);
+      return list.some((n) => n.title === 'Trygghetslarm från Bob') ? list.filter((n) => n.title === 'Trygghetslarm från Bob') : null;
+    });
+    assert.deepEqual(swedish.actions.map((a) => a.title), ['Sett', 'På väg']);
+
+    // News that is not urgent: no actions, it may go away by itself.
+    await closeNotifications(page);
+    const news = { id: 'e2e-n3', kind: 'crew.join_approved', title: 'You are in Front row', body: '', url: '/crews/e2e-g1/chat', tag: 'e2e-n3', urgent: false };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: system.base, registrationId, data: JSON.stringify(news) });
+    const [plain] = await poll('the plain notification', async () => {
+      const list = await shownNotifications(page);
+      return list.length ? list : null;
+    });
+    assert.equal(plain.requireInteraction, false);
+    assert.deepEqual(plain.actions, []);
+    await closeNotifications(page);
+    await page.evaluate(async () => caches.delete('crewup-settings-v1'));
+    await cdp.detach();
+    assertNoConsoleErrors();
+  });
+
+  it('opens the app shell offline, at / and at a deep link', async () => {
+    await phone.setOffline(true);
+    try {
+      await page.reload();
+      await page.getByRole('link', { name: 'CrewUp home' }).waitFor({ timeout: 15_000 });
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Discover' }).waitFor();
+      assert.equal(await page.evaluate(() => navigator.onLine), false);
+      await shot(page, 'offline-shell-phone');
+      await page.goto(`${system.base}/events/00000000-0000-0000-0000-000000000000`);
+      await page.getByRole('link', { name: 'CrewUp home' }).waitFor({ timeout: 15_000 });
+    } finally {
+      await phone.setOffline(false);
+    }
+    assertNoConsoleErrors({ offline: true });
+  });
+
+  it('signed in: the bell with its count, its panel, and the notification settings (phone and desktop)', async () => {
+    const desktop = await browser.newContext({ ...DESKTOP, locale: 'en-GB' });
+    try {
+      for (const [target, size] of [[page, 'phone'], [await desktop.newPage(), 'desktop']]) {
+        await signIn(target, system.base, 'alice');
+        const bell = target.getByRole('button', { name: /^Notifications(: \d+ unread)?$/ });
+        await bell.waitFor({ timeout: 15_000 });
+        await bell.click();
+        const panel = target.getByRole('dialog', { name: 'Notifications' });
+        await panel.getByRole('button', { name: 'Mark all as read' }).waitFor();
+        await shot(target, `notifications-panel-${size}`);
+        assert.deepEqual(await axeViolations(target), [], `${size}: axe on the open panel`);
+        await target.keyboard.press('Escape');
+        await panel.waitFor({ state: 'detached' });
+
+        await target.goto(`${system.base}/profile#notifications`);
+        const section = target.locator('#notifications');
+        await section.getByRole('heading', { name: 'Notifications' }).waitFor();
+        await section.getByRole('switch', { name: 'Push notifications on this device' }).waitFor();
+        const locked = section.getByRole('checkbox', { name: 'Push: A crew mate raises a safety alert' });
+        await locked.waitFor({ timeout: 15_000 });
+        assert.equal(await locked.isDisabled(), true);
+        assert.equal(await locked.isChecked(), true);
+        await section.getByText('Safety alerts cannot be switched off').first().waitFor();
+        await shot(target, `profile-notifications-${size}`);
+        assert.deepEqual(await axeViolations(target), [], `${size}: axe on the notification settings`);
+      }
+    } finally {
+      await desktop.close();
+    }
+    assertNoConsoleErrors();
+  });
+});

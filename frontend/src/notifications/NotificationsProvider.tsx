@@ -1,0 +1,269 @@
+/**
+ * My notifications, live: the first page from the API when I sign in, then the per-user socket
+ * `/ws/me/` (the chat's protocol and authentication) brings new ones and my crew membership
+ * changes. The list API is the source of truth: after a reconnect the first page is read again.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useAuth } from '../auth/AuthProvider';
+import { ApiError } from '../api/http';
+import { notificationsApi, type AppNotification } from '../api/users';
+import { ChatConnection, type ChatState } from '../chat/connection';
+import { wsUrl } from '../config';
+import { onWorkerMessage } from '../pwa/messages';
+import { syncPush } from './push';
+
+export type MembershipChangeKind = 'joined' | 'left' | 'request_approved' | 'request_rejected';
+
+/** A `membership` frame: I joined or left a crew, or my request to join one was answered. */
+export interface MembershipChange {
+  groupId: string;
+  change: MembershipChangeKind;
+}
+
+type MembershipListener = (change: MembershipChange) => void;
+
+export interface NotificationsContextValue {
+  items: AppNotification[];
+  unreadCount: number;
+  hasMore: boolean;
+  loading: boolean;
+  loadingMore: boolean;
+  error: unknown;
+  /** The server has no notifications API (404): the bell says so instead of failing. */
+  unavailable: boolean;
+  /** The live socket's state. */
+  live: ChatState;
+  loadMore: () => void;
+  markRead: (id: string) => void;
+  markAllRead: () => Promise<void>;
+  /** Listen to membership changes; returns the function that stops listening. */
+  onMembership: (listener: MembershipListener) => () => void;
+}
+
+export const NotificationsContext = createContext<NotificationsContextValue | null>(null);
+
+export interface NotificationsProviderProps {
+  children: ReactNode;
+  /** For tests: a fake WebSocket. */
+  WebSocketImpl?: typeof WebSocket;
+}
+
+function merge(current: AppNotification[], incoming: AppNotification[]): AppNotification[] {
+  const byId = new Map(current.map((n) => [n.id, n]));
+  for (const n of incoming) byId.set(n.id, n);
+  return [...byId.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
+}
+
+function membershipFrom(frame: Record<string, unknown>): MembershipChange | null {
+  const change = frame.change;
+  if (typeof frame.group_id !== 'string') return null;
+  if (change !== 'joined' && change !== 'left' && change !== 'request_approved' && change !== 'request_rejected') return null;
+  return { groupId: frame.group_id, change };
+}
+
+export function NotificationsProvider({ children, WebSocketImpl }: NotificationsProviderProps) {
+  const { user, getToken, manager } = useAuth();
+  const { i18n } = useTranslation();
+  const username = user?.username ?? null;
+  const [items, setItems] = useState<AppNotification[]>([]);
+  const [next, setNext] = useState<string | null>(null);
+  const [unreadCount, setUnreadCount] = useState(0);
+  const [loading, setLoading] = useState(false);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [unavailable, setUnavailable] = useState(false);
+  const [live, setLive] = useState<ChatState>('closed');
+  const listeners = useRef(new Set<MembershipListener>());
+  const connection = useRef<ChatConnection | null>(null);
+
+  const loadFirstPage = useCallback((signal?: AbortSignal) => {
+    setLoading(true);
+    return notificationsApi
+      .list(null, signal)
+      .then((page) => {
+        if (signal?.aborted) return;
+        setItems(page.results);
+        setNext(page.next);
+        setUnreadCount(page.unread_count);
+        setError(null);
+      })
+      .catch((caught: unknown) => {
+        if (signal?.aborted || (caught instanceof DOMException && caught.name === 'AbortError')) return;
+        if (caught instanceof ApiError && caught.isUnavailable) setUnavailable(true);
+        else setError(caught);
+      })
+      .finally(() => {
+        if (!signal?.aborted) setLoading(false);
+      });
+  }, []);
+
+  // The first page when I sign in; nothing (and nothing kept) when signed out.
+  useEffect(() => {
+    setItems([]);
+    setNext(null);
+    setUnreadCount(0);
+    setError(null);
+    setUnavailable(false);
+    if (!username) return;
+    const controller = new AbortController();
+    void loadFirstPage(controller.signal);
+    return () => controller.abort();
+  }, [username, loadFirstPage]);
+
+  // The live socket.
+  useEffect(() => {
+    if (!username || unavailable) return;
+    let opened = false;
+    const socket = new ChatConnection({
+      url: wsUrl('ws/me/'),
+      getToken,
+      WebSocketImpl,
+      backoff: [1000, 2000, 5000, 10000, 30000],
+      onEvent: (event) => {
+        if (event.type === 'state') setLive(event.state);
+      },
+      onFrame: (frame) => {
+        switch (frame.type) {
+          case 'ready':
+            if (typeof frame.unread_count === 'number') setUnreadCount(frame.unread_count);
+            // Back after a drop: what came meanwhile is in the list.
+            if (opened) void loadFirstPage();
+            opened = true;
+            break;
+          case 'notification': {
+            const notification = frame.notification as AppNotification | undefined;
+            if (notification && typeof notification.id === 'string') setItems((current) => merge(current, [notification]));
+            if (typeof frame.unread_count === 'number') setUnreadCount(frame.unread_count);
+            break;
+          }
+          case 'unread':
+            // Read on another device or tab.
+            if (typeof frame.unread_count === 'number') setUnreadCount(frame.unread_count);
+            break;
+          case 'membership': {
+            const change = membershipFrom(frame);
+            if (change) for (const listener of [...listeners.current]) listener(change);
+            break;
+          }
+          default:
+            break;
+        }
+      },
+    });
+    connection.current = socket;
+    socket.connect();
+    const backOnline = () => socket.retryNow();
+    const wentOffline = () => socket.goOffline();
+    window.addEventListener('online', backOnline);
+    window.addEventListener('offline', wentOffline);
+    return () => {
+      window.removeEventListener('online', backOnline);
+      window.removeEventListener('offline', wentOffline);
+      socket.close();
+      connection.current = null;
+      setLive('closed');
+    };
+  }, [username, unavailable, getToken, loadFirstPage, WebSocketImpl]);
+
+  // A renewed token re-authenticates the open socket, so it is not closed at the old expiry.
+  useEffect(() => {
+    if (!manager) return;
+    const renewed = (u: { access_token: string }) => connection.current?.reauthenticate(u.access_token);
+    manager.events.addUserLoaded(renewed);
+    return () => manager.events.removeUserLoaded(renewed);
+  }, [manager]);
+
+  // Push on this device follows me: the server gets the current subscription and language at
+  // sign-in, when the language changes, and when the browser replaced the subscription.
+  const language = i18n.resolvedLanguage ?? i18n.language;
+  useEffect(() => {
+    if (!username) return;
+    void syncPush(language, username).catch(() => undefined);
+    return onWorkerMessage((message) => {
+      if (message.type === 'push-subscription-changed') void syncPush(language, username, message.oldEndpoint).catch(() => undefined);
+    });
+  }, [username, language]);
+
+  // The unread count on the installed app's icon, where the system shows one.
+  useEffect(() => {
+    if (typeof navigator === 'undefined' || !('setAppBadge' in navigator)) return;
+    const badge = unreadCount > 0 ? navigator.setAppBadge(unreadCount) : navigator.clearAppBadge();
+    void badge.catch(() => undefined);
+  }, [unreadCount]);
+
+  const loadMore = useCallback(() => {
+    if (!next || loadingMore) return;
+    setLoadingMore(true);
+    notificationsApi
+      .list(next)
+      .then((page) => {
+        setItems((current) => merge(current, page.results));
+        setNext(page.next);
+        setUnreadCount(page.unread_count);
+      })
+      .catch(setError)
+      .finally(() => setLoadingMore(false));
+  }, [next, loadingMore]);
+
+  const markRead = useCallback(
+    (id: string) => {
+      const target = items.find((n) => n.id === id);
+      if (!target || target.read_at) return;
+      const readAt = new Date().toISOString();
+      setItems((current) => current.map((n) => (n.id === id ? { ...n, read_at: readAt } : n)));
+      setUnreadCount((count) => Math.max(0, count - 1));
+      notificationsApi
+        .markRead(id)
+        .then((saved) => setItems((current) => current.map((n) => (n.id === id ? { ...n, read_at: saved.read_at ?? readAt } : n))))
+        .catch(() => {
+          setItems((current) => current.map((n) => (n.id === id ? { ...n, read_at: null } : n)));
+          setUnreadCount((count) => count + 1);
+        });
+    },
+    [items],
+  );
+
+  const markAllRead = useCallback(async () => {
+    const result = await notificationsApi.markAllRead();
+    const readAt = new Date().toISOString();
+    setItems((current) => current.map((n) => (n.read_at ? n : { ...n, read_at: readAt })));
+    setUnreadCount(result.unread_count);
+  }, []);
+
+  const onMembership = useCallback((listener: MembershipListener) => {
+    listeners.current.add(listener);
+    return () => {
+      listeners.current.delete(listener);
+    };
+  }, []);
+
+  const value = useMemo<NotificationsContextValue>(
+    () => ({ items, unreadCount, hasMore: next !== null, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership }),
+    [items, unreadCount, next, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership],
+  );
+  return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;
+}
+
+export function useNotifications(): NotificationsContextValue {
+  const value = useContext(NotificationsContext);
+  if (!value) throw new Error('useNotifications outside NotificationsProvider');
+  return value;
+}
+
+/**
+ * Call `callback` when my crew membership changes (a join request approved, removed from a
+ * crew…), so a page can show it without a reload. Outside the provider (tests rendering a page
+ * alone) it does nothing.
+ */
+export function useMembershipChanges(callback: (change: MembershipChange) => void): void {
+  const onMembership = useContext(NotificationsContext)?.onMembership;
+  const latest = useRef(callback);
+  useEffect(() => {
+    latest.current = callback;
+  });
+  useEffect(() => {
+    if (!onMembership) return;
+    return onMembership((change) => latest.current(change));
+  }, [onMembership]);
+}
