@@ -32,6 +32,8 @@ start() {  # name, command...
 }
 
 log "Starting processes (logs in $RUN_DIR/logs)"
+# The mail catcher: SMTP on :1025 takes every e-mail CrewUp sends; read them on :8025.
+start mail uv run --frozen python dev/mail/mailcatcher.py --directory "$RUN_DIR/mail"
 start identity uv run --frozen gunicorn identity.wsgi --chdir dev/identity \
   --bind "127.0.0.1:$IDENTITY_PORT" --workers 2
 for service in "${SERVICES[@]}"; do
@@ -90,6 +92,7 @@ for service in "${SERVICES[@]}"; do
   wait_ready "http://127.0.0.1:${SERVICE_PORT[$service]}/readyz"
 done
 wait_ready "http://127.0.0.1:$INGRESS_PORT/api/v1/events/"
+wait_ready "http://127.0.0.1:8025/"
 
 cat <<INFO
 
@@ -99,6 +102,7 @@ CrewUp is running.
   Events API                 http://127.0.0.1:$INGRESS_PORT/api/v1/events/
   OpenAPI (events)           http://127.0.0.1:$INGRESS_PORT/api/v1/events/schema/
   Identity provider          http://127.0.0.1:$IDENTITY_PORT/realms/crewup/.well-known/openid-configuration
+  Mail CrewUp sent (catcher) http://127.0.0.1:8025/
   Crew chat (WebSocket)      ws://127.0.0.1:$INGRESS_PORT/ws/groups/<id>/chat/
   Services directly          event :8001  group :8002 (ws :$GROUP_WS_PORT)  user :8003  safety :8004  moderation :8005
   Logs                       $RUN_DIR/logs/
