@@ -35,6 +35,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from group_service.sockets import (
+    APPLICATION_SUBPROTOCOL,
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHENTICATED,
+    MAX_FRAME_BYTES,
+    AuthenticatedSocketMixin,
+)
 from shared.api.errors import ApplicationError
 from shared.auth.channels import authenticate_token
 from shared.auth.permissions import is_moderator
@@ -46,13 +53,8 @@ from shared.metrics import CHAT_DELIVERY_SECONDS, CHAT_GAPS_FILLED, WEBSOCKET_CO
 
 logger = logging.getLogger(__name__)
 
-APPLICATION_SUBPROTOCOL = "crewup.chat.v1"
-AUTH_TIMEOUT_SECONDS = 1.0
-MAX_FRAME_BYTES = 16 * 1024
 TYPING_MIN_INTERVAL_SECONDS = 2.0
 SETTLE_CHECK_SECONDS = 1.0
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_LARGE = 1009
 
 
@@ -62,7 +64,7 @@ class ClientError(Exception):
         self.code, self.message, self.extra = code, message, extra
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
     """One member's live connection to one crew's chat."""
 
     async def connect(self) -> None:
@@ -180,18 +182,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 return int(value)
         return None
 
-    async def close_unless_authenticated(self) -> None:
-        await asyncio.sleep(AUTH_TIMEOUT_SECONDS)
-        if self.user is None:
-            await self.close_with(CLOSE_UNAUTHENTICATED, "authentication_required")
-
-    def schedule_expiry(self, expires_at: int) -> None:
-        async def close_at_expiry() -> None:
-            await asyncio.sleep(max(0.0, expires_at - time.time()))
-            await self.close_with(CLOSE_UNAUTHENTICATED, "token_expired")
-
-        self.start_task("expiry", close_at_expiry())
-
     async def heartbeat(self) -> None:
         """Keep presence fresh and re-join the groups (a restarted Redis forgets them)."""
         while True:
@@ -208,19 +198,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 )
                 if time.monotonic() - self.last_delivery_at >= SETTLE_CHECK_SECONDS:
                     await self.request_settle()  # else the settle check follows the deliveries
-
-    def start_task(self, name: str, coroutine: Any) -> None:
-        previous = self.tasks.get(name)
-        if previous is not None and previous is not asyncio.current_task():
-            previous.cancel()
-        self.tasks[name] = asyncio.create_task(coroutine)
-
-    async def close_with(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.send_json(
-                {"type": "error", "code": reason, "message": reason.replace("_", " ")}
-            )
-        await self.close(code=code)
 
     ##### Client frames
 

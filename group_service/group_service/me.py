@@ -16,27 +16,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from group_service.sockets import (
+    APPLICATION_SUBPROTOCOL,
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHENTICATED,
+    MAX_FRAME_BYTES,
+    AuthenticatedSocketMixin,
+)
 from shared.auth.channels import authenticate_token
 from shared.metrics import WEBSOCKET_CONNECTIONS
 from shared.notifications.live import me_group_name
 from shared.notifications.selectors import unread_count
 
-APPLICATION_SUBPROTOCOL = "crewup.chat.v1"
-AUTH_TIMEOUT_SECONDS = 1.0
-MAX_FRAME_BYTES = 16 * 1024
 # A restarted Redis forgets group memberships: join again this often.
 REJOIN_SECONDS = 60.0
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
 
 
-class MeConsumer(AsyncJsonWebsocketConsumer):
+class MeConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
     """One signed-in person's live connection to what concerns them."""
 
     async def connect(self) -> None:
@@ -78,36 +79,11 @@ class MeConsumer(AsyncJsonWebsocketConsumer):
         count = await database_sync_to_async(unread_count)(recipient_id=user.id)
         await self.send_json({"type": "ready", "unread_count": count})
 
-    async def close_unless_authenticated(self) -> None:
-        await asyncio.sleep(AUTH_TIMEOUT_SECONDS)
-        if self.user is None:
-            await self.close_with(CLOSE_UNAUTHENTICATED, "authentication_required")
-
-    def schedule_expiry(self, expires_at: int) -> None:
-        async def close_at_expiry() -> None:
-            await asyncio.sleep(max(0.0, expires_at - time.time()))
-            await self.close_with(CLOSE_UNAUTHENTICATED, "token_expired")
-
-        self.start_task("expiry", close_at_expiry())
-
     async def rejoin(self) -> None:
         while True:
             await asyncio.sleep(REJOIN_SECONDS)
             with contextlib.suppress(Exception):
                 await self.channel_layer.group_add(me_group_name(self.user.id), self.channel_name)
-
-    def start_task(self, name: str, coroutine: Any) -> None:
-        previous = self.tasks.get(name)
-        if previous is not None and previous is not asyncio.current_task():
-            previous.cancel()
-        self.tasks[name] = asyncio.create_task(coroutine)
-
-    async def close_with(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.send_json(
-                {"type": "error", "code": reason, "message": reason.replace("_", " ")}
-            )
-        await self.close(code=code)
 
     ##### Client frames
 

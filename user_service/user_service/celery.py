@@ -22,6 +22,7 @@ from celery import Celery
 
 from shared.messaging.consumer_step import EventConsumerStep
 from shared.notifications import hooks
+from shared.notifications.kinds import NOTIFIER_ROUTES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "user_service.settings")
 
@@ -32,22 +33,7 @@ HANDLERS = {
 }
 NOTIFIER_HANDLERS = {
     routing_key: f"shared.notifications.notifier.{name}"
-    for routing_key, name in {
-        "alert.raised": "on_alert_raised",
-        "alert.acknowledged": "on_alert_acknowledged",
-        "alert.resolved": "on_alert_closed",
-        "checkin.missed": "on_checkin_missed",
-        "join_request.received": "on_join_request_received",
-        "join_request.approved": "on_join_request_approved",
-        "join_request.rejected": "on_join_request_rejected",
-        "invite.used": "on_invite_used",
-        "participation.promoted": "on_waitlist_promoted",
-        "event.changed": "on_event_changed",
-        "event.cancelled": "on_event_cancelled",
-        "event.reminder_due": "on_event_reminder_due",
-        "user.banned": "on_user_banned",
-        "user.unbanned": "on_user_unbanned",
-    }.items()
+    for routing_key, name in NOTIFIER_ROUTES.items()
 }
 TASK_QUEUE = "user.tasks"
 REMINDERS_ISSUE_TASK = "user_service.tasks.reminders_issue_task"

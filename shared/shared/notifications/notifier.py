@@ -33,7 +33,7 @@ from shared.messaging.schemas import (
     WaitlistPromoted,
 )
 from shared.notifications import live
-from shared.notifications.kinds import NotificationKind
+from shared.notifications.kinds import NOTIFIER_ROUTES, NotificationKind
 from shared.notifications.services import notify
 
 
@@ -206,27 +206,20 @@ def _event_facts(event_id: UUID) -> Event | None:
     return Event.objects.only("id", "title", "starts_at", "venue_name").filter(id=event_id).first()
 
 
-def _going(event_id: UUID) -> list[UUID]:
+def _participants(event_id: UUID, *statuses: str) -> list[UUID]:
     return list(
-        Participation.objects.filter(event_id=event_id, status=ParticipationStatus.GOING)
+        Participation.objects.filter(event_id=event_id, status__in=statuses)
         .order_by("created_at")
         .values_list("user_id", flat=True)
     )
 
 
-def _taking_part(event_id: UUID) -> list[UUID]:
-    return list(
-        Participation.objects.filter(
-            event_id=event_id,
-            status__in=[
-                ParticipationStatus.GOING,
-                ParticipationStatus.INTERESTED,
-                ParticipationStatus.WAITLISTED,
-            ],
-        )
-        .order_by("created_at")
-        .values_list("user_id", flat=True)
-    )
+# Told about changes and cancellation: everyone who said they would or might come.
+TAKING_PART = (
+    ParticipationStatus.GOING,
+    ParticipationStatus.INTERESTED,
+    ParticipationStatus.WAITLISTED,
+)
 
 
 def _event_payload(facts: Event) -> dict[str, Any]:
@@ -256,7 +249,7 @@ def on_event_changed(event: EventChanged) -> None:
     if facts is None:
         return
     notify(
-        recipient_ids=_taking_part(event.calendar_event_id),
+        recipient_ids=_participants(event.calendar_event_id, *TAKING_PART),
         kind=NotificationKind.EVENT_CHANGED,
         payload={**_event_payload(facts), "changed": list(event.changed)},
         dedupe_key=f"event.changed:{event.event_id}",
@@ -269,7 +262,7 @@ def on_event_cancelled(event: EventCancelled) -> None:
     if facts is None:
         return
     notify(
-        recipient_ids=_taking_part(event.calendar_event_id),
+        recipient_ids=_participants(event.calendar_event_id, *TAKING_PART),
         kind=NotificationKind.EVENT_CANCELLED,
         payload=_event_payload(facts),
         dedupe_key=f"event.cancelled:{event.calendar_event_id}",
@@ -282,7 +275,7 @@ def on_event_reminder_due(event: EventReminderDue) -> None:
     if facts is None or facts.starts_at != event.starts_at:
         return  # moved since: the scheduler issues the reminder of the new time
     notify(
-        recipient_ids=_going(event.calendar_event_id),
+        recipient_ids=_participants(event.calendar_event_id, ParticipationStatus.GOING),
         kind=NotificationKind.EVENT_REMINDER,
         payload={**_event_payload(facts), "venue_name": facts.venue_name, "lead": event.lead},
         dedupe_key=f"event.reminder:{event.calendar_event_id}:{event.lead}:{_utc(event.starts_at)}",
@@ -312,20 +305,5 @@ def on_user_unbanned(event: UserUnbanned) -> None:
     )
 
 
-HANDLERS = {
-    "alert.raised": on_alert_raised,
-    "alert.acknowledged": on_alert_acknowledged,
-    "alert.resolved": on_alert_closed,
-    "checkin.missed": on_checkin_missed,
-    "join_request.received": on_join_request_received,
-    "join_request.approved": on_join_request_approved,
-    "join_request.rejected": on_join_request_rejected,
-    "invite.used": on_invite_used,
-    "participation.promoted": on_waitlist_promoted,
-    "event.changed": on_event_changed,
-    "event.cancelled": on_event_cancelled,
-    "event.reminder_due": on_event_reminder_due,
-    "user.banned": on_user_banned,
-    "user.unbanned": on_user_unbanned,
-}
+HANDLERS = {routing_key: globals()[name] for routing_key, name in NOTIFIER_ROUTES.items()}
 """The notifier's handler of each routing key it consumes."""

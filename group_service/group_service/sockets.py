@@ -1,0 +1,55 @@
+"""What the group service's sockets share: signing in within a second, closing when the token
+expires, their background tasks, and closing with an error frame that says why."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+
+APPLICATION_SUBPROTOCOL = "crewup.chat.v1"
+AUTH_TIMEOUT_SECONDS = 1.0
+MAX_FRAME_BYTES = 16 * 1024
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+class AuthenticatedSocketMixin:
+    """For `AsyncJsonWebsocketConsumer`s whose `user` is set once the token was checked.
+
+    Put it first among the bases; it uses the consumer's `send_json` and `close`.
+    """
+
+    user: Any
+    tasks: dict[str, asyncio.Task[Any]]
+
+    def start_task(self, name: str, coroutine: Any) -> None:
+        """Run `coroutine` as the socket's task `name`, cancelling the previous one."""
+        previous = self.tasks.get(name)
+        if previous is not None and previous is not asyncio.current_task():
+            previous.cancel()
+        self.tasks[name] = asyncio.create_task(coroutine)
+
+    async def close_unless_authenticated(self) -> None:
+        """Close a socket that has not signed in within `AUTH_TIMEOUT_SECONDS`."""
+        await asyncio.sleep(AUTH_TIMEOUT_SECONDS)
+        if self.user is None:
+            await self.close_with(CLOSE_UNAUTHENTICATED, "authentication_required")
+
+    def schedule_expiry(self, expires_at: int) -> None:
+        """Close the socket when its token expires (a new `auth` frame moves this)."""
+
+        async def close_at_expiry() -> None:
+            await asyncio.sleep(max(0.0, expires_at - time.time()))
+            await self.close_with(CLOSE_UNAUTHENTICATED, "token_expired")
+
+        self.start_task("expiry", close_at_expiry())
+
+    async def close_with(self, code: int, reason: str) -> None:
+        """Send an error frame saying why, then close with `code`."""
+        with contextlib.suppress(Exception):
+            await self.send_json(  # type: ignore[attr-defined]
+                {"type": "error", "code": reason, "message": reason.replace("_", " ")}
+            )
+        await self.close(code=code)  # type: ignore[attr-defined]
