@@ -20,6 +20,12 @@ export async function launch() {
   });
 }
 
+/** Whether a console error is one no page of ours causes: the identity provider's own pages
+ * (not this app) have no favicon. */
+export function isForeignConsoleError(error) {
+  return /^http:\/\/127\.0\.0\.1:8090\/favicon\.ico/.test(error.url);
+}
+
 /** Console errors and page errors a page logged; the tests fail on any that are not expected. */
 export function watchConsole(page, name) {
   const errors = [];

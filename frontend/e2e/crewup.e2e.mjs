@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSystem } from './system.mjs';
-import { DESKTOP, LULEA, PHONE, RESULTS, axeViolations, launch, shot, signIn, watchConsole } from './browser.mjs';
+import { DESKTOP, LULEA, PHONE, RESULTS, axeViolations, isForeignConsoleError, launch, shot, signIn, watchConsole } from './browser.mjs';
 
 const stamp = Date.now().toString(36);
 const TITLE = `E2E jazz night ${stamp}`;
@@ -25,9 +25,8 @@ let errors = [];
 let eventUrl = '';
 let crewId = '';
 
-/** Console errors, but for the identity provider's own pages (not this app), which have no favicon. */
 function unexpected(list) {
-  return list.filter((e) => !/^http:\/\/127\.0\.0\.1:8090\/favicon\.ico/.test(e.url));
+  return list.filter((e) => !isForeignConsoleError(e));
 }
 
 function assertNoConsoleErrors() {

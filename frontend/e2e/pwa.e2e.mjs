@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem } from './system.mjs';
-import { DESKTOP, PHONE, axeViolations, launch, shot, signIn } from './browser.mjs';
+import { DESKTOP, PHONE, axeViolations, isForeignConsoleError, launch, shot, signIn } from './browser.mjs';
 
 let system;
 let browser;
@@ -14,7 +14,9 @@ let errors = [];
 
 /** Console errors, less the ones a page shows by design while the browser is offline. */
 function assertNoConsoleErrors({ offline = false } = {}) {
-  const bad = errors.filter((e) => !(offline && /ERR_INTERNET_DISCONNECTED|Failed to fetch|WebSocket|net::ERR_/.test(e.text)));
+  const bad = errors.filter(
+    (e) => !isForeignConsoleError(e) && !(offline && /ERR_INTERNET_DISCONNECTED|Failed to fetch|WebSocket|net::ERR_/.test(e.text)),
+  );
   errors.length = 0;
   assert.deepEqual(bad, [], `console errors:\n${bad.map((e) => `${e.text} ${e.url}`).join('\n')}`);
 }
