@@ -9,3 +9,5 @@ cd bench
 uv run --frozen python bench_event_detail.py
 uv run --frozen python bench_nearby.py
 uv run --frozen python bench_safety.py
+uv run --frozen python bench_alert_push.py
+uv run --frozen python bench_notifier.py
