@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "shared.safety",
     "shared.notifications",
 ]
+# Its ban events go out through its own worker's relay task, queued after each commit
+# (moderation_service.celery.outbox_relay_soon): no relay thread in its web processes too.
+OUTBOX_RELAY_AFTER_COMMIT = False
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,
     "TITLE": "CrewUp moderation API",

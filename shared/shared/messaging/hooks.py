@@ -23,6 +23,12 @@ def on_outbox_written(hook: Callable[[], None]) -> Callable[[], None]:
     return hook
 
 
+def off_outbox_written(hook: Callable[[], None]) -> None:
+    """Unregister `hook`; an unknown one is ignored."""
+    if hook in _after_commit_hooks:
+        _after_commit_hooks.remove(hook)
+
+
 def outbox_hooks() -> tuple[Callable[[], None], ...]:
     """The registered hooks, in registration order."""
     return tuple(_after_commit_hooks)

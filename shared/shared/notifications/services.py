@@ -163,8 +163,6 @@ def preferences_update(*, user_id: UUID, changes: list[dict[str, Any]]) -> None:
         ValidationError: an unknown kind, or switching off the app or push for a safety kind
             (nothing is changed then).
     """
-    from shared.notifications.selectors import channels_of as current_channels
-
     for change in changes:
         try:
             kind = NotificationKind(change.get("kind"))
@@ -172,7 +170,7 @@ def preferences_update(*, user_id: UUID, changes: list[dict[str, Any]]) -> None:
             raise ValidationError(
                 {"preferences": [f"Unknown kind {change.get('kind')!r}."]}
             ) from None
-        now_on = current_channels(user_ids=[user_id], kind=kind)[user_id]
+        now_on = channels_of(user_ids=[user_id], kind=kind)[user_id]
         values = {
             "in_app": change.get("in_app", Channel.IN_APP in now_on),
             "push": change.get("push", Channel.PUSH in now_on),

@@ -91,11 +91,17 @@ class Bus:
                 channel.exchange_delete(f"{service}.dead-letter")
             channel.exchange_delete(MODERATION_EXCHANGE)
 
-    def probe_queue(self, *, routing_key: str = "#", name: str = "test.probe") -> Queue:
-        """Declare a classic queue bound to `moderation.events` that records what is published."""
+    def probe_queue(
+        self,
+        *,
+        routing_key: str = "#",
+        name: str = "test.probe",
+        exchange: str = MODERATION_EXCHANGE,
+    ) -> Queue:
+        """Declare a classic queue bound to `exchange` that records what is published."""
         queue = Queue(
             name,
-            exchange=Exchange(MODERATION_EXCHANGE, type="topic", durable=True),
+            exchange=Exchange(exchange, type="topic", durable=True),
             routing_key=routing_key,
             durable=True,
         )
