@@ -284,14 +284,15 @@ def test_production_celery_workers_and_beats():
         if doc["metadata"]["labels"]["crewup.io/role"] in {"worker", "beat"}
     }
     assert workers == {
-        "crewup-user-worker": ["worker", "user", "--concurrency", "1"],
+        "crewup-user-worker": ["worker", "user", "--concurrency", "2"],
+        "crewup-user-beat": ["beat", "user"],
         "crewup-group-worker": ["worker", "group", "--concurrency", "1"],
         "crewup-moderation-worker": ["worker", "moderation", "--concurrency", "2"],
         "crewup-moderation-beat": ["beat", "moderation"],
         "crewup-safety-worker": ["worker", "safety", "--concurrency", "2"],
         "crewup-safety-beat": ["beat", "safety"],
     }
-    for beat in ("crewup-moderation-beat", "crewup-safety-beat"):
+    for beat in ("crewup-user-beat", "crewup-moderation-beat", "crewup-safety-beat"):
         assert deployments[beat]["spec"]["replicas"] == 1
         assert deployments[beat]["spec"]["strategy"] == {"type": "Recreate"}
         assert len(pod_spec(deployments[beat])["containers"]) == 1

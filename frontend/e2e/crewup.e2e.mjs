@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSystem } from './system.mjs';
+import { tokenFor } from './api.mjs';
 import { DESKTOP, LULEA, PHONE, RESULTS, axeViolations, isForeignConsoleError, launch, shot, signIn, watchConsole } from './browser.mjs';
 
 const stamp = Date.now().toString(36);
@@ -38,17 +39,6 @@ function assertNoConsoleErrors() {
 async function assertAccessible(page, name) {
   const violations = await axeViolations(page);
   assert.deepEqual(violations, [], `${name}: axe found ${JSON.stringify(violations, null, 1)}`);
-}
-
-const IDENTITY_TOKEN_URL = `${process.env.CREWUP_ISSUER ?? 'http://127.0.0.1:8090/realms/crewup'}/protocol/openid-connect/token`;
-
-/** An access token for a demo user from the identity provider (the CLI client's password grant). */
-async function tokenFor(username) {
-  const body = new URLSearchParams({ grant_type: 'password', client_id: 'crewup-cli', username, password: `${username}-pass-2026` });
-  const response = await fetch(IDENTITY_TOKEN_URL, { method: 'POST', body });
-  const body_ = await response.text();
-  assert.equal(response.status, 200, `token for ${username}: ${body_}`);
-  return JSON.parse(body_).access_token;
 }
 
 /** Resolve `username`'s open safety alerts (a failed run leaves none behind to show on the next). */

@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSystem } from './system.mjs';
+import { api, databaseValue } from './api.mjs';
 import { DESKTOP, PHONE, axeViolations, isForeignConsoleError, launch, shot, signIn } from './browser.mjs';
 
 let system;
@@ -175,6 +176,75 @@ describe('CrewUp as an installed app', { timeout: 240_000 }, () => {
     await closeNotifications(page);
     await page.evaluate(async () => caches.delete('crewup-settings-v1'));
     await cdp.detach();
+    assertNoConsoleErrors();
+  });
+
+  it("answers a crew mate's alert from the notification's action, and the sender sees it", async () => {
+    // given a crew of alice and bob, and bob's alert, raised through the API
+    const soon = new Date(Date.now() + 3 * 3600_000);
+    const event = await api(system.base, 'alice', '/api/v1/events/', {
+      method: 'POST',
+      body: {
+        title: `PWA night ${Date.now()}`, event_type: 'bar', venue_name: 'Bishops Arms', address: 'Storgatan 1, Luleå',
+        starts_at: soon.toISOString(), ends_at: new Date(soon.getTime() + 3 * 3600_000).toISOString(),
+        location: { lat: 65.584, lng: 22.154 },
+      },
+    });
+    const crew = await api(system.base, 'alice', '/api/v1/groups/', { method: 'POST', body: { event_id: event.id, name: 'Lock screen crew', max_members: 6 } });
+    await api(system.base, 'bob', `/api/v1/groups/${crew.id}/join/`, { method: 'POST' });
+    const alert = await api(system.base, 'bob', '/api/v1/safety/alerts/', {
+      method: 'POST',
+      body: { group_ids: [crew.id], alert_type: 'lost', message: 'Lost you at the exit' },
+    });
+    try {
+      // The push alice's phone gets carries her single-use token, made by the safety service.
+      const alice = await api(system.base, 'alice', '/api/v1/users/me/');
+      const token = databaseValue(
+        `SELECT payload->'ack_tokens'->>'${alice.id}' FROM messaging_outboxmessage ` +
+          `WHERE routing_key = 'alert.raised' AND payload->>'alert_id' = '${alert.id}'`,
+      );
+      assert.ok(token.length > 20, 'the alert event carries a token for alice');
+
+      // when the push reaches the worker and alice taps "On my way" on the lock screen
+      const cdp = await phone.newCDPSession(page);
+      let registrationId;
+      cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+        for (const r of registrations) if (!r.isDeleted && r.scopeURL === `${system.base}/`) registrationId = r.registrationId;
+      });
+      await cdp.send('ServiceWorker.enable');
+      await poll('the registration', () => registrationId);
+      await closeNotifications(page);
+      const ack = { url: `/api/v1/safety/alerts/${alert.id}/token-acknowledgements/`, token };
+      const push = { id: `n-${alert.id}`, kind: 'safety.alert_raised', title: 'Safety alert from Bob', body: 'Lost you at the exit', url: `/safety?alert=${alert.id}`, tag: `alert-${alert.id}`, urgent: true, ack };
+      await cdp.send('ServiceWorker.deliverPushMessage', { origin: system.base, registrationId, data: JSON.stringify(push) });
+      await poll('the notification', async () => (await shownNotifications(page)).length > 0);
+      await cdp.detach();
+      // No browser can click a system notification headless: the worker gets the same event
+      // the browser would send it.
+      const [worker] = phone.serviceWorkers();
+      await worker.evaluate(async () => {
+        const [notification] = await self.registration.getNotifications();
+        try {
+          // eslint-disable-next-line no-undef -- a service worker global
+          self.dispatchEvent(new NotificationEvent('notificationclick', { notification, action: 'on_my_way' }));
+        } catch {
+          // waitUntil refuses a synthetic event; the answer was already on its way
+        }
+      });
+
+      // then bob, the sender, sees alice's answer, and the notification is gone
+      const answered = await poll('the acknowledgement', async () => {
+        const detail = await api(system.base, 'bob', `/api/v1/safety/alerts/${alert.id}/`);
+        return detail.acknowledgements.find((a) => a.user.id === alice.id);
+      });
+      assert.equal(answered.kind, 'on_my_way');
+      await poll('the notification to close', async () => (await shownNotifications(page)).length === 0);
+      // and the token cannot be used again
+      const again = await fetch(`${system.base}${ack.url}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, kind: 'seen' }) });
+      assert.equal(again.status, 403);
+    } finally {
+      await api(system.base, 'bob', `/api/v1/safety/alerts/${alert.id}/resolve/`, { method: 'POST', body: { note: 'Found each other.' } });
+    }
     assertNoConsoleErrors();
   });
 
