@@ -258,6 +258,9 @@ describe('CrewUp as an installed app', { timeout: 240_000 }, () => {
       await shot(page, 'offline-shell-phone');
       await page.goto(`${system.base}/events/00000000-0000-0000-0000-000000000000`);
       await page.getByRole('link', { name: 'CrewUp home' }).waitFor({ timeout: 15_000 });
+      // Leave the made-up event before the connection returns (the page would ask for it: 404).
+      await page.goto(`${system.base}/`);
+      await page.getByRole('link', { name: 'CrewUp home' }).waitFor({ timeout: 15_000 });
     } finally {
       await phone.setOffline(false);
     }
