@@ -248,6 +248,47 @@ describe('CrewUp as an installed app', { timeout: 240_000 }, () => {
     assertNoConsoleErrors();
   });
 
+  it('a join request approved reaches the requester live: the bell and My crews, no reload', async () => {
+    // given alice's crew that takes requests, and bob signed in on My crews
+    const soon = new Date(Date.now() + 5 * 3600_000);
+    const event = await api(system.base, 'alice', '/api/v1/events/', {
+      method: 'POST',
+      body: {
+        title: `Request night ${Date.now()}`, event_type: 'bar', venue_name: 'Bishops Arms', address: 'Storgatan 1, Luleå',
+        starts_at: soon.toISOString(), ends_at: new Date(soon.getTime() + 3 * 3600_000).toISOString(),
+        location: { lat: 65.584, lng: 22.154 },
+      },
+    });
+    const name = `Approval crew ${Date.now() % 100000}`;
+    const crew = await api(system.base, 'alice', '/api/v1/groups/', { method: 'POST', body: { event_id: event.id, name, max_members: 6, join_policy: 'request' } });
+    const desktop = await browser.newContext({ ...DESKTOP, locale: 'en-GB' });
+    try {
+      const bob = await desktop.newPage();
+      bob.on('console', (m) => m.type() === 'error' && errors.push({ text: m.text(), url: m.location()?.url ?? '' }));
+      await signIn(bob, system.base, 'bob');
+      await bob.goto(`${system.base}/crews`);
+      const bell = bob.getByRole('button', { name: /^Notifications(: \d+ unread)?$/ });
+      await bell.waitFor({ timeout: 15_000 });
+      const unread = async () => Number(((await bell.getAttribute('aria-label')) ?? '').match(/(\d+) unread/)?.[1] ?? 0);
+      const before = await unread();
+      const request = await api(system.base, 'bob', `/api/v1/groups/${crew.id}/join-requests/`, { method: 'POST', body: {} });
+      await bob.waitForTimeout(500); // bob's socket is connected: the approval must come live
+      // when alice approves
+      const approvedAt = Date.now();
+      await api(system.base, 'alice', `/api/v1/groups/${crew.id}/join-requests/${request.id}/approve/`, { method: 'POST' });
+      // then bob's open page shows it, without a reload
+      await bob.getByRole('link', { name, exact: true }).waitFor({ timeout: 10_000 });
+      await poll('the bell to count it', async () => (await unread()) > before, { timeout: 10_000 });
+      console.log(`request approved → shown live on the requester's page in ${Date.now() - approvedAt} ms`);
+      await bell.click();
+      await bob.getByRole('dialog', { name: 'Notifications' }).getByText(name).first().waitFor();
+      await shot(bob, 'request-approved-live-desktop');
+    } finally {
+      await desktop.close();
+    }
+    assertNoConsoleErrors();
+  });
+
   it('opens the app shell offline, at / and at a deep link', async () => {
     await phone.setOffline(true);
     try {

@@ -70,6 +70,19 @@ const message = (sequence: number) => ({
 });
 
 describe('ChatConnection', () => {
+  it("uses the browser's WebSocket when an option is passed on as undefined", async () => {
+    FakeSocket.instances = [];
+    vi.stubGlobal('WebSocket', FakeSocket);
+    try {
+      const connection = new ChatConnection({ url: 'ws://x/ws/me/', getToken: async () => 'tok', onEvent: () => {}, WebSocketImpl: undefined });
+      connection.connect();
+      await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+      connection.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('offers the token as a subprotocol, never in the URL, and asks for what follows the history', async () => {
     const { connection, flush, socket } = setup(7);
     connection.connect();

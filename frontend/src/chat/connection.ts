@@ -57,13 +57,15 @@ export class ChatConnection {
   constructor(options: ChatConnectionOptions) {
     this.lastSequence = options.after ?? 0;
     this.catchUp = options.after !== undefined;
-    this.options = {
-      WebSocketImpl: globalThis.WebSocket,
-      backoff: [500, 1000, 2000, 4000, 8000, 15000],
-      setTimer: (fn, ms) => setTimeout(fn, ms),
-      clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-      ...options,
-    };
+    // Defaults for options left out or passed as undefined (a provider passes its own props on).
+    const {
+      WebSocketImpl = globalThis.WebSocket,
+      backoff = [500, 1000, 2000, 4000, 8000, 15000],
+      setTimer = (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimer = (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      ...rest
+    } = options;
+    this.options = { ...rest, WebSocketImpl, backoff, setTimer, clearTimer };
   }
 
   connect(): void {
