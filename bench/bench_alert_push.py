@@ -71,8 +71,9 @@ def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
             popen.wait(timeout=30)
 
 
-def new_crew(size: int, push_service) -> tuple[str, list, list]:
-    """A crew of a sender and `size` members, each member's browser subscribed to push."""
+def new_crews(size: int, push_service) -> tuple[list[str], list, list]:
+    """A sender and `size` members in two crews (a crew holds at most 50), each member's
+    browser subscribed to push; the alert goes to both crews."""
     from shared.accounts.models import User
     from shared.events.tests.factories import EventFactory
     from shared.groups.models import Group, MemberRole, Membership
@@ -83,25 +84,28 @@ def new_crew(size: int, push_service) -> tuple[str, list, list]:
     users = User.objects.bulk_create(
         [User(keycloak_id=str(uuid.uuid4()), username=f"push-{run}-{i}") for i in range(size + 1)]
     )
-    event = EventFactory(organizer=users[0], title=f"Bench night {run}")
-    group = Group.objects.create(
-        event=event, name=f"Push crew {run}", max_members=size + 1, created_by=users[0],
-        member_count=size + 1,
-    )  # fmt: skip
-    Membership.objects.bulk_create(
-        [
-            Membership(group=group, user=u, role=MemberRole.OWNER if i == 0 else MemberRole.MEMBER)
-            for i, u in enumerate(users)
-        ]
-    )
-    browsers = [BrowserSubscription(push_service.endpoint()) for _ in users[1:]]
+    sender, members = users[0], users[1:]
+    event = EventFactory(organizer=sender, title=f"Bench night {run}")
+    halves = [members[: size // 2], members[size // 2 :]]
+    group_ids = []
+    for number, half in enumerate(halves):
+        group = Group.objects.create(
+            event=event, name=f"Push crew {run} {number}", max_members=len(half) + 1,
+            created_by=sender, member_count=len(half) + 1,
+        )  # fmt: skip
+        Membership.objects.bulk_create(
+            [Membership(group=group, user=sender, role=MemberRole.OWNER)]
+            + [Membership(group=group, user=member, role=MemberRole.MEMBER) for member in half]
+        )
+        group_ids.append(str(group.id))
+    browsers = [BrowserSubscription(push_service.endpoint()) for _ in members]
     PushSubscription.objects.bulk_create(
         [
             PushSubscription(user=u, endpoint=b.endpoint, p256dh=b.p256dh, auth=b.auth)
-            for u, b in zip(users[1:], browsers, strict=True)
+            for u, b in zip(members, browsers, strict=True)
         ]
     )
-    return str(group.id), users, browsers
+    return group_ids, users, browsers
 
 
 def wait_for(push_service, count: int, timeout: float = 10.0) -> list:
@@ -156,7 +160,7 @@ def main() -> None:
     django.setup()
     from shared.notifications.webpush import PushMessage, push_send_many
 
-    group_id, users, browsers = new_crew(args.members, push_service)
+    group_ids, users, browsers = new_crews(args.members, push_service)
     token = provider.make_token(sub=users[0].keycloak_id, username=users[0].username)
 
     pipeline: list[float] = []
@@ -189,7 +193,7 @@ def main() -> None:
                 started = time.perf_counter()
                 response = http.post(
                     "/api/v1/safety/alerts/",
-                    json={"group_ids": [group_id], "alert_type": "help", "message": "bench"},
+                    json={"group_ids": group_ids, "alert_type": "help", "message": "bench"},
                     headers={"Authorization": f"Bearer {token}"},
                 )
                 done = time.perf_counter()

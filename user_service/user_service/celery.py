@@ -68,10 +68,16 @@ def _schedule_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
 def deliveries_send_soon(delivery_ids: list[UUID], urgent: bool) -> None:
     """Queue the sending of deliveries just stored; the sweep sends them if this fails.
 
-    Side effects: one task message on `user.tasks`.
+    Split in chunks, so that the worker's processes (one per core) encrypt and send an alert's
+    pushes side by side.
+    Side effects: a task message on `user.tasks` per chunk.
     """
-    app.send_task(
-        DELIVERIES_SEND_TASK,
-        args=[[str(delivery_id) for delivery_id in delivery_ids]],
-        retry=False,
-    )
+    from django.conf import settings
+
+    size = settings.NOTIFICATION_DELIVERY_CHUNK
+    for start in range(0, len(delivery_ids), size):
+        app.send_task(
+            DELIVERIES_SEND_TASK,
+            args=[[str(delivery_id) for delivery_id in delivery_ids[start : start + size]]],
+            retry=False,
+        )

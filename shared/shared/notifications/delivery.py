@@ -16,6 +16,7 @@ member's single-use acknowledgement token; never a location.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,6 +105,32 @@ def push_message(delivery: Delivery, rendered: RenderedNotification) -> dict[str
     return message
 
 
+class _Renderer:
+    """Renders each (kind, payload, language, time zone) once per run: the 50 members an alert
+    reaches share one text, and rendering (its HTML e-mail too) costs more than encrypting."""
+
+    def __init__(self) -> None:
+        self._done: dict[tuple[str, str, str, str], RenderedNotification] = {}
+
+    def __call__(self, delivery: Delivery, language: str) -> RenderedNotification:
+        notification = delivery.notification
+        time_zone = notification.recipient.time_zone
+        key = (
+            notification.kind,
+            json.dumps(notification.payload, sort_keys=True),
+            language,
+            time_zone,
+        )
+        if key not in self._done:
+            self._done[key] = notification_render(
+                kind=notification.kind,
+                payload=notification.payload,
+                language=language,
+                time_zone=time_zone,
+            )
+        return self._done[key]
+
+
 @dataclass(frozen=True)
 class _Outcome:
     status: str  # sent, gone, retry, rejected
@@ -111,17 +138,11 @@ class _Outcome:
     retry_after: float | None = None
 
 
-def _push_of(delivery: Delivery) -> PushMessage:
+def _push_of(delivery: Delivery, render: _Renderer) -> PushMessage:
     notification = delivery.notification
-    recipient = notification.recipient
     subscription = delivery.subscription
     assert subscription is not None  # noqa: S101 - only deliveries with one come here
-    rendered = notification_render(
-        kind=notification.kind,
-        payload=notification.payload,
-        language=subscription.language or recipient.language,
-        time_zone=recipient.time_zone,
-    )
+    rendered = render(delivery, subscription.language or notification.recipient.language)
     urgent = notification.kind in SAFETY_KINDS
     return PushMessage(
         endpoint=subscription.endpoint,
@@ -133,7 +154,7 @@ def _push_of(delivery: Delivery) -> PushMessage:
     )
 
 
-def _send_pushes(deliveries: list[Delivery]) -> dict[UUID, _Outcome]:
+def _send_pushes(deliveries: list[Delivery], render: _Renderer) -> dict[UUID, _Outcome]:
     if not deliveries:
         return {}
     if not push_enabled():
@@ -141,7 +162,7 @@ def _send_pushes(deliveries: list[Delivery]) -> dict[UUID, _Outcome]:
     outcomes: dict[UUID, _Outcome] = {}
     sendable: list[tuple[Delivery, PushMessage]] = []
     for delivery in deliveries:
-        message = _push_of(delivery)
+        message = _push_of(delivery, render)
         try:
             push_payload_encode(message.payload)
         except ValueError as error:  # too large: it never will fit
@@ -158,7 +179,7 @@ def _send_pushes(deliveries: list[Delivery]) -> dict[UUID, _Outcome]:
     return outcomes
 
 
-def _send_emails(deliveries: list[Delivery]) -> dict[UUID, _Outcome]:
+def _send_emails(deliveries: list[Delivery], render: _Renderer) -> dict[UUID, _Outcome]:
     """Send e-mails over one SMTP connection (opened only when there is one to send)."""
     outcomes: dict[UUID, _Outcome] = {}
     if not deliveries:
@@ -169,12 +190,7 @@ def _send_emails(deliveries: list[Delivery]) -> dict[UUID, _Outcome]:
             if not recipient.email or recipient.deleted_at is not None:
                 outcomes[delivery.id] = _Outcome("rejected", "no e-mail address")
                 continue
-            rendered = notification_render(
-                kind=delivery.notification.kind,
-                payload=delivery.notification.payload,
-                language=recipient.language,
-                time_zone=recipient.time_zone,
-            )
+            rendered = render(delivery, recipient.language)
             try:
                 email_send(
                     to=recipient.email,
@@ -232,8 +248,9 @@ def deliveries_send(*, delivery_ids: list[UUID], now: datetime | None = None) ->
     now = now or timezone.now()
     claimed = _claim(delivery_ids, now)
     pushes = [d for d in claimed if d.channel == Channel.PUSH and d.subscription is not None]
-    outcomes = _send_pushes(pushes)
-    outcomes |= _send_emails([d for d in claimed if d.channel == Channel.EMAIL])
+    render = _Renderer()
+    outcomes = _send_pushes(pushes, render)
+    outcomes |= _send_emails([d for d in claimed if d.channel == Channel.EMAIL], render)
     for delivery in claimed:  # a push whose subscription was removed meanwhile
         outcomes.setdefault(delivery.id, _Outcome("gone", "subscription removed"))
     done = timezone.now()

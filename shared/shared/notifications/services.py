@@ -115,11 +115,10 @@ def notify(
         if delivery_ids:
             hooks.deliveries_created(delivery_ids, urgent)
         if shown:
-            counts = unread_counts(recipient_ids=[n.recipient_id for n in shown])
-            for notification in shown:
-                live.broadcast_notification(
-                    notification=notification, unread_count=counts[notification.recipient_id]
-                )
+            live.broadcast_notifications(
+                notifications=shown,
+                unread_counts=unread_counts(recipient_ids=[n.recipient_id for n in shown]),
+            )
 
     transaction.on_commit(after_commit, robust=True)
     return Notified(notifications=notifications, delivery_ids=delivery_ids)

@@ -123,6 +123,8 @@ BAN_EXPIRY_INTERVAL_SECONDS = env.float("BAN_EXPIRY_INTERVAL_SECONDS", default=5
 # How often the user service's beat issues due event reminders and resends due deliveries.
 NOTIFICATION_REMINDER_SWEEP_SECONDS = env.float("NOTIFICATION_REMINDER_SWEEP_SECONDS", default=30.0)
 NOTIFICATION_DELIVERY_SWEEP_SECONDS = env.float("NOTIFICATION_DELIVERY_SWEEP_SECONDS", default=15.0)
+# Deliveries per sending task: an alert to 50 people is two tasks, sent by two processes.
+NOTIFICATION_DELIVERY_CHUNK = env.int("NOTIFICATION_DELIVERY_CHUNK", default=25)
 # Unacknowledged events a consumer holds at once.
 EVENT_CONSUMER_PREFETCH = env.int("EVENT_CONSUMER_PREFETCH", default=8)
 # Deliveries of one event before it goes to the dead-letter queue (a queue argument: changing
