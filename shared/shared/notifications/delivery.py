@@ -69,11 +69,13 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[UUI
 
 
 def _claim(delivery_ids: list[UUID], now: datetime) -> list[Delivery]:
+    """Take the pending, due ones of these deliveries for `LEASE`: a sweep or a second task
+    running meanwhile finds them not due, so nothing is sent twice while this sender lives."""
     with transaction.atomic():
         claimed = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(id__in=delivery_ids, status=DeliveryStatus.PENDING)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + LEASE))
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .select_related("notification", "notification__recipient", "subscription")
         )
         Delivery.objects.filter(id__in=[d.id for d in claimed]).update(

@@ -7,6 +7,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from django.utils import timezone
 
 from shared.accounts.tests.factories import UserFactory
 from shared.notifications.delivery import MAX_ATTEMPTS, deliveries_due, deliveries_send
@@ -110,6 +111,21 @@ def test_a_busy_push_service_is_retried_after_its_retry_after_then_given_up(
         deliveries_send(delivery_ids=[delivery.id])
     assert Delivery.objects.get().status == DeliveryStatus.FAILED
     assert Delivery.objects.get().attempts == MAX_ATTEMPTS
+
+
+def test_a_claimed_delivery_is_left_alone_by_a_sweep_while_its_sender_works(
+    push_service, vapid_keys
+):
+    from shared.notifications.delivery import _claim
+
+    bob = UserFactory(email="")
+    browser = _subscribe(bob, push_service, "leased")
+    delivery_ids = _alert(bob)
+    assert [d.id for d in _claim(delivery_ids, timezone.now())] == delivery_ids
+    # a sweep (or a duplicate task) meanwhile
+    assert deliveries_due() == []
+    assert deliveries_send(delivery_ids=delivery_ids) == 0
+    assert push_service.requests_to(browser.endpoint) == []
 
 
 def test_a_delivery_is_not_sent_twice(push_service, vapid_keys):
