@@ -36,7 +36,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from group_service.sockets import (
-    APPLICATION_SUBPROTOCOL,
     CLOSE_FORBIDDEN,
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME_BYTES,
@@ -76,18 +75,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         self.last_typing_at = 0.0
         self.tasks: dict[str, asyncio.Task[Any]] = {}
         self.outbox: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
-        offered = self.scope.get("subprotocols") or []
-        await self.accept(APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None)
-        WEBSOCKET_CONNECTIONS.inc()
-        self.counted = True
-        if self.scope.get("auth_error"):
-            await self.close_with(CLOSE_UNAUTHENTICATED, self.scope["auth_error"])
-            return
-        user = self.scope.get("user")
-        if user is not None and user.is_authenticated:
-            await self.start_session(user, self.scope["token_claims"].expires_at)
-        else:
-            self.start_task("auth_timeout", self.close_unless_authenticated())
+        await self.accept_and_sign_in()
 
     async def disconnect(self, code: int) -> None:
         await self.finish_writes()

@@ -22,7 +22,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from group_service.sockets import (
-    APPLICATION_SUBPROTOCOL,
     CLOSE_FORBIDDEN,
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME_BYTES,
@@ -43,18 +42,7 @@ class MeConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.user: Any = None
         self.tasks: dict[str, asyncio.Task[Any]] = {}
-        offered = self.scope.get("subprotocols") or []
-        await self.accept(APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None)
-        WEBSOCKET_CONNECTIONS.inc()
-        self.counted = True
-        if self.scope.get("auth_error"):
-            await self.close_with(CLOSE_UNAUTHENTICATED, self.scope["auth_error"])
-            return
-        user = self.scope.get("user")
-        if user is not None and user.is_authenticated:
-            await self.start_session(user, self.scope["token_claims"].expires_at)
-        else:
-            self.start_task("auth_timeout", self.close_unless_authenticated())
+        await self.accept_and_sign_in()
 
     async def disconnect(self, code: int) -> None:
         for task in self.tasks.values():

@@ -8,6 +8,8 @@ import contextlib
 import time
 from typing import Any
 
+from shared.metrics import WEBSOCKET_CONNECTIONS
+
 APPLICATION_SUBPROTOCOL = "crewup.chat.v1"
 AUTH_TIMEOUT_SECONDS = 1.0
 MAX_FRAME_BYTES = 16 * 1024
@@ -23,6 +25,29 @@ class AuthenticatedSocketMixin:
 
     user: Any
     tasks: dict[str, asyncio.Task[Any]]
+    counted: bool
+
+    async def accept_and_sign_in(self) -> None:
+        """Accept with the application subprotocol (never echoing the token), count the socket,
+        and start the session of the token it came with, or wait a second for an `auth` frame.
+
+        The consumer defines `start_session(user, expires_at)`.
+        """
+        scope = self.scope  # type: ignore[attr-defined]
+        offered = scope.get("subprotocols") or []
+        await self.accept(  # type: ignore[attr-defined]
+            APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None
+        )
+        WEBSOCKET_CONNECTIONS.inc()
+        self.counted = True
+        if scope.get("auth_error"):
+            await self.close_with(CLOSE_UNAUTHENTICATED, scope["auth_error"])
+            return
+        user = scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self.start_session(user, scope["token_claims"].expires_at)  # type: ignore[attr-defined]
+        else:
+            self.start_task("auth_timeout", self.close_unless_authenticated())
 
     def start_task(self, name: str, coroutine: Any) -> None:
         """Run `coroutine` as the socket's task `name`, cancelling the previous one."""
