@@ -53,6 +53,12 @@ if [ ! -f frontend/node_modules/.package-lock.json ] || [ frontend/package-lock.
 fi
 
 [ -f .env ] || { log "Creating .env from .env.example"; cp .env.example .env; }
+# A .env made before DEBUG became an opt-in (it has no DJANGO_SECURE_COOKIES yet) had it on only
+# because the example did: it goes off, as for everyone. Set it to true again to opt in.
+if ! grep -q '^DJANGO_SECURE_COOKIES=' .env && grep -q '^DJANGO_DEBUG=true' .env; then
+  log "Turning DJANGO_DEBUG off in .env (debug pages are an opt-in now)"
+  sed -i 's/^DJANGO_DEBUG=true/DJANGO_DEBUG=false/' .env
+fi
 # Variables added to .env.example since .env was made; the values already there stay.
 while IFS= read -r line; do
   case "$line" in '' | '#'*) continue ;; esac

@@ -109,3 +109,21 @@ def test_seed_creates_the_safety_service_client_and_its_service_account(db):
     ]
     # no person holds the service role
     assert [user["username"] for user in document["users"] if "service" in user["roles"]] == []
+
+
+def test_seed_load_users_creates_users_who_can_sign_in_and_is_idempotent(db):
+    # given
+    out = StringIO()
+    call_command("seed_load_users", "--count", "3", "--prefix", "t", stdout=out)
+
+    # when
+    again = StringIO()
+    call_command("seed_load_users", "--count", "3", "--prefix", "t", stdout=again)
+
+    # then
+    users = json.loads(again.getvalue())
+    assert users == json.loads(out.getvalue())
+    assert [user["username"] for user in users] == ["t-0001", "t-0002", "t-0003"]
+    stored = User.objects.get(username="t-0002")
+    assert check_password(users[1]["password"], stored.password)
+    assert [group.name for group in stored.groups.all()] == ["user"]

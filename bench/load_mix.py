@@ -1,0 +1,707 @@
+"""The whole system under the first CrewUp's scenario mix, at 100, 300 and 500 users.
+
+Runs against the system that `make up` started (through the ingress, as the web app does) with
+locust as a library, in this one process. The mix is that of the first CrewUp's k6 scenario
+(`load-testing/full-scenario-test.js`), with its think times of 1-5 s between steps:
+
+| share | persona        | one visit |
+|------:|----------------|-----------|
+| 40 %  | casual browser | the app's page, events near me, an event, its crews |
+| 35 %  | active user    | my profile, events near me, an event, RSVP, my crews |
+| 15 %  | chat user      | my crews, the crew, its history, a message over the crew's socket |
+|  5 %  | crew creator   | events near me, a new crew, the crew |
+|  3 %  | safety alert   | my alerts, raise one to my crew, follow it, cancel it |
+|  2 %  | event creator  | a new event, the event, cancel it |
+
+The load users (`load-0001` ...) come from the identity provider
+(`dev/identity/manage.py seed_load_users`); each signs in once with the password grant and
+refreshes its token as the app does. Their tokens are kept in `.run/bench/load-tokens.json`,
+so a second run within half an hour signs nobody in again (a password check costs the
+provider about 0.7 s of CPU). Every ten users share a crew, made before the first step.
+
+Per step it prints req/s, p50/p95/p99 overall and per endpoint, errors, and the CPU seconds of
+each part of the system read from /proc, with the service CPU per API request. The figures of
+a run are also written to `.run/bench/load_mix-<time>.json`.
+
+Usage: `uv run python bench/load_mix.py [--steps 100,300,500] [--seconds 60] [--warmup 20]`
+"""
+
+from __future__ import annotations
+
+# locust patches the standard library for gevent when it is imported: it comes first.
+from locust import FastHttpUser, between, events, task  # isort: skip
+
+import argparse
+import itertools
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import gevent
+import gevent.pool
+import requests
+from locust.env import Environment
+from websockets.sync.client import connect as ws_connect
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+OUT_DIR = RUN_DIR / "bench"
+INGRESS = os.environ.get("LOAD_INGRESS", "http://127.0.0.1:8080")
+ISSUER = os.environ.get("LOAD_ISSUER", "http://127.0.0.1:8090/realms/crewup")
+TOKEN_URL = f"{ISSUER}/protocol/openid-connect/token"
+CREW_SIZE = 10
+THINK = (1.0, 5.0)
+# Where the demo events are: the app's "near me" is asked around here.
+NEAR_ME = {"lat": 65.5848, "lng": 22.1547, "radius_km": 25}
+# The safety service lets one person raise 5 alerts a minute: a safety user keeps under it.
+ALERT_EVERY_SECONDS = 13.0
+
+# The processes of each part, by the pid file `scripts/run.sh` writes (a process group each).
+SERVICES = ("event", "group", "user", "safety", "moderation")
+SERVICE_PARTS = (*SERVICES, "group-ws", "workers")
+OTHER_PARTS = ("ingress", "identity", "postgres", "redis", "rabbitmq", "load generator")
+
+
+##### The load users and their tokens
+
+
+@dataclass
+class LoadUser:
+    username: str
+    password: str
+    sub: str
+    access_token: str = ""
+    refresh_token: str = ""
+    expires_at: float = 0.0
+    refresh_expires_at: float = 0.0
+    crew_id: str = ""
+
+    def token(self) -> str:
+        """A valid access token: refreshed, as the app does, when it has a minute left."""
+        if time.time() > self.expires_at - 60:
+            self.sign_in()
+        return self.access_token
+
+    def sign_in(self) -> None:
+        if self.refresh_token and time.time() < self.refresh_expires_at - 60:
+            grant = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
+        else:
+            grant = {"grant_type": "password", "username": self.username, "password": self.password}
+        response = requests.post(TOKEN_URL, data={**grant, "client_id": "crewup-cli"}, timeout=60)
+        if response.status_code == 400 and grant["grant_type"] == "refresh_token":
+            self.refresh_token = ""  # revoked or expired early: sign in again
+            self.sign_in()
+            return
+        response.raise_for_status()
+        body = response.json()
+        now = time.time()
+        self.access_token = body["access_token"]
+        self.refresh_token = body.get("refresh_token", "")
+        self.expires_at = now + body["expires_in"]
+        self.refresh_expires_at = now + body.get("refresh_expires_in", 1800)
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token()}"}
+
+
+TOKENS_FILE = OUT_DIR / "load-tokens.json"
+
+
+def load_users(count: int) -> list[LoadUser]:
+    """The first `count` load users, created if missing, each with a valid token."""
+    made = subprocess.run(
+        [sys.executable, "dev/identity/manage.py", "seed_load_users", "--count", str(count)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "DJANGO_READ_DOT_ENV_FILE": "true",
+            "DJANGO_DOT_ENV_FILE": str(ROOT / ".env"),
+        },
+    )
+    kept = json.loads(TOKENS_FILE.read_text()) if TOKENS_FILE.exists() else {}
+    users = []
+    for row in json.loads(made.stdout):
+        user = LoadUser(**row)
+        saved = kept.get(user.username, {})
+        if saved.get("sub") == user.sub:
+            user.refresh_token = saved["refresh_token"]
+            user.refresh_expires_at = saved["refresh_expires_at"]
+        users.append(user)
+    started = time.time()
+    print(f"Signing in {count} load users (the identity provider checks each password once) ...")
+    gevent.pool.Pool(4).map(lambda user: user.token(), users)
+    print(f"  ... {time.time() - started:.0f} s")
+    save_tokens(users)
+    return users
+
+
+def save_tokens(users: list[LoadUser]) -> None:
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    kept = json.loads(TOKENS_FILE.read_text()) if TOKENS_FILE.exists() else {}
+    for user in users:
+        kept[user.username] = {
+            "sub": user.sub,
+            "refresh_token": user.refresh_token,
+            "refresh_expires_at": user.refresh_expires_at,
+        }
+    TOKENS_FILE.write_text(json.dumps(kept))
+
+
+##### The world the load acts in: events, and a crew for every ten users
+
+
+@dataclass
+class World:
+    users: list[LoadUser]
+    event_ids: list[str]
+    assets: list[str] = field(default_factory=list)
+    next_user: Iterator[LoadUser] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.next_user = itertools.cycle(self.users)
+
+
+def api(method: str, path: str, user: LoadUser, **kwargs: Any) -> requests.Response:
+    response = requests.request(
+        method, f"{INGRESS}/api/v1/{path}", headers=user.headers(), timeout=60, **kwargs
+    )
+    if response.status_code >= 400:
+        raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+    return response
+
+
+def my_crew_named(user: LoadUser, name: str) -> dict[str, Any] | None:
+    """The user's crew called `name` (crew creators make many others: every page is read)."""
+    for page in itertools.count(1):
+        params = {"mine": "true", "page_size": 100, "page": page}
+        listing = api("GET", "groups/", user, params=params).json()
+        found = next((crew for crew in listing["results"] if crew["name"] == name), None)
+        if found is not None or listing["next"] is None:
+            return found
+    return None
+
+
+def prepare_world(users: list[LoadUser]) -> World:
+    """Profiles for every user, the open events, and one crew per ten users (kept between runs)."""
+    print("Preparing profiles, events and crews ...")
+    pool = gevent.pool.Pool(8)
+    pool.map(lambda user: api("GET", "users/me/", user), users)
+    listing = api("GET", "events/", users[0], params={"page_size": 100}).json()["results"]
+    event_ids = [event["id"] for event in listing if event["status"] == "scheduled"]
+    if not event_ids:
+        raise SystemExit("No scheduled events: seed the demo (`make up` does).")
+
+    def crew_for(block: list[LoadUser], index: int) -> None:
+        owner = block[0]
+        name = f"Load crew {index:03d}"
+        crew = my_crew_named(owner, name)
+        if crew is None:
+            crew = api(
+                "POST",
+                "groups/",
+                owner,
+                json={
+                    "event_id": event_ids[index % len(event_ids)],
+                    "name": name,
+                    "max_members": 50,
+                    "join_policy": "open",
+                },
+            ).json()
+        for member in block:
+            if member is not owner:
+                api("POST", f"groups/{crew['id']}/join/", member)
+            member.crew_id = crew["id"]
+        owner.crew_id = crew["id"]
+
+    blocks = [users[start : start + CREW_SIZE] for start in range(0, len(users), CREW_SIZE)]
+    pool.map(lambda pair: crew_for(*pair), [(block, i) for i, block in enumerate(blocks)])
+    index = requests.get(f"{INGRESS}/", timeout=30).text
+    assets = sorted(
+        {part.split('"')[0] for part in index.split('src="/')[1:] + index.split('href="/')[1:]}
+    )
+    world = World(
+        users=users,
+        event_ids=event_ids,
+        assets=[f"/{a}" for a in assets if a.startswith("assets/")],
+    )
+    print(f"  ... {len(users)} users in {len(blocks)} crews, {len(event_ids)} events")
+    return world
+
+
+WORLD: World | None = None
+
+
+##### The personas
+
+
+class Visitor(FastHttpUser):
+    """One person with the app open: a load user of their own, think times between steps."""
+
+    abstract = True
+    host = INGRESS
+    wait_time = between(*THINK)
+
+    def on_start(self) -> None:
+        assert WORLD is not None
+        self.me = next(WORLD.next_user)
+        # The first visit loads the app and its assets; later visits find them cached.
+        self.client.get("/", name="page /")
+        for asset in WORLD.assets:
+            self.client.get(asset, name="page /assets/*")
+
+    def think(self) -> None:
+        gevent.sleep(random.uniform(*THINK))
+
+    def call(
+        self, method: str, path: str, name: str, *, ok: tuple[int, ...] = (), **kwargs: Any
+    ) -> Any:
+        """An API call; an answer in `ok` (a 409 the app handles) is not an error."""
+        headers = {"Authorization": f"Bearer {self.me.token()}"}
+        with self.client.request(
+            method,
+            f"/api/v1/{path}",
+            name=f"{method} {name}",
+            headers=headers,
+            catch_response=True,
+            **kwargs,
+        ) as response:
+            if response.status_code < 400 or response.status_code in ok:
+                response.success()
+            else:
+                response.failure(f"{response.status_code} {(response.text or '')[:120]}")
+            return response
+
+    def near_me(self) -> list[dict[str, Any]]:
+        response = self.call(
+            "GET", "events/", "/events/?lat&lng&radius_km", params={**NEAR_ME, "page_size": 100}
+        )
+        return response.json()["results"] if response.status_code == 200 else []
+
+    def some_event(self, listing: list[dict[str, Any]]) -> str:
+        assert WORLD is not None
+        return random.choice(listing)["id"] if listing else random.choice(WORLD.event_ids)
+
+
+class CasualBrowser(Visitor):
+    weight = 40
+
+    @task
+    def visit(self) -> None:
+        self.client.get("/", name="page /")
+        listing = self.near_me()
+        self.think()
+        event_id = self.some_event(listing)
+        self.call("GET", f"events/{event_id}/", "/events/{id}/")
+        self.think()
+        self.call("GET", "groups/", "/groups/?event_id", params={"event_id": event_id})
+
+
+class ActiveUser(Visitor):
+    weight = 35
+
+    @task
+    def visit(self) -> None:
+        self.call("GET", "users/me/", "/users/me/")
+        listing = self.near_me()
+        self.think()
+        event_id = self.some_event(listing)
+        self.call("GET", f"events/{event_id}/", "/events/{id}/")
+        self.think()
+        status = random.choice(["going", "interested"])
+        answer = self.call(
+            "POST",
+            f"events/{event_id}/join/",
+            "/events/{id}/join/",
+            ok=(409,),
+            json={"status": status},
+        )
+        if answer.status_code == 409 and "event_full" in (answer.text or ""):
+            # The API asks for a place on the waitlist instead, and so does the app.
+            self.call(
+                "POST",
+                f"events/{event_id}/join/",
+                "/events/{id}/join/",
+                json={"status": "waitlisted"},
+            )
+        self.think()
+        self.call("GET", "groups/", "/groups/?mine=true", params={"mine": "true"})
+
+
+class ChatUser(Visitor):
+    weight = 15
+
+    @task
+    def visit(self) -> None:
+        self.call("GET", "groups/", "/groups/?mine=true", params={"mine": "true"})
+        crew = self.me.crew_id
+        self.call("GET", f"groups/{crew}/", "/groups/{id}/")
+        self.call("GET", f"groups/{crew}/messages/", "/groups/{id}/messages/")
+        self.think()
+        self.chat(crew)
+
+    def chat(self, crew: str) -> None:
+        """Open the crew's socket, send a message and wait for it to come back; a request each."""
+        url = INGRESS.replace("http", "ws", 1) + f"/ws/groups/{crew}/chat/"
+        client_id = f"load-{random.getrandbits(48):x}"
+        started = time.perf_counter()
+        error: Exception | None = None
+        try:
+            with ws_connect(
+                url,
+                subprotocols=["crewup.chat.v1", f"bearer.{self.me.token()}"],
+                origin=INGRESS,
+                open_timeout=15,
+                compression=None,
+            ) as socket:
+                socket.send(
+                    json.dumps({"type": "message", "body": "On my way!", "client_id": client_id})
+                )
+                deadline = time.monotonic() + 15
+                while time.monotonic() < deadline:
+                    frame = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
+                    if frame.get("type") == "error":
+                        raise RuntimeError(f"error frame: {frame}")
+                    message = frame.get("message") or frame
+                    if message.get("client_id") == client_id:
+                        break
+                else:
+                    raise TimeoutError("own message not echoed")
+        except Exception as caught:  # the socket's failure is the request's
+            error = caught
+        events.request.fire(
+            request_type="WS",
+            name="/ws/groups/{id}/chat/ send→echo",
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=0,
+            exception=error,
+            context={},
+        )
+
+
+class CrewCreator(Visitor):
+    weight = 5
+
+    @task
+    def visit(self) -> None:
+        assert WORLD is not None
+        self.near_me()
+        self.think()
+        # One of the demo's events: an event creator may cancel theirs meanwhile.
+        event_id = random.choice(WORLD.event_ids)
+        crew = self.call(
+            "POST",
+            "groups/",
+            "/groups/",
+            json={
+                "event_id": event_id,
+                "name": "Pop-up crew",
+                "max_members": 8,
+                "join_policy": "open",
+            },
+        )
+        if crew.status_code == 201:
+            self.think()
+            self.call("GET", f"groups/{crew.json()['id']}/", "/groups/{id}/")
+
+
+class SafetyUser(Visitor):
+    weight = 3
+    last_raised = 0.0
+
+    @task
+    def visit(self) -> None:
+        self.call("GET", "safety/alerts/mine/", "/safety/alerts/mine/")
+        self.think()
+        gevent.sleep(max(0.0, self.last_raised + ALERT_EVERY_SECONDS - time.monotonic()))
+        self.last_raised = time.monotonic()
+        lat, lng = (
+            NEAR_ME["lat"] + random.uniform(-0.01, 0.01),
+            NEAR_ME["lng"] + random.uniform(-0.01, 0.01),
+        )
+        raised = self.call(
+            "POST",
+            "safety/alerts/",
+            "/safety/alerts/",
+            json={
+                "alert_type": "help",
+                "group_ids": [self.me.crew_id],
+                "location": {"lat": lat, "lng": lng},
+            },
+        )
+        if raised.status_code != 201:
+            return
+        alert_id = raised.json()["id"]
+        self.call("GET", f"safety/alerts/{alert_id}/", "/safety/alerts/{id}/")
+        self.think()
+        self.call("POST", f"safety/alerts/{alert_id}/cancel/", "/safety/alerts/{id}/cancel/")
+
+
+class EventCreator(Visitor):
+    weight = 2
+
+    @task
+    def visit(self) -> None:
+        starts = datetime.now(UTC) + timedelta(
+            days=random.randint(1, 20), hours=random.randint(0, 12)
+        )
+        created = self.call(
+            "POST",
+            "events/",
+            "/events/",
+            json={
+                "title": "Load test meetup",
+                "event_type": random.choice(["bar", "concert", "outdoor"]),
+                "starts_at": starts.isoformat(),
+                "ends_at": (starts + timedelta(hours=3)).isoformat(),
+                "location": {
+                    "lat": NEAR_ME["lat"] + random.uniform(-0.05, 0.05),
+                    "lng": NEAR_ME["lng"] + random.uniform(-0.05, 0.05),
+                },
+                "capacity": 30,
+            },
+        )
+        if created.status_code != 201:
+            return
+        event_id = created.json()["id"]
+        self.think()
+        self.call("GET", f"events/{event_id}/", "/events/{id}/")
+        self.think()
+        self.call("DELETE", f"events/{event_id}/", "/events/{id}/")
+
+
+PERSONAS = [CasualBrowser, ActiveUser, ChatUser, CrewCreator, SafetyUser, EventCreator]
+
+
+##### CPU of each part, from /proc
+
+
+def _stat(pid: int) -> tuple[int, str, float] | None:
+    """(session id, command, CPU seconds incl. reaped children) of one process."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    command = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    # Fields from the state on: state ppid pgrp session ... utime(11) stime(12) cutime(13) cstime(14).
+    ticks = sum(int(value) for value in fields[11:15])
+    return int(fields[3]), command, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _part_of_session() -> dict[int, str]:
+    parts: dict[int, str] = {}
+    for pid_file in (RUN_DIR / "pids").glob("*.pid"):
+        name = pid_file.stem
+        part = "workers" if name.endswith(("-worker", "-beat")) else name
+        part = {"mail": "identity"}.get(part, part)  # the mail catcher is a dev tool: counted there
+        try:
+            parts[int(pid_file.read_text())] = part
+        except ValueError:
+            continue
+    return parts
+
+
+def cpu_by_part() -> dict[str, float]:
+    """CPU seconds used so far by each part of the system (and by this load generator)."""
+    sessions = _part_of_session()
+    totals: dict[str, float] = {}
+    own = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _stat(int(entry.name))
+        if stat is None:
+            continue
+        session, command, seconds = stat
+        if int(entry.name) == own:
+            part = "load generator"
+        elif session in sessions:
+            part = sessions[session]
+        elif command.startswith("postgres"):
+            part = "postgres"
+        elif command.startswith("redis-server"):
+            part = "redis"
+        elif command in ("beam.smp", "epmd", "erl_child_setup", "inet_gethost"):
+            part = "rabbitmq"
+        else:
+            continue
+        totals[part] = totals.get(part, 0.0) + seconds
+    return totals
+
+
+##### Steps and figures
+
+
+@dataclass
+class Endpoint:
+    name: str
+    requests: int
+    failures: int
+    p50: float
+    p95: float
+    p99: float
+
+
+@dataclass
+class Step:
+    users: int
+    seconds: float
+    requests: int
+    api_requests: int
+    failures: int
+    p50: float
+    p95: float
+    p99: float
+    endpoints: list[Endpoint]
+    cpu: dict[str, float]
+    errors: dict[str, int]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def service_cpu(self) -> float:
+        return sum(self.cpu.get(part, 0.0) for part in SERVICE_PARTS)
+
+    @property
+    def service_cpu_ms_per_api_request(self) -> float:
+        return 1000 * self.service_cpu / max(1, self.api_requests)
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        return next((e for e in self.endpoints if e.name == name), None)
+
+
+def measure(env: Environment, users: int, warmup: float, seconds: float) -> Step:
+    assert env.runner is not None
+    env.runner.start(users, spawn_rate=max(10, users / 10))
+    while env.runner.user_count < users:
+        gevent.sleep(0.5)
+    gevent.sleep(warmup)
+    env.stats.reset_all()
+    before, started = cpu_by_part(), time.monotonic()
+    gevent.sleep(seconds)
+    after, elapsed = cpu_by_part(), time.monotonic() - started
+    stats = env.stats
+    entries = [
+        Endpoint(
+            name=f"{entry.method} {entry.name}" if entry.method == "WS" else entry.name,
+            requests=entry.num_requests,
+            failures=entry.num_failures,
+            p50=entry.get_response_time_percentile(0.50) or 0.0,
+            p95=entry.get_response_time_percentile(0.95) or 0.0,
+            p99=entry.get_response_time_percentile(0.99) or 0.0,
+        )
+        for entry in sorted(stats.entries.values(), key=lambda e: -e.num_requests)
+        if entry.num_requests
+    ]
+    total = stats.total
+    api_requests = sum(e.requests for e in entries if not e.name.startswith(("page ", "WS ")))
+    return Step(
+        users=users,
+        seconds=elapsed,
+        requests=total.num_requests,
+        api_requests=api_requests,
+        failures=total.num_failures,
+        p50=total.get_response_time_percentile(0.50) or 0.0,
+        p95=total.get_response_time_percentile(0.95) or 0.0,
+        p99=total.get_response_time_percentile(0.99) or 0.0,
+        endpoints=entries,
+        cpu={part: after.get(part, 0.0) - before.get(part, 0.0) for part in after},
+        errors={f"{e.method} {e.name}: {e.error}": e.occurrences for e in stats.errors.values()},
+    )
+
+
+ALERT_RAISE = "POST /safety/alerts/"
+ALERTS_MINE = "GET /safety/alerts/mine/"
+
+
+def print_step(step: Step) -> None:
+    print(f"\n### {step.users} users ({step.seconds:.0f} s measured)\n")
+    print("| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for e in step.endpoints:
+        print(
+            f"| {e.name} | {e.requests} | {e.failures} | {e.p50:.0f} | {e.p95:.0f} | {e.p99:.0f} |"
+        )
+    print("\n| part | CPU-s | cores |")
+    print("|---|---:|---:|")
+    for part in (*SERVICE_PARTS, *OTHER_PARTS):
+        if part in step.cpu:
+            print(f"| {part} | {step.cpu[part]:.1f} | {step.cpu[part] / step.seconds:.2f} |")
+    print(
+        f"\nService CPU (the five services, the chat sockets and the workers): {step.service_cpu:.1f} s "
+        f"for {step.api_requests} API requests = **{step.service_cpu_ms_per_api_request:.1f} ms per API request**"
+    )
+    for error, count in step.errors.items():
+        print(f"- error x{count}: {error}")
+
+
+def print_summary(steps: list[Step]) -> None:
+    print("\n## Summary\n")
+    print(
+        "| users | req/s | p50 | p95 | p99 | alert raise p50 / p95 | alerts/mine p95 | errors | service CPU / API request |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for step in steps:
+        raise_ = step.endpoint(ALERT_RAISE)
+        mine = step.endpoint(ALERTS_MINE)
+        alert = f"{raise_.p50:.0f} / {raise_.p95:.0f} ms" if raise_ else "-"
+        print(
+            f"| {step.users} | {step.rps:.0f} | {step.p50:.0f} ms | {step.p95:.0f} ms | {step.p99:.0f} ms "
+            f"| {alert} | {f'{mine.p95:.0f} ms' if mine else '-'} | {step.failures} "
+            f"| {step.service_cpu_ms_per_api_request:.1f} ms |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--steps", default=os.environ.get("LOAD_STEPS", "100,300,500"))
+    parser.add_argument(
+        "--seconds", type=float, default=float(os.environ.get("LOAD_SECONDS", "60"))
+    )
+    parser.add_argument("--warmup", type=float, default=float(os.environ.get("LOAD_WARMUP", "20")))
+    args = parser.parse_args()
+    steps = [int(value) for value in args.steps.split(",")]
+    global WORLD
+    WORLD = prepare_world(load_users(max(steps)))
+    env = Environment(user_classes=PERSONAS, events=events)
+    env.create_local_runner()
+    results: list[Step] = []
+    print(
+        f"\nSteps of {args.seconds:.0f} s after {args.warmup:.0f} s of warm-up, think times {THINK[0]:.0f}-{THINK[1]:.0f} s"
+    )
+    for users in steps:
+        step = measure(env, users, args.warmup, args.seconds)
+        print_step(step)
+        results.append(step)
+    env.runner.quit()
+    save_tokens(WORLD.users)
+    print_summary(results)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    out = OUT_DIR / f"load_mix-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    out.write_text(
+        json.dumps(
+            [
+                step.__dict__ | {"endpoints": [e.__dict__ for e in step.endpoints]}
+                for step in results
+            ],
+            indent=1,
+        )
+    )
+    print(f"\nFigures: {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
