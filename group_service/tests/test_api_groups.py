@@ -943,3 +943,27 @@ def test_hand_over_then_leave(auth_client: Any, make_crew: Callable[..., Crew]) 
     assert (handed.status_code, left.status_code) == (200, 204)
     assert role_of(crew.group, crew.admin) == "owner"
     assert role_of(crew.group, crew.owner) is None
+
+
+# --- output ---
+
+
+def test_group_output_matches_its_declared_fields(auth_client: Any) -> None:
+    """The hand-built output, from a model or a record, and the DRF fields (the OpenAPI shape)
+    must not drift apart."""
+    from rest_framework import serializers
+
+    from group_service.api.serializers import GroupOutputSerializer
+    from shared.groups.selectors import group_get, group_record_get
+
+    client = auth_client()
+    event = EventFactory()
+    created = client.post(URL, payload(event.id), format="json").json()
+    group = group_get(group_id=created["id"], viewer_id=client.user.id)
+    record = group_record_get(group_id=created["id"], viewer_id=client.user.id)
+
+    by_fields = serializers.ModelSerializer.to_representation(GroupOutputSerializer(group), group)
+
+    assert GroupOutputSerializer(group).data == dict(by_fields)
+    assert GroupOutputSerializer(record).data == dict(by_fields)
+    assert client.get(detail_url(group.id)).json() == dict(by_fields)

@@ -132,3 +132,41 @@ def test_delete_permissions(auth_client, crew, who, status):
     assert response.status_code == status
     deleted = Message.objects.get(id=message.id).deleted_at is not None
     assert deleted == (status == 204)
+
+
+def test_history_items_are_the_socket_frames_payload(auth_client, crew):
+    """Edited, deleted and system messages (with data, without a sender) read as on the socket."""
+    from shared.chat.models import Message, MessageKind
+    from shared.chat.realtime import message_payload
+    from shared.chat.services import message_delete, message_edit, message_post_system
+
+    owner = crew.created_by
+    edited = message_send(group_id=crew.id, sender_id=owner.id, body="first draft")
+    message_edit(group_id=crew.id, message_id=edited.id, editor_id=owner.id, body="final")
+    deleted = message_send(group_id=crew.id, sender_id=owner.id, body="oops")
+    message_delete(group_id=crew.id, message_id=deleted.id, actor_id=owner.id)
+    message_post_system(
+        group_id=crew.id, kind=MessageKind.SYSTEM, body="Ann joined", data={"user": "ann", "n": 1}
+    )
+
+    body = auth_client(user=owner).get(url(crew.id)).json()
+
+    stored = Message.objects.filter(group=crew).select_related("sender").order_by("sequence")
+    assert body["results"] == [message_payload(message) for message in stored]
+    assert [m["body"] for m in body["results"]] == ["final", "", "Ann joined"]
+
+
+def test_a_quiet_crew_has_an_empty_history(auth_client, crew):
+    body = auth_client(user=crew.created_by).get(url(crew.id)).json()
+
+    assert body == {"results": [], "first_sequence": None, "last_sequence": None}
+
+
+def test_a_crew_taken_down_has_no_history_even_for_its_members(auth_client, crew):
+    from django.utils import timezone
+
+    message_send(group_id=crew.id, sender_id=crew.created_by_id, body="before")
+    crew.removed_at = timezone.now()
+    crew.save(update_fields=["removed_at"])
+
+    assert auth_client(user=crew.created_by).get(url(crew.id)).status_code == 404

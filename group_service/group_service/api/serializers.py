@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shared.accounts.models import User
+from shared.api.representation import iso_datetime, user_summary
 from shared.events.models import Event
 from shared.groups.models import (
     MAX_MEMBERS,
@@ -28,6 +29,7 @@ from shared.groups.models import (
     MemberRole,
     Membership,
 )
+from shared.groups.selectors import GroupRecord
 
 DEFAULT_MAX_MEMBERS = 10
 # Far above any crew (50 at most) and far below the database's integer range.
@@ -180,6 +182,13 @@ class GroupEventOutputSerializer(serializers.ModelSerializer):
 
 
 class GroupOutputSerializer(serializers.ModelSerializer):
+    """A crew as the API returns it, from a `Group` or a `GroupRecord`.
+
+    The fields below document the shape (OpenAPI); `to_representation` builds the same dict
+    by hand, as the event output does (`shared.api.representation`);
+    `test_group_output_matches_its_declared_fields` keeps them equal.
+    """
+
     event = GroupEventOutputSerializer(read_only=True)
     created_by = UserOutputSerializer(read_only=True, allow_null=True)
     is_full = serializers.BooleanField(read_only=True)
@@ -206,8 +215,34 @@ class GroupOutputSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, group: Group | GroupRecord) -> dict[str, Any]:
+        event = group.event
+        return {
+            "id": str(group.id),
+            "event": {
+                "id": str(event.id),
+                "title": event.title,
+                "starts_at": iso_datetime(event.starts_at),
+                "ends_at": iso_datetime(event.ends_at),
+                "status": event.status,
+            },
+            "name": group.name,
+            "description": group.description,
+            "max_members": group.max_members,
+            "member_count": group.member_count,
+            "is_full": group.is_full,
+            "join_policy": group.join_policy,
+            "visibility": group.visibility,
+            "created_by": user_summary(group.created_by),
+            "my_role": self.get_my_role(group),
+            "removed_at": iso_datetime(group.removed_at),
+            "removal_reason": group.removal_reason,
+            "created_at": iso_datetime(group.created_at),
+            "updated_at": iso_datetime(group.updated_at),
+        }
+
     @extend_schema_field(serializers.ChoiceField(choices=MemberRole.choices, allow_null=True))
-    def get_my_role(self, group: Group) -> str | None:
+    def get_my_role(self, group: Group | GroupRecord) -> str | None:
         """The viewer's role in the crew; null when not a member."""
         return getattr(group, "my_role", None)
 

@@ -40,10 +40,11 @@ from shared.auth.permissions import IsService, NotBanned, is_moderator
 from shared.groups.errors import MembershipNotFound
 from shared.groups.models import Group
 from shared.groups.selectors import (
-    group_get,
-    group_list,
+    GroupRecord,
     group_member_ids,
     group_members,
+    group_record_get,
+    group_search,
     invite_list,
     join_request_list,
     membership_get,
@@ -106,8 +107,15 @@ class GroupViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         params = GroupListInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        groups = group_list(viewer_id=request.user.id, **params.validated_data)
-        page = self.paginate_queryset(groups)
+        viewer_id = request.user.id
+
+        def fetch(offset: int, limit: int) -> tuple[int, list[GroupRecord]]:
+            found = group_search(
+                viewer_id=viewer_id, offset=offset, limit=limit, **params.validated_data
+            )
+            return found.total, found.groups
+
+        page = self.paginator.paginate_counted(fetch, request)
         return self.get_paginated_response(GroupOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -130,7 +138,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         summary="One crew (moderators also see removed crews).",
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        group = group_get(
+        group = group_record_get(
             group_id=UUID(pk),
             viewer_id=request.user.id,
             include_removed=is_moderator(request.user),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
 from django.contrib.gis.db import models
@@ -33,6 +37,41 @@ def display_name_of(
         return override
     full_name = f"{first_name} {last_name}".strip()
     return full_name or username
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    """How a user shows to others, read in SQL without a model instance."""
+
+    id: UUID
+    username: str
+    display_name: str
+
+    # The columns `from_columns` takes, in order, of the user table aliased `alias`.
+    @staticmethod
+    def columns(alias: str) -> str:
+        return (
+            f"{alias}.id, {alias}.username, {alias}.first_name, {alias}.last_name,"
+            f" {alias}.display_name_override, {alias}.deleted_at"
+        )
+
+    @classmethod
+    def from_columns(cls, values: Sequence[Any]) -> UserSummary | None:
+        """The summary of `columns`' six values (None when the id is NULL: no such user)."""
+        user_id, username, first_name, last_name, override, deleted_at = values
+        if user_id is None:
+            return None
+        return cls(
+            id=user_id,
+            username=username,
+            display_name=display_name_of(
+                username=username,
+                first_name=first_name,
+                last_name=last_name,
+                override=override,
+                deleted_at=deleted_at,
+            ),
+        )
 
 
 class CrewUpUserManager(UserManager["User"]):

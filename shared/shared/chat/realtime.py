@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
@@ -18,6 +18,9 @@ from channels.layers import get_channel_layer
 
 from shared.chat.models import Message
 from shared.metrics import CHAT_BROADCAST_FAILURES
+
+if TYPE_CHECKING:
+    from shared.chat.selectors import MessageRecord
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +35,8 @@ def user_group_name(user_id: UUID | str) -> str:
     return f"user.{user_id}"
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """The JSON a client receives for a message, live or from history."""
+def message_payload(message: Message | MessageRecord) -> dict[str, Any]:
+    """The JSON a client receives for a message, live or from history (a model or a record)."""
     sender = message.sender
     deleted = message.deleted_at is not None
     return {

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
+import orjson
 from django.db.models import QuerySet
 
-from shared.accounts.models import User
+from shared.accounts.models import User, UserSummary
 from shared.chat.errors import ChatNotFound
 from shared.chat.models import ChatStream, Message
+from shared.core.sql import records_cursor
 from shared.groups.models import Group, Membership
 
 HISTORY_PAGE_MAX = 100
@@ -46,6 +51,22 @@ def chat_sender(*, group_id: UUID, user_id: UUID) -> User:
         raise ChatNotFound() from None
 
 
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """A message as a client sees it (`realtime.message_payload`), read without model instances."""
+
+    id: UUID
+    group_id: UUID
+    sequence: int
+    kind: str
+    body: str
+    data: dict[str, Any]
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    sender: UserSummary | None
+
+
 def message_list(
     *,
     group_id: UUID,
@@ -53,23 +74,54 @@ def message_list(
     before: int | None = None,
     after: int | None = None,
     limit: int = 50,
-) -> list[Message]:
+) -> list[MessageRecord]:
     """Return up to `limit` messages in sequence order, before or after a sequence number.
 
     With `after`, the oldest messages past it (catching up); otherwise the newest, before
     `before` when given (scrolling back). Deleted messages are returned as tombstones.
 
+    One query: the viewer's membership (of a crew not taken down) joined to the page of
+    messages, so an outsider gets no row at all and a member of a quiet crew one empty row.
+
     Raises:
         ChatNotFound: the viewer is not a member.
     """
-    chat_ensure_readable(group_id=group_id, user_id=viewer_id)
     limit = max(1, min(limit, HISTORY_PAGE_MAX))
-    messages: QuerySet[Message] = Message.objects.filter(group_id=group_id).select_related("sender")
+    where, order = "", "DESC"
+    params: dict[str, Any] = {"group": group_id, "viewer": viewer_id, "limit": limit}
     if after is not None:
-        return list(messages.filter(sequence__gt=after).order_by("sequence")[:limit])
-    if before is not None:
-        messages = messages.filter(sequence__lt=before)
-    return list(reversed(messages.order_by("-sequence")[:limit]))
+        where, order, params["after"] = "AND msg.sequence > %(after)s", "ASC", after
+    elif before is not None:
+        where, params["before"] = "AND msg.sequence < %(before)s", before
+    sql = (
+        f"SELECT msg.id, msg.group_id, msg.sequence, msg.kind, msg.body, msg.data::text,"  # noqa: S608 - constants only
+        f" msg.created_at, msg.edited_at, msg.deleted_at, {UserSummary.columns('u')}"
+        " FROM groups_membership me"
+        " JOIN groups_group g ON g.id = me.group_id AND g.removed_at IS NULL"
+        " LEFT JOIN LATERAL (SELECT * FROM chat_message msg"
+        f"  WHERE msg.group_id = me.group_id {where}"
+        f"  ORDER BY msg.sequence {order} LIMIT %(limit)s) msg ON true"
+        " LEFT JOIN accounts_user u ON u.id = msg.sender_id"
+        " WHERE me.group_id = %(group)s AND me.user_id = %(viewer)s"
+        " ORDER BY msg.sequence"
+    )
+    with records_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise ChatNotFound()
+    return [
+        MessageRecord(
+            *row[:5],
+            data=orjson.loads(row[5]),
+            created_at=row[6],
+            edited_at=row[7],
+            deleted_at=row[8],
+            sender=UserSummary.from_columns(row[9:15]),
+        )
+        for row in rows
+        if row[0] is not None
+    ]
 
 
 def message_range(

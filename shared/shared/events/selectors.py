@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from django.db import connection
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.fields import CharField
 from django.db.models.functions import RowNumber
 from django.utils import timezone
-from psycopg import postgres, pq
 
-from shared.accounts.models import User, display_name_of
+from shared.accounts.models import User, UserSummary
+from shared.core.sql import records_cursor
 from shared.events.errors import EventNotFound
 from shared.events.models import (
     SEARCH_CONFIG,
@@ -104,15 +100,6 @@ def event_get(*, event_id: UUID, viewer_id: UUID | None) -> Event:
 
 
 @dataclass(frozen=True, slots=True)
-class OrganizerSummary:
-    """How an event's organizer shows to others."""
-
-    id: UUID
-    username: str
-    display_name: str
-
-
-@dataclass(frozen=True, slots=True)
 class EventRecord:
     """An event as the API shows it, read in SQL without a model instance.
 
@@ -141,7 +128,7 @@ class EventRecord:
     waitlist_count: int
     created_at: datetime
     updated_at: datetime
-    organizer: OrganizerSummary
+    organizer: UserSummary
     my_status: str | None
     distance_km: float | None
 
@@ -155,15 +142,15 @@ class EventSearchPage:
 
 
 # An `EventRecord`'s columns, in its field order; then the organizer's summary columns.
-_RECORD_COLUMNS = """
+_RECORD_COLUMNS = f"""
     e.id, e.title, e.description, e.event_type, e.starts_at, e.ends_at, e.venue_name, e.address,
     ST_Y(e.location::geometry), ST_X(e.location::geometry), e.capacity, e.visibility, e.status,
     e.cancelled_at, e.removed_at, e.removal_reason, e.going_count, e.interested_count,
     e.waitlist_count, e.created_at, e.updated_at,
-    u.id, u.username, u.first_name, u.last_name, u.display_name_override, u.deleted_at"""
+    {UserSummary.columns("u")}"""
 
 
-def _visible_sql(viewer_id: UUID | None) -> tuple[str, str, list[str]]:
+def event_visibility_sql(viewer_id: UUID | None) -> tuple[str, str, list[str]]:
     """The joins, the `my_status` column and the conditions of `EventQuerySet.visible_to`.
 
     The SQL twin of `visible_to` and `Event.is_visible_to` (a test keeps all three equal).
@@ -188,14 +175,14 @@ def event_record_get(*, event_id: UUID, viewer_id: UUID | None) -> EventRecord:
     Raises:
         EventNotFound: no such event, or a private one the viewer may not see.
     """
-    joins, my_status, where = _visible_sql(viewer_id)
+    joins, my_status, where = event_visibility_sql(viewer_id)
     sql = (
         f"SELECT {_RECORD_COLUMNS}, {my_status}, NULL::float8"  # noqa: S608 - constants only
         f" FROM events_event e JOIN accounts_user u ON u.id = e.organizer_id {joins}"
         f" WHERE e.id = %(event)s AND {' AND '.join(where)}"
     )
     params = {"event": event_id, "viewer": viewer_id, "public": EventVisibility.PUBLIC}
-    with _records_cursor() as cursor:
+    with records_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -218,7 +205,7 @@ def event_search_query(
         "offset": offset,
         "limit": limit,
     }
-    joins, my_status, where = _visible_sql(viewer_id)
+    joins, my_status, where = event_visibility_sql(viewer_id)
     if not filters.include_cancelled:
         where.append("e.status = %(scheduled)s")
     if not filters.include_past:
@@ -311,47 +298,19 @@ def event_search(
         offset=offset,
         limit=limit,
     )
-    with _records_cursor() as cursor:
+    with records_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return EventSearchPage(total=rows[0][-1] if rows else 0, events=[_record(row) for row in rows])
 
 
-@contextmanager
-def _records_cursor() -> Iterator[CursorWrapper]:
-    """A cursor that reads `timestamptz` with psycopg's own (C) loader, not Django's.
-
-    Django's loader is psycopg's pure-Python one with the time zone replaced; a page of events
-    has some eighty timestamps. The session's time zone is UTC (Django sets it), so both give
-    the same aware datetimes; `test_event_search_item_has_the_fields_of_the_event` compares.
-    """
-    with connection.cursor() as cursor:
-        cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ_LOADER)
-        yield cursor
-
-
-_TIMESTAMPTZ_LOADER = postgres.adapters.get_loader(
-    postgres.types["timestamptz"].oid, pq.Format.TEXT
-)
-
-
 def _record(row: tuple[Any, ...]) -> EventRecord:
     """An `EventRecord` from a row of `_RECORD_COLUMNS`, `my_status` and the distance in metres."""
-    (*event, organizer_id, username, first_name, last_name, override, deleted_at) = row[:27]
+    # An inner join: an event always has its organizer (PROTECT), so never None.
+    organizer = cast(UserSummary, UserSummary.from_columns(row[21:27]))
     my_status, distance_m = row[27:29]
-    organizer = OrganizerSummary(
-        id=organizer_id,
-        username=username,
-        display_name=display_name_of(
-            username=username,
-            first_name=first_name,
-            last_name=last_name,
-            override=override,
-            deleted_at=deleted_at,
-        ),
-    )
     return EventRecord(
-        *event,
+        *row[:21],
         organizer=organizer,
         my_status=my_status,
         distance_km=None if distance_m is None else distance_m / 1000,

@@ -13,7 +13,7 @@ from shared.groups.errors import GroupAlreadyRemoved, GroupNotFound
 from shared.groups.models import Group, Invite, JoinPolicy, JoinRequest, JoinRequestStatus
 from shared.groups.selectors import (
     group_get,
-    group_list,
+    group_search,
     join_request_list_of_user,
     membership_list_of_user,
 )
@@ -99,7 +99,7 @@ def test_a_removed_crew_is_seen_by_its_owner_only(viewer: str, visible: bool) ->
     else:
         with pytest.raises(GroupNotFound):
             group_get(group_id=group.id, viewer_id=viewer_id)
-    assert not group_list(viewer_id=viewer_id).filter(id=group.id).exists()
+    assert group.id not in {crew.id for crew in group_search(viewer_id=viewer_id).groups}
 
 
 def test_export_selectors_return_the_users_memberships_and_requests() -> None:

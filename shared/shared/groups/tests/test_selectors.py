@@ -13,9 +13,10 @@ from shared.groups.errors import GroupNotFound, NotGroupAdmin
 from shared.groups.models import JoinPolicy, JoinRequestStatus, MemberRole
 from shared.groups.selectors import (
     group_get,
-    group_list,
     group_member_ids,
     group_members,
+    group_record_get,
+    group_search,
     invite_list,
     is_member,
     join_request_list,
@@ -142,10 +143,10 @@ def test_group_get_refuses_an_unknown_id() -> None:
         group_get(group_id=uuid4(), viewer_id=UserFactory().id)
 
 
-# --- group_list ---
+# --- group_search ---
 
 
-def test_group_list_shows_visible_active_crews_newest_first(
+def test_group_search_shows_visible_active_crews_newest_first(
     django_assert_num_queries: Any,
 ) -> None:
     # given
@@ -159,7 +160,7 @@ def test_group_list_shows_visible_active_crews_newest_first(
     GroupFactory(name="New public")
     # when
     with django_assert_num_queries(1):
-        groups = list(group_list(viewer_id=viewer.id))
+        groups = group_search(viewer_id=viewer.id).groups
         events = [group.event.title for group in groups]
     # then
     assert names(groups) == ["New public", "My private", "Old public"]
@@ -167,15 +168,15 @@ def test_group_list_shows_visible_active_crews_newest_first(
     assert [group.my_role for group in groups] == [None, "member", None]  # type: ignore[attr-defined]
 
 
-def test_group_list_of_one_event() -> None:
+def test_group_search_of_one_event() -> None:
     event = EventFactory()
     GroupFactory(name="Here", event=event)
     GroupFactory(name="Elsewhere")
 
-    assert names(group_list(viewer_id=UserFactory().id, event_id=event.id)) == ["Here"]
+    assert names(group_search(viewer_id=UserFactory().id, event_id=event.id).groups) == ["Here"]
 
 
-def test_group_list_of_my_crews() -> None:
+def test_group_search_of_my_crews() -> None:
     # given
     viewer = UserFactory()
     owned = GroupFactory(name="Owned", created_by=viewer)
@@ -184,25 +185,25 @@ def test_group_list_of_my_crews() -> None:
     GroupFactory(name="Not mine")
     GroupFactory(name="Mine but removed", created_by=viewer, removed_at=timezone.now())
     # when
-    groups = list(group_list(viewer_id=viewer.id, mine=True))
+    groups = group_search(viewer_id=viewer.id, mine=True).groups
     # then
     assert names(groups) == ["Joined", "Owned"]
     assert [group.my_role for group in groups] == ["member", "owner"]  # type: ignore[attr-defined]
     assert owned.id in {group.id for group in groups}
 
 
-def test_group_list_of_my_crews_is_empty_for_anonymous() -> None:
+def test_group_search_of_my_crews_is_empty_for_anonymous() -> None:
     GroupFactory()
 
-    assert list(group_list(viewer_id=None, mine=True)) == []
+    assert group_search(viewer_id=None, mine=True).groups == []
 
 
-def test_group_list_for_anonymous_shows_public_crews_of_public_events() -> None:
+def test_group_search_for_anonymous_shows_public_crews_of_public_events() -> None:
     GroupFactory(name="Public")
     GroupFactory(name="Private", private=True)
     GroupFactory(name="Private event", event=EventFactory(visibility="private"))
 
-    assert names(group_list(viewer_id=None)) == ["Public"]
+    assert names(group_search(viewer_id=None).groups) == ["Public"]
 
 
 # --- members ---
@@ -372,3 +373,63 @@ def test_invite_list_of_a_private_crew_is_hidden_from_outsiders() -> None:
 
     with pytest.raises(GroupNotFound):
         invite_list(group_id=group.id, viewer_id=UserFactory().id)
+
+
+# --- the SQL reads and their twins in the ORM ---
+
+
+def test_group_records_agree_with_the_querysets() -> None:
+    """`group_search` and `group_record_get` see the crews `visible_groups` and `group_get` see,
+    with the same role, for every kind of viewer and crew."""
+    # given
+    now = timezone.now()
+    owner, member, organizer, participant, outsider = UserFactory.create_batch(5)
+    private_event = EventFactory(visibility="private", organizer=organizer)
+    ParticipationFactory(event=private_event, user=participant)
+    removed_event = EventFactory(removed_at=now, organizer=organizer)
+    crews = [
+        GroupFactory(created_by=owner),
+        GroupFactory(created_by=owner, private=True),
+        GroupFactory(created_by=owner, event=private_event),
+        GroupFactory(created_by=owner, event=private_event, private=True),
+        GroupFactory(created_by=owner, removed_at=now),
+        GroupFactory(created_by=owner, event=removed_event),
+        GroupFactory(),
+        GroupFactory(private=True),
+    ]
+    for crew in crews[1:4] + crews[6:]:
+        MembershipFactory(group=crew, user=member)
+    viewers = [None, owner, member, organizer, participant, outsider]
+    for viewer in viewers:
+        viewer_id = viewer.id if viewer else None
+        # when
+        listed = group_search(viewer_id=viewer_id, limit=100)
+        # then
+        expected = visible_groups(viewer_id=viewer_id).active().values_list("id", flat=True)
+        assert {crew.id for crew in listed.groups} == set(expected)
+        assert listed.total == len(listed.groups)
+        for crew in crews:
+            assert _role_or_hidden(group_record_get, crew.id, viewer_id) == _role_or_hidden(
+                group_get, crew.id, viewer_id
+            )
+
+
+def _role_or_hidden(read: Any, group_id: Any, viewer_id: Any) -> tuple[bool, str | None]:
+    try:
+        group = read(group_id=group_id, viewer_id=viewer_id)
+    except GroupNotFound:
+        return False, None
+    return True, group.my_role
+
+
+def test_group_search_pages_and_counts_in_one_query(django_assert_num_queries: Any) -> None:
+    # given
+    viewer = UserFactory()
+    for index in range(5):
+        GroupFactory(name=f"Crew {index}")
+    # when
+    with django_assert_num_queries(1):
+        page = group_search(viewer_id=viewer.id, offset=1, limit=2)
+    # then
+    assert page.total == 5
+    assert names(page.groups) == ["Crew 3", "Crew 2"]
