@@ -13,7 +13,6 @@ from uuid import UUID
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.authentication import get_authorization_header
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -75,20 +74,11 @@ ERRORS = {
     ),
     409: OpenApiResponse(ErrorOutputSerializer, description="Conflicts with the alert's state."),
     429: OpenApiResponse(ErrorOutputSerializer, description="Too many alerts; `retry_after`."),
-    503: OpenApiResponse(
-        ErrorOutputSerializer,
-        description="The group, event or identity service is unavailable; nothing was written.",
-    ),
 }
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: ERRORS[code] for code in codes}
-
-
-def _bearer_token(request: Request) -> str:
-    """The caller's own access token (authentication has validated it), to pass along."""
-    return get_authorization_header(request).split()[1].decode("ascii")
 
 
 class AlertViewSet(viewsets.GenericViewSet):
@@ -147,7 +137,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=AlertCreateInputSerializer,
-        responses={201: AlertCreateOutputSerializer, **_errors(400, 401, 403, 404, 429, 503)},
+        responses={201: AlertCreateOutputSerializer, **_errors(400, 401, 403, 404, 429)},
         summary=(
             "Raise an alert to one or several of your crews, with where you are when known "
             "(`location` null: not known yet)."
@@ -166,7 +156,6 @@ class AlertViewSet(viewsets.GenericViewSet):
             lat=location.get("lat"),
             lng=location.get("lng"),
             accuracy_m=location.get("accuracy_m"),
-            user_token=_bearer_token(request),
         )
         body = self._detail(request, raised.alert.id, skipped_group_ids=raised.skipped_group_ids)
         return Response(body, status=status.HTTP_201_CREATED)

@@ -1,14 +1,14 @@
 """Writes on safety: raising and answering alerts, the sender's trail, and check-in timers.
 
-Owned by the safety service. Raising an alert asks two other services first, over HTTP
-(DESIGN.md, "Safety alerts go through the crew's live channel"): the group service whether
-the sender is in each crew (on its internal endpoint, with the safety service's own token)
-and the event service for each crew's event (with the sender's token, so the event's
-visibility applies). Only then is the alert stored, in one transaction. After the commit the
-group service posts it into each crew's chat stream, which stores it (members offline find
-it in the history) and broadcasts it (members online get a `safety_alert` frame). A
-dependency that cannot answer stops the alert before anything is written: a 503, and the
-client tries again.
+Owned by the safety service. Raising an alert needs no other service (ADR 0004): whether the
+sender is in each crew, and each crew's event as the sender may see it, are read in one
+query from the tables the group and event services write. The alert is stored in one
+transaction with the domain event that notifies the crews (push, e-mail, the members' live
+channel). After the commit, on a thread of the process's own (`shared.core.background`), the
+group service posts the alert into each crew's chat stream over HTTP, which stores it
+(members offline find it in the history) and broadcasts it (members online get a
+`safety_alert` frame); a notice it cannot take is retried by the safety worker and swept up
+by beat. No dependency can stop or slow down an alert: the answer never waits for one.
 
 The "resolved" and "cancelled" notices take the same path into the chat. Acknowledgements and
 positions are transient: they go to the crews' live sockets straight through the channel
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -33,16 +33,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shared.core.background import BackgroundJobs
 from shared.groups.errors import GroupNotFound
 from shared.groups.selectors import is_member
-from shared.http.client import SERVICE_ACCOUNT, Credentials, UserToken, call_budget
+from shared.http.client import call_budget
 from shared.http.errors import ServiceUnavailable
-from shared.http.events import event_details_get
-from shared.http.groups import (
-    AlertNoticeReceipt,
-    group_membership_get,
-    group_safety_alert_post,
-)
+from shared.http.groups import AlertNoticeReceipt, group_safety_alert_post
 from shared.messaging.outbox import outbox_enqueue
 from shared.messaging.schemas import AlertAcknowledged, AlertClosed, AlertRaised, CheckInMissed
 from shared.safety import hooks, live
@@ -79,13 +75,14 @@ from shared.safety.models import (
 from shared.safety.ratelimit import alert_rate_limit_hit, alert_rate_limit_refund
 from shared.safety.selectors import (
     ADMIN_ROLES,
+    SenderCrew,
     alert_crew_roles,
     alert_targets_closure_undelivered,
     alert_targets_undelivered,
     alert_visible_queryset,
     checkin_timers_due,
-    crew_event_ids,
     crew_member_ids,
+    sender_crews,
 )
 
 logger = logging.getLogger(__name__)
@@ -95,7 +92,7 @@ RAISED = "raised"
 RESOLVED = AlertStatus.RESOLVED.value
 CANCELLED = AlertStatus.CANCELLED.value
 CLOSURES = {AlertStatus.RESOLVED: RESOLVED, AlertStatus.CANCELLED: CANCELLED}
-# Calls to other services one alert makes at once (its crews' memberships and events).
+# Notices one change posts at once (one per crew).
 MAX_PARALLEL_CALLS = 8
 # A position may be stamped a little ahead of our clock (the phone's clock runs fast).
 CLOCK_SKEW = timedelta(seconds=60)
@@ -141,16 +138,6 @@ def _require_aware(moment: datetime, *, field_name: str) -> None:
 
 
 @dataclass(frozen=True)
-class CrewCheck:
-    """A crew the sender belongs to, with its event as the sender may see it ({} if hidden)."""
-
-    group_id: UUID
-    role: str
-    event_id: UUID
-    event: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class RaisedAlert:
     """A stored alert, and the crews it did not go to because the sender is not in them."""
 
@@ -159,59 +146,13 @@ class RaisedAlert:
 
 
 def _crews_check(
-    *, user_id: UUID, group_ids: Sequence[UUID], event_credentials: Credentials
-) -> tuple[list[CrewCheck], list[UUID]]:
-    """Ask the group service about each crew and the event service about each crew's event.
-
-    Returns the crews the user is in, and the ids of those they are not in (or that do not
-    exist). The calls run side by side (a crew's event is read here, not waited for), each
-    with the request id, all within `SAFETY_DEPENDENCY_BUDGET_SECONDS`.
-
-    Raises:
-        ServiceUnavailable: the group, event or identity service cannot answer in time.
-    """
-    event_of = crew_event_ids(group_ids=group_ids)
-    with call_budget(settings.SAFETY_DEPENDENCY_BUDGET_SECONDS):
-        calls = len(event_of) + len(set(event_of.values()))
-        with ThreadPoolExecutor(max_workers=max(1, min(calls, MAX_PARALLEL_CALLS))) as pool:
-            # Each call runs in a copy of this context: the budget and the request id go along.
-            memberships = {
-                group_id: pool.submit(
-                    contextvars.copy_context().run,
-                    group_membership_get,
-                    group_id=group_id,
-                    user_id=user_id,
-                )
-                for group_id in event_of
-            }
-            events = {
-                event_id: pool.submit(
-                    contextvars.copy_context().run,
-                    event_details_get,
-                    event_id=event_id,
-                    credentials=event_credentials,
-                )
-                for event_id in set(event_of.values())
-            }
-            answers = {group_id: call.result() for group_id, call in memberships.items()}
-            details = {event_id: call.result() for event_id, call in events.items()}
-    checks: list[CrewCheck] = []
-    skipped: list[UUID] = []
-    for group_id in group_ids:
-        membership = answers.get(group_id)
-        if membership is None:
-            skipped.append(group_id)
-            continue
-        event = details.get(membership.event_id)
-        checks.append(
-            CrewCheck(
-                group_id=group_id,
-                role=membership.role,
-                event_id=membership.event_id,
-                event=event.as_dict() if event is not None else {},
-            )
-        )
-    return checks, skipped
+    *, user_id: UUID, group_ids: Sequence[UUID]
+) -> tuple[list[SenderCrew], list[UUID]]:
+    """Return the crews of `group_ids` the user is in (in that order), and the ids of the others
+    (not theirs, removed, or not existing)."""
+    found = sender_crews(user_id=user_id, group_ids=group_ids)
+    crews = [found[group_id] for group_id in group_ids if group_id in found]
+    return crews, [group_id for group_id in group_ids if group_id not in found]
 
 
 def alert_raise(
@@ -223,13 +164,12 @@ def alert_raise(
     lng: float | None = None,
     message: str = "",
     accuracy_m: float | None = None,
-    user_token: str,
 ) -> RaisedAlert:
     """Raise an alert from the sender to the crews of `group_ids` they belong to.
 
     Crews the sender is not in are skipped (and listed in the result), so an alert is never
     lost to one stale crew in the client's list; when none is theirs, nothing is raised.
-    No transaction is open while the other services are asked.
+    No other service is asked: a slow or dead one cannot hold the alert up.
 
     The position is optional: a phone indoors or without location access must still reach
     its crew at once. Without one the alert's `location` stays empty until the sender's
@@ -239,11 +179,10 @@ def alert_raise(
         ValidationError: an unknown type, no crew, too long a message, a bad or partial
             location (lat without lng), an accuracy without a location.
         AlertRateLimited: more than `SAFETY_ALERT_RATE_LIMIT` alerts in the window.
-        GroupNotFound: the sender is in none of the crews (or they do not exist).
-        ServiceUnavailable: the group, event or identity service cannot answer; nothing is
-            written and the attempt does not count against the rate limit.
-    Side effects: on commit, the alert's notice goes into each crew's chat stream through the
-        group service (a retry is queued if it cannot take it); `safety_alerts_total`.
+        GroupNotFound: the sender is in none of the crews (or they do not exist); the attempt
+            does not count against the rate limit.
+    Side effects: the `alert.raised` domain event (outbox); on commit, `safety_alerts_total`
+        and the alert's notice into each crew's chat stream, sent in the background.
     """
     if alert_type not in USER_ALERT_TYPES:
         raise ValidationError({"alert_type": [f"Choose one of: {', '.join(USER_ALERT_TYPES)}."]})
@@ -262,15 +201,10 @@ def alert_raise(
     decision = alert_rate_limit_hit(user_id=sender_id)
     if decision.retry_after:
         raise AlertRateLimited(decision.retry_after)
-    try:
-        crews, skipped = _crews_check(
-            user_id=sender_id, group_ids=unique_group_ids, event_credentials=UserToken(user_token)
-        )
-        if not crews:
-            raise GroupNotFound()
-    except (ServiceUnavailable, GroupNotFound):
+    crews, skipped = _crews_check(user_id=sender_id, group_ids=unique_group_ids)
+    if not crews:
         alert_rate_limit_refund(user_id=sender_id, decision=decision)
-        raise
+        raise GroupNotFound()
     alert = _alert_store(
         sender_id=sender_id,
         crews=crews,
@@ -286,7 +220,7 @@ def alert_raise(
 def _alert_store(
     *,
     sender_id: UUID,
-    crews: Sequence[CrewCheck],
+    crews: Sequence[SenderCrew],
     alert_type: str,
     message: str,
     point: Point | None,
@@ -319,8 +253,9 @@ def _alert_store(
         start.save(force_insert=True)
     group_ids = [crew.group_id for crew in crews]
     _alert_raised_enqueue(alert=alert, group_ids=group_ids, timer=timer)
+    transaction.on_commit(partial(SAFETY_ALERTS.labels(alert_type).inc))
     transaction.on_commit(
-        lambda: _announce_raised(alert_id=alert.id, alert_type=alert_type, group_ids=group_ids)
+        partial(_deliver_soon, alert_id=alert.id, group_ids=group_ids, change=RAISED)
     )
     return alert
 
@@ -360,17 +295,31 @@ def _alert_raised_enqueue(
     outbox_enqueue(event=event)
 
 
-def _announce_raised(*, alert_id: UUID, alert_type: str, group_ids: list[UUID]) -> None:
-    SAFETY_ALERTS.labels(alert_type).inc()
-    _deliver_or_retry(alert_id=alert_id, group_ids=group_ids, change=RAISED)
+_notices = BackgroundJobs("alert-notices")
+
+
+def _deliver_soon(*, alert_id: UUID, group_ids: list[UUID], change: str) -> None:
+    """Hand the notices of a committed change to this process's notice thread; never raises.
+
+    With `SAFETY_NOTICES_IN_BACKGROUND` off (the tests), they are delivered here and now.
+    """
+    deliver = partial(_deliver_or_retry, alert_id=alert_id, group_ids=group_ids, change=change)
+    if not settings.SAFETY_NOTICES_IN_BACKGROUND:
+        deliver()
+        return
+    try:
+        _notices.submit(deliver)
+    except Exception as error:  # no thread to be had: the retry task delivers them
+        for group_id in group_ids:
+            _retry_later(alert_id, group_id, change, error)
 
 
 def _deliver_or_retry(*, alert_id: UUID, group_ids: list[UUID], change: str) -> None:
     """Deliver a notice to each crew now, side by side; hand failures to the retry hook.
 
-    Runs after a commit, often inside the request that raised the alert: the alert is stored
-    whatever happens here, so a failure must not turn the answer into an error, and the
-    deliveries together get `SAFETY_DEPENDENCY_BUDGET_SECONDS`. Never raises. The database
+    Runs after a commit, on the notice thread (`_deliver_soon`): the alert is stored whatever
+    happens here, and the deliveries together get `SAFETY_DEPENDENCY_BUDGET_SECONDS`. Never
+    raises. The database
     is read and written here, in the committing thread; only the calls run side by side.
     """
     try:
@@ -638,7 +587,7 @@ def _close(alert: Alert, change: str) -> None:
     )
 
     transaction.on_commit(
-        lambda: _deliver_or_retry(alert_id=alert.id, group_ids=group_ids, change=change)
+        partial(_deliver_soon, alert_id=alert.id, group_ids=group_ids, change=change)
     )
 
 
@@ -915,23 +864,18 @@ def _missed_message(timer: CheckInTimer) -> str:
 def checkin_timer_fire(*, timer_id: UUID, now: datetime | None = None) -> Alert | None:
     """Raise the `missed_check_in` alert of a timer that is due and still active.
 
-    Takes the path of a user's alert (the group service confirms the membership, with the
-    service token; the event service is asked with it too), then stores the alert and marks
-    the timer fired in one transaction under the timer's row lock, so two firings (the ETA
-    task and the sweep) raise one alert. Returns the alert, or None when there was nothing to
-    fire (not due, no longer active, or the user has left the crew: then it is cancelled).
+    Takes the path of a user's alert, then stores the alert and marks the timer fired in one
+    transaction under the timer's row lock, so two firings (the ETA task and the sweep) raise
+    one alert. Returns the alert, or None when there was nothing to fire (not due, no longer
+    active, or the user has left the crew: then it is cancelled).
 
-    Raises:
-        ServiceUnavailable: a dependency cannot answer; the timer stays active for a retry.
     Side effects: those of raising an alert.
     """
     now = now or timezone.now()
     timer = CheckInTimer.objects.filter(id=timer_id).first()
     if timer is None or not timer.is_active or timer.due_at > now:
         return None
-    crews, _ = _crews_check(
-        user_id=timer.user_id, group_ids=[timer.group_id], event_credentials=SERVICE_ACCOUNT
-    )
+    crews, _ = _crews_check(user_id=timer.user_id, group_ids=[timer.group_id])
     with transaction.atomic():
         timer = CheckInTimer.objects.select_for_update().get(id=timer_id)
         if not timer.is_active or timer.due_at > now:
@@ -963,21 +907,15 @@ def checkin_timer_fire(*, timer_id: UUID, now: datetime | None = None) -> Alert 
 def checkin_timers_fire_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Fire every active timer that is due; the sweep that survives lost schedules.
 
-    A timer whose dependencies cannot answer stays active for the next run. Returns how
-    many alerts were raised.
+    Returns how many alerts were raised.
 
     Side effects: those of `checkin_timer_fire`.
     """
     now = now or timezone.now()
     fired = 0
     for timer_id, _ in checkin_timers_due(before=now + timedelta(microseconds=1), limit=limit):
-        try:
-            if checkin_timer_fire(timer_id=timer_id, now=now) is not None:
-                fired += 1
-        except ServiceUnavailable:
-            logger.warning(
-                "check-in timer not fired yet: a dependency is down", extra={"timer": str(timer_id)}
-            )
+        if checkin_timer_fire(timer_id=timer_id, now=now) is not None:
+            fired += 1
     return fired
 
 

@@ -195,8 +195,11 @@ SAFETY_ALERT_MAX_CREWS = env.int("SAFETY_ALERT_MAX_CREWS", default=10)
 SAFETY_ACK_TOKEN_MAX_AGE_SECONDS = env.int("SAFETY_ACK_TOKEN_MAX_AGE_SECONDS", default=4 * 3600)
 # How long after raising it the sender may still cancel an alert as a false alarm.
 SAFETY_ALERT_CANCEL_WINDOW_SECONDS = env.int("SAFETY_ALERT_CANCEL_WINDOW_SECONDS", default=120)
-# Total time the group and event services get to answer the checks of one alert.
+# Total time the group service gets to take the chat notices of one change of an alert.
 SAFETY_DEPENDENCY_BUDGET_SECONDS = env.float("SAFETY_DEPENDENCY_BUDGET_SECONDS", default=4.0)
+# Notices go to the group service from a thread of the process's own, after the commit, so the
+# answer to the sender never waits for it (the tests deliver them in the committing thread).
+SAFETY_NOTICES_IN_BACKGROUND = env.bool("SAFETY_NOTICES_IN_BACKGROUND", default=True)
 # A notice the group service could not take is tried again by the sweep after this long.
 SAFETY_NOTICE_REDELIVER_AFTER_SECONDS = env.int("SAFETY_NOTICE_REDELIVER_AFTER_SECONDS", default=15)
 SAFETY_CHECKIN_MAX_HOURS = env.int("SAFETY_CHECKIN_MAX_HOURS", default=24)

@@ -27,6 +27,9 @@ for _name, _value in {
     "LOG_LEVEL": "WARNING",
     # Tests publish the outbox themselves, to their own vhost (see shared.messaging.testing).
     "OUTBOX_RELAY_AFTER_COMMIT": "false",
+    # Tests see an alert's notices delivered when its commit callbacks run (one test runs the
+    # notice thread: `test_notices_go_out_on_the_notice_thread`).
+    "SAFETY_NOTICES_IN_BACKGROUND": "false",
 }.items():
     os.environ.setdefault(_name, _value)
 

@@ -1,23 +1,22 @@
-"""A stand-in for the group and event services over real HTTP, for tests of the safety logic.
+"""A stand-in for the group service over real HTTP, for tests of the safety logic.
 
-It answers the three calls the safety service makes (the membership check, the event's
-details, the alert notice) from what the test told it, on a loopback port. Tests of the whole
-path run the real services instead (`safety_service/tests/test_end_to_end.py`).
+It takes the one call the safety service makes, an alert's notice into a crew's chat, on a
+loopback port, and answers as the test tells it (down, slow). It answers any other path 404,
+so a test sees every call the safety service makes in `seen`. Tests of the whole path run
+the real services instead (`safety_service/tests/test_end_to_end.py`).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from uuid import UUID
 
 import jwt
-
-from shared.events.models import Event
-from shared.groups.models import Group, Membership
 
 SERVICE_CLIENT_ID = "crewup-safety"
 SERVICE_CLIENT_SECRET = "test-safety-secret"
@@ -34,20 +33,15 @@ class Notice:
 
 @dataclass
 class FakeCrewServices:
-    """The group service's internal endpoints and the event service's detail, as a test sets them."""
+    """The group service's notice endpoint, as a test sets it."""
 
-    # (group id, user id) -> role
-    memberships: dict[tuple[UUID, UUID], str] = field(default_factory=dict)
-    group_events: dict[UUID, UUID] = field(default_factory=dict)
-    events: dict[UUID, dict[str, Any]] = field(default_factory=dict)
-    # event id -> subjects (token `sub`) that may see it; absent: everyone may
-    event_viewers: dict[UUID, set[str]] = field(default_factory=dict)
-    # a status the group or event side answers everything with (503: "down")
+    # a status the group service answers everything with (503: "down")
     group_status: int | None = None
-    event_status: int | None = None
     # a status the notice endpoint alone answers with (for every crew, or for some)
     notice_status: int | None = None
     notice_status_of: dict[UUID, int] = field(default_factory=dict)
+    # how long the notice endpoint takes to answer
+    delay_seconds: float = 0.0
     notices: list[Notice] = field(default_factory=list)
     seen: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
@@ -84,32 +78,6 @@ class FakeCrewServices:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._lock = threading.Lock()
 
-    # --- What the test sets ---
-
-    def know(self, group: Group) -> None:
-        """Learn a crew as it is in the database now: its members and its event."""
-        self.group_events[group.id] = group.event_id
-        for membership in Membership.objects.filter(group=group):
-            self.memberships[(group.id, membership.user_id)] = membership.role
-        self.know_event(group.event)
-
-    def know_event(self, event: Event, *, visible_to: set[str] | None = None) -> None:
-        self.events[event.id] = {
-            "id": str(event.id),
-            "title": event.title,
-            "event_type": event.event_type,
-            "status": event.status,
-            "starts_at": event.starts_at.isoformat().replace("+00:00", "Z"),
-            "ends_at": event.ends_at.isoformat().replace("+00:00", "Z"),
-            "venue_name": event.venue_name,
-            "address": event.address,
-        }
-        if visible_to is not None:
-            self.event_viewers[event.id] = visible_to
-
-    def forget_member(self, group_id: UUID, user_id: UUID) -> None:
-        self.memberships.pop((group_id, user_id), None)
-
     # --- What it answers ---
 
     def handle(
@@ -123,17 +91,12 @@ class FakeCrewServices:
                 return self.group_status, {"error": "down"}
             if not self._is_service(headers):
                 return 403, {"error": {"code": "permission_denied"}}
-            if len(parts) == 6 and parts[4] == "members" and method == "GET":
-                return self._membership(UUID(parts[3]), UUID(parts[5]))
             if len(parts) == 5 and parts[4] == "safety-alerts" and method == "POST":
+                time.sleep(self.delay_seconds)
                 status = self.notice_status or self.notice_status_of.get(UUID(parts[3]))
                 if status is not None:
                     return status, {"error": "down"}
                 return self._notice(UUID(parts[3]), json.loads(body))
-        if parts[:3] == ["api", "v1", "events"] and len(parts) == 4 and method == "GET":
-            if self.event_status is not None:
-                return self.event_status, {"error": "down"}
-            return self._event(UUID(parts[3]), headers)
         return 404, {"error": {"code": "not_found"}}
 
     @staticmethod
@@ -147,28 +110,6 @@ class FakeCrewServices:
     def _is_service(self, headers: dict[str, str]) -> bool:
         roles = self._claims(headers).get("realm_access", {}).get("roles", [])
         return "service" in roles
-
-    def _membership(self, group_id: UUID, user_id: UUID) -> tuple[int, Any]:
-        role = self.memberships.get((group_id, user_id))
-        if role is None:
-            return 404, {"error": {"code": "membership_not_found"}}
-        members = [user for (group, user) in self.memberships if group == group_id]
-        return 200, {
-            "group_id": str(group_id),
-            "user_id": str(user_id),
-            "role": role,
-            "event_id": str(self.group_events[group_id]),
-            "member_ids": [str(member) for member in members],
-        }
-
-    def _event(self, event_id: UUID, headers: dict[str, str]) -> tuple[int, Any]:
-        event = self.events.get(event_id)
-        viewers = self.event_viewers.get(event_id)
-        if event is None or (
-            viewers is not None and self._claims(headers).get("sub") not in viewers
-        ):
-            return 404, {"error": {"code": "not_found"}}
-        return 200, event
 
     def _notice(self, group_id: UUID, body: dict[str, Any]) -> tuple[int, Any]:
         alert_id, change = UUID(body["alert_id"]), body["change"]

@@ -9,13 +9,13 @@ from uuid import uuid4
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django_guid import clear_guid, set_guid
 from prometheus_client import REGISTRY
 
 from shared.accounts.tests.factories import UserFactory
+from shared.events.tests.factories import EventFactory
 from shared.groups.errors import GroupNotFound
+from shared.groups.models import Membership
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
-from shared.http.errors import ServiceUnavailable
 from shared.safety.errors import (
     AlertNotFound,
     AlertNotOpen,
@@ -74,7 +74,6 @@ def raise_alert(sender, groups, **kwargs):
         "alert_type": "help",
         "lat": LAT,
         "lng": LNG,
-        "user_token": "the-senders-jwt",
         **kwargs,
     }
     return alert_raise(**params)
@@ -92,7 +91,6 @@ def test_an_alert_is_stored_then_posted_into_the_crews_chat(
 ):
     # given
     crew = make_crew()
-    crew_services.know(crew.group)
     before = alerts_raised("medical")
     deliveries = REGISTRY.get_sample_value("safety_alert_delivery_seconds_count") or 0.0
     # when
@@ -141,12 +139,10 @@ def test_an_alert_without_a_location_goes_out_at_once(
 ):
     # given: a phone indoors, or with location access off
     crew = make_crew()
-    crew_services.know(crew.group)
     params = {
         "sender_id": crew.member.id,
         "group_ids": [crew.group.id],
         "alert_type": "help",
-        "user_token": "the-senders-jwt",
         **location,
     }
     # when
@@ -164,25 +160,16 @@ def test_an_alert_without_a_location_goes_out_at_once(
     assert notice.alert["sender"]["id"] == str(crew.member.id)
 
 
-def test_the_checks_use_the_service_token_and_the_senders_token(make_crew, crew_services):
+def test_raising_asks_no_other_service(make_crew, crew_services, django_assert_num_queries):
+    # given: the crew and its event exist only in the database the services share
     crew = make_crew()
-    crew_services.know(crew.group)
-    request_id = uuid4().hex
-    set_guid(request_id)  # as django-guid's middleware does for a request
-
-    try:
-        raise_alert(crew.member, [crew.group])
-    finally:
-        clear_guid()
-
-    # the two checks run side by side: find each by its path
-    calls = {path: headers for method, path, headers in crew_services.seen if method == "GET"}
-    membership = calls[f"/internal/v1/groups/{crew.group.id}/members/{crew.member.id}/"]
-    event = calls[f"/api/v1/events/{crew.group.event_id}/"]
-    assert len(calls) == 2
-    assert membership["authorization"].startswith("Bearer ey")
-    assert event["authorization"] == "Bearer the-senders-jwt"
-    assert membership["x-request-id"] == event["x-request-id"] == request_id
+    # when: a fixed number of queries (the crews and their members, the alert's rows, the
+    # domain event), whatever the crews
+    with django_assert_num_queries(8):
+        raised = raise_alert(crew.member, [crew.group])
+    # then
+    assert raised.alert.sender == crew.member
+    assert crew_services.seen == []
 
 
 def test_each_crew_gets_a_notice_naming_only_itself(
@@ -190,8 +177,6 @@ def test_each_crew_gets_a_notice_naming_only_itself(
 ):
     first, second = make_crew(), make_crew()
     MembershipFactory(group=second.group, user=first.member)
-    crew_services.know(first.group)
-    crew_services.know(second.group)
 
     with django_capture_on_commit_callbacks(execute=True):
         raised = raise_alert(first.member, [first.group, second.group, first.group])
@@ -205,8 +190,6 @@ def test_each_crew_gets_a_notice_naming_only_itself(
 
 def test_crews_the_sender_is_not_in_are_skipped(make_crew, crew_services):
     mine, theirs = make_crew(), make_crew()
-    crew_services.know(mine.group)
-    crew_services.know(theirs.group)
 
     raised = raise_alert(mine.member, [theirs.group, mine.group])
 
@@ -224,7 +207,6 @@ def test_crews_the_sender_is_not_in_are_skipped(make_crew, crew_services):
 def test_no_alert_when_the_sender_is_in_none_of_the_crews(make_crew, crew_services, case, settings):
     # given
     crew = make_crew()
-    crew_services.know(crew.group)
     outsider = UserFactory()
     group = crew.group if case == "not_a_member" else GroupFactory.build()
     settings.SAFETY_ALERT_RATE_LIMIT = 1
@@ -233,76 +215,71 @@ def test_no_alert_when_the_sender_is_in_none_of_the_crews(make_crew, crew_servic
         raise_alert(outsider, [group])
     assert not Alert.objects.exists()
     # and the refused attempt did not count against the limit
-    crew_services.memberships[(crew.group.id, outsider.id)] = "member"
+    MembershipFactory(group=crew.group, user=outsider)
     raise_alert(outsider, [crew.group])
 
 
 @pytest.mark.parametrize("visible", [True, False], ids=["visible_event_case", "hidden_event_case"])
 def test_the_event_is_as_the_sender_sees_it_and_a_hidden_one_does_not_stop_the_alert(
-    make_crew, crew_services, make_token, visible
+    make_crew, visible
 ):
-    crew = make_crew()
-    crew_services.know(crew.group)
-    viewer = crew.member.keycloak_id if visible else "somebody-else"
-    crew_services.know_event(crew.group.event, visible_to={viewer})
-
-    raised = raise_alert(
-        crew.member, [crew.group], user_token=make_token(sub=crew.member.keycloak_id)
-    )
-
+    # given: a private event the sender does not take part in is hidden to them
+    event = EventFactory(visibility="public" if visible else "private", venue_name="Hall")
+    crew = make_crew(event=event)
+    # when
+    raised = raise_alert(crew.member, [crew.group])
+    # then: what the event service shows the sender of it, or nothing
     details = AlertTarget.objects.get(alert=raised.alert).event_details
-    assert details == ({"id": str(crew.group.event_id)} | details if visible else {})
-    assert bool(details) is visible
+    shown = {
+        "id": str(event.id),
+        "title": event.title,
+        "event_type": event.event_type,
+        "status": event.status,
+        "starts_at": event.starts_at.isoformat().replace("+00:00", "Z"),
+        "ends_at": event.ends_at.isoformat().replace("+00:00", "Z"),
+        "venue_name": "Hall",
+        "address": event.address,
+    }
+    assert details == (shown if visible else {})
 
 
-@pytest.mark.parametrize(
-    ("down", "dependency"),
-    [
-        pytest.param("group", "group", id="group_service_down_case"),
-        pytest.param("event", "event", id="event_service_down_case"),
-        pytest.param("identity", "identity provider", id="identity_provider_down_case"),
-    ],
-)
-def test_a_dependency_down_is_503_and_nothing_is_written(
-    make_crew, crew_services, oidc_provider, down, dependency, settings
+def test_an_alert_goes_out_with_every_other_service_down(
+    make_crew, crew_services, oidc_provider, hook_calls, django_capture_on_commit_callbacks
 ):
-    # given
+    # given: the group and event services and the identity provider all fail
     crew = make_crew()
-    crew_services.know(crew.group)
-    crew_services.group_status = 503 if down == "group" else None
-    crew_services.event_status = 503 if down == "event" else None
-    oidc_provider.available = down != "identity"
-    settings.SAFETY_ALERT_RATE_LIMIT = 1
+    crew_services.group_status = crew_services.event_status = 503
+    oidc_provider.available = False
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = raise_alert(crew.member, [crew.group])
+    # then: stored, and its notice left to the retry task
+    assert Alert.objects.get() == raised.alert
+    assert AlertTarget.objects.get().delivered_at is None
+    assert hook_calls.undelivered == [(raised.alert.id, crew.group.id, "raised")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notices_go_out_on_the_notice_thread_and_a_slow_group_service_holds_nothing_up(
+    make_crew, crew_services, settings
+):
+    # given: the group service takes half a second to take a notice
+    settings.SAFETY_NOTICES_IN_BACKGROUND = True
+    crew = make_crew()
+    crew_services.delay_seconds = 0.5
     started = time.monotonic()
     # when
-    with pytest.raises(ServiceUnavailable) as raised:
-        raise_alert(crew.member, [crew.group])
-    # then
-    assert time.monotonic() - started < settings.SAFETY_DEPENDENCY_BUDGET_SECONDS
-    assert raised.value.dependency == dependency
-    assert not Alert.objects.exists()
-    assert not AlertTarget.objects.exists()
-    assert not LocationPoint.objects.exists()
-    # and the attempt did not count against the limit
-    crew_services.group_status = crew_services.event_status = None
-    oidc_provider.available = True
-    raise_alert(crew.member, [crew.group])
-
-
-def test_a_slow_group_service_is_503_within_the_budget(make_crew, crew_services, settings):
-    # given: the group service takes longer than the read timeout to answer
-    from shared.http.tests.servers import FakeService, slow
-
-    crew = make_crew()
-    settings.SERVICE_HTTP_READ_TIMEOUT_SECONDS = 0.3
-    with FakeService(slow(3)) as sluggish:
-        settings.GROUP_SERVICE_URL = sluggish.url
-        started = time.monotonic()
-        # when / then
-        with pytest.raises(ServiceUnavailable):
-            raise_alert(crew.member, [crew.group])
-        assert time.monotonic() - started < 1.0
-    assert not Alert.objects.exists()
+    raised = raise_alert(crew.member, [crew.group])
+    # then: the answer did not wait for it ...
+    assert time.monotonic() - started < 0.4
+    assert crew_services.notices == []
+    # ... and the notice arrives soon after, recorded as delivered
+    deadline = time.monotonic() + 5
+    while not AlertTarget.objects.filter(alert=raised.alert, delivered_at__isnull=False).exists():
+        assert time.monotonic() < deadline, "the notice never went out"
+        time.sleep(0.05)
+    [notice] = crew_services.notices
+    assert (notice.alert_id, notice.change) == (raised.alert.id, "raised")
 
 
 @pytest.mark.parametrize(
@@ -327,14 +304,12 @@ def test_a_slow_group_service_is_503_within_the_budget(make_crew, crew_services,
 )
 def test_bad_input_is_refused_before_any_call(make_crew, crew_services, overrides, field):
     crew = make_crew()
-    crew_services.know(crew.group)
     params = {
         "sender_id": crew.member.id,
         "group_ids": [crew.group.id],
         "alert_type": "help",
         "lat": LAT,
         "lng": LNG,
-        "user_token": "jwt",
         **overrides,
     }
 
@@ -349,7 +324,6 @@ def test_bad_input_is_refused_before_any_call(make_crew, crew_services, override
 
 def test_the_sixth_alert_in_a_minute_is_refused(make_crew, crew_services):
     crew = make_crew()
-    crew_services.know(crew.group)
     for _ in range(5):
         raise_alert(crew.member, [crew.group])
 
@@ -368,7 +342,6 @@ def test_a_notice_the_group_service_cannot_take_is_handed_to_the_retry_hook(
 ):
     # given: the group service answers the check, then fails the notice
     crew = make_crew()
-    crew_services.know(crew.group)
     crew_services.notice_status = 503
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -392,8 +365,6 @@ def test_one_crew_failing_does_not_hold_back_the_others(
     # given: an alert to two crews; the group service fails the second one's notice
     first, second = make_crew(), make_crew()
     MembershipFactory(group=second.group, user=first.member)
-    crew_services.know(first.group)
-    crew_services.know(second.group)
     crew_services.notice_status_of[second.group.id] = 500
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -841,7 +812,6 @@ def test_a_due_timer_fires_a_missed_check_in_alert_with_the_last_location(
 ):
     # given
     crew = make_crew()
-    crew_services.know(crew.group)
     timer = checkin_timer_set(
         user_id=crew.member.id,
         group_id=crew.group.id,
@@ -869,9 +839,6 @@ def test_a_due_timer_fires_a_missed_check_in_alert_with_the_last_location(
         "missed_check_in",
         alert.location.y,
     )
-    # the service token was used for the event too: no user is behind a timer
-    event_call = next(seen for seen in crew_services.seen if seen[1].startswith("/api/v1/events/"))
-    assert event_call[2]["authorization"] != "Bearer the-senders-jwt"
 
 
 def test_a_timer_fires_with_the_last_position_shared_when_it_was_moved(
@@ -879,7 +846,6 @@ def test_a_timer_fires_with_the_last_position_shared_when_it_was_moved(
 ):
     # given: a timer set without a position, then moved from somewhere
     crew = make_crew()
-    crew_services.know(crew.group)
     timer = checkin_timer_set(
         user_id=crew.member.id,
         group_id=crew.group.id,
@@ -909,7 +875,6 @@ def test_a_timer_with_no_position_shared_still_fires_without_one(
 ):
     # given
     crew = make_crew()
-    crew_services.know(crew.group)
     timer = checkin_timer_set(
         user_id=crew.member.id,
         group_id=crew.group.id,
@@ -929,7 +894,6 @@ def test_a_timer_with_no_position_shared_still_fires_without_one(
 
 def test_firing_twice_raises_one_alert(make_crew, crew_services):
     crew = make_crew()
-    crew_services.know(crew.group)
     timer = CheckInTimerFactory(
         user=crew.member, group=crew.group, due_at=timezone.now() - timedelta(seconds=1)
     )
@@ -952,7 +916,6 @@ def test_firing_twice_raises_one_alert(make_crew, crew_services):
 )
 def test_a_timer_not_due_or_not_active_does_not_fire(make_crew, crew_services, status, due_in):
     crew = make_crew()
-    crew_services.know(crew.group)
     timer = CheckInTimerFactory(
         user=crew.member, group=crew.group, status=status, due_at=timezone.now() + due_in
     )
@@ -964,8 +927,7 @@ def test_a_timer_not_due_or_not_active_does_not_fire(make_crew, crew_services, s
 
 def test_a_timer_of_someone_who_left_the_crew_is_cancelled(make_crew, crew_services):
     crew = make_crew()
-    crew_services.know(crew.group)
-    crew_services.forget_member(crew.group.id, crew.member.id)
+    Membership.objects.filter(group=crew.group, user=crew.member).delete()
     timer = CheckInTimerFactory(
         user=crew.member, group=crew.group, due_at=timezone.now() - timedelta(seconds=1)
     )
@@ -977,25 +939,26 @@ def test_a_timer_of_someone_who_left_the_crew_is_cancelled(make_crew, crew_servi
     assert not Alert.objects.exists()
 
 
-def test_a_timer_whose_dependencies_are_down_stays_active_for_the_retry(make_crew, crew_services):
+def test_a_timer_fires_with_the_group_service_down(
+    make_crew, crew_services, hook_calls, django_capture_on_commit_callbacks
+):
     crew = make_crew()
-    crew_services.know(crew.group)
     crew_services.group_status = 503
     timer = CheckInTimerFactory(
         user=crew.member, group=crew.group, due_at=timezone.now() - timedelta(seconds=1)
     )
 
-    with pytest.raises(ServiceUnavailable):
-        checkin_timer_fire(timer_id=timer.id)
+    with django_capture_on_commit_callbacks(execute=True):
+        alert = checkin_timer_fire(timer_id=timer.id)
 
     timer.refresh_from_db()
-    assert timer.status == CheckInStatus.ACTIVE
-    assert not Alert.objects.exists()
+    assert timer.status == CheckInStatus.FIRED
+    assert timer.fired_alert == alert
+    assert hook_calls.undelivered == [(alert.id, crew.group.id, "raised")]
 
 
 def test_a_timers_alert_is_not_rate_limited(make_crew, crew_services, settings):
     crew = make_crew()
-    crew_services.know(crew.group)
     settings.SAFETY_ALERT_RATE_LIMIT = 1
     raise_alert(crew.member, [crew.group])
     timer = CheckInTimerFactory(
@@ -1011,15 +974,15 @@ def test_a_timers_alert_is_not_rate_limited(make_crew, crew_services, settings):
 
 def test_the_sweep_fires_every_due_timer_and_only_those(make_crew, crew_services):
     crew, other = make_crew(), make_crew()
-    crew_services.know(crew.group)
     now = timezone.now()
     due = [
         CheckInTimerFactory(user=crew.member, group=crew.group, due_at=now - timedelta(minutes=2)),
         CheckInTimerFactory(user=crew.admin, group=crew.group, due_at=now),
     ]
     CheckInTimerFactory(user=crew.owner, group=crew.group, due_at=now + timedelta(minutes=1))
-    # a timer whose crew the stand-in does not know: that one is cancelled, the others fire
+    # a timer of someone who has left the crew since: that one is cancelled, the others fire
     CheckInTimerFactory(user=other.member, group=other.group, due_at=now - timedelta(minutes=1))
+    Membership.objects.filter(group=other.group, user=other.member).delete()
 
     fired = checkin_timers_fire_due(now=now)
 
