@@ -542,3 +542,40 @@ def test_an_unknown_alert_is_404(crew, client_as):
 
     assert response.status_code == 404
     assert error(response)["code"] == "alert_not_found"
+
+
+# --- Output ---
+
+
+def test_alert_output_matches_its_declared_fields(crew, client_as):
+    """The hand-built output, from a list's record or a model, and the DRF fields (the OpenAPI
+    shape) must not drift apart: an alert answered, moved, and resolved."""
+    from rest_framework import serializers
+
+    from safety_service.api.serializers import AlertDetailOutputSerializer, AlertOutputSerializer
+    from shared.safety.selectors import alert_get
+
+    sender = client_as("sender", crew)
+    alert_id = sender.post(ALERTS, raise_body(crew.group), format="json").json()["id"]
+    member = client_as("member", crew)
+    assert member.post(f"{ALERTS}{alert_id}/acknowledge/", {"kind": "on_my_way"}, format="json")
+    moved = {"lat": 65.59, "lng": 22.16, "accuracy_m": 8}
+    assert sender.post(f"{ALERTS}{alert_id}/locations/", moved, format="json").status_code == 201
+    assert sender.post(f"{ALERTS}{alert_id}/resolve/", {"note": "Safe"}, format="json")
+    alert = alert_get(alert_id=alert_id, viewer_id=crew.sender.id)
+    context = {"viewer_id": crew.sender.id, "viewer_crew_ids": set(), "sees_all_crews": False}
+
+    listed = sender.get(ALERTS).json()["results"][0]
+    detail = sender.get(f"{ALERTS}{alert_id}/").json()
+
+    by_fields = serializers.ModelSerializer.to_representation(
+        AlertOutputSerializer(alert, context=context), alert
+    )
+    detail_by_fields = serializers.ModelSerializer.to_representation(
+        AlertDetailOutputSerializer(alert, context=context), alert
+    )
+    assert listed == dict(by_fields)
+    assert AlertOutputSerializer(alert, context=context).data == dict(by_fields)
+    assert detail == dict(detail_by_fields)
+    assert listed["latest_location"]["lat"] == moved["lat"]
+    assert detail["acknowledgements"][0]["kind"] == "on_my_way"

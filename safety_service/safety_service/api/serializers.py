@@ -9,6 +9,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from shared.api.representation import iso_datetime, user_summary
 from shared.safety.models import (
     MAX_MESSAGE_LENGTH,
     USER_ALERT_TYPES,
@@ -17,6 +18,7 @@ from shared.safety.models import (
     AlertStatus,
     CheckInStatus,
 )
+from shared.safety.selectors import AlertRecord, crew_event_shown
 
 
 class ErrorBodySerializer(serializers.Serializer):
@@ -151,11 +153,7 @@ class AlertCrewOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(AlertEventOutputSerializer(allow_null=True))
     def get_event(self, target: Any) -> dict[str, Any] | None:
-        # A copy of what the event service said then: read what is there, never trust a shape.
-        details = target.event_details or {}
-        if not details:
-            return None
-        return {name: details.get(name) for name in AlertEventOutputSerializer().fields}
+        return crew_event_shown(target.event_details)
 
 
 class AcknowledgementOutputSerializer(serializers.Serializer):
@@ -172,7 +170,10 @@ def _point(point: Any) -> dict[str, float] | None:
 class AlertOutputSerializer(serializers.ModelSerializer):
     """An alert as a viewer sees it: only the crews they are in (all for its sender and moderators).
 
-    Context: `viewer_id`, `viewer_crew_ids` (a set) and `sees_all_crews`.
+    From an `Alert` (context: `viewer_id`, `viewer_crew_ids` (a set) and `sees_all_crews`) or
+    an `AlertRecord` of a list (which holds the crews to show already). The fields document
+    the shape (OpenAPI); `to_representation` builds the same dict by hand, as the event output
+    does; `test_alert_output_matches_its_declared_fields` keeps them equal.
     """
 
     sender = UserOutputSerializer()
@@ -202,38 +203,70 @@ class AlertOutputSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, alert: Alert | AlertRecord) -> dict[str, Any]:
+        return {
+            "id": str(alert.id),
+            "alert_type": alert.alert_type,
+            "message": alert.message,
+            "status": alert.status,
+            "sender": user_summary(alert.sender),
+            "location": self.get_location(alert),
+            "latest_location": self.get_latest_location(alert),
+            "crews": self.get_crews(alert),
+            "created_at": iso_datetime(alert.created_at),
+            "cancellable_until": self.get_cancellable_until(alert),
+            "resolved_at": iso_datetime(alert.resolved_at),
+            "resolved_by": user_summary(alert.resolved_by),
+            "resolution_note": alert.resolution_note,
+            "cancelled_at": iso_datetime(alert.cancelled_at),
+        }
+
     @extend_schema_field(PointOutputSerializer(allow_null=True))
-    def get_location(self, alert: Alert) -> dict[str, float] | None:
+    def get_location(self, alert: Alert | AlertRecord) -> dict[str, float] | None:
+        if isinstance(alert, AlertRecord):
+            return alert.location
         return _point(alert.location)
 
     @extend_schema_field(LatestLocationOutputSerializer(allow_null=True))
-    def get_latest_location(self, alert: Alert) -> dict[str, Any] | None:
+    def get_latest_location(self, alert: Alert | AlertRecord) -> dict[str, Any] | None:
+        if isinstance(alert, AlertRecord):
+            return alert.latest_location
         point = getattr(alert, "latest_point", None)
         if point is None:
             return None
         return {
             "lat": point.y,
             "lng": point.x,
-            "recorded_at": serializers.DateTimeField().to_representation(alert.latest_recorded_at),  # type: ignore[attr-defined]
+            "recorded_at": iso_datetime(alert.latest_recorded_at),  # type: ignore[attr-defined]
             "accuracy_m": alert.latest_accuracy_m,  # type: ignore[attr-defined]
         }
 
     @extend_schema_field(AlertCrewOutputSerializer(many=True))
-    def get_crews(self, alert: Alert) -> list[dict[str, Any]]:
+    def get_crews(self, alert: Alert | AlertRecord) -> list[dict[str, Any]]:
+        if isinstance(alert, AlertRecord):
+            return alert.crews
         targets = alert.targets.all()
         if not (
             self.context.get("sees_all_crews") or alert.sender_id == self.context.get("viewer_id")
         ):
             mine = self.context.get("viewer_crew_ids") or set()
             targets = [target for target in targets if target.group_id in mine]
-        return AlertCrewOutputSerializer(targets, many=True).data
+        return [
+            {
+                "id": str(target.group_id),
+                "name": target.group.name,
+                "event": crew_event_shown(target.event_details),
+                "delivered_at": iso_datetime(target.delivered_at),
+            }
+            for target in targets
+        ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_cancellable_until(self, alert: Alert) -> str | None:
+    def get_cancellable_until(self, alert: Alert | AlertRecord) -> str | None:
         if alert.status != AlertStatus.OPEN:
             return None
         until = alert.created_at + timedelta(seconds=settings.SAFETY_ALERT_CANCEL_WINDOW_SECONDS)
-        return serializers.DateTimeField().to_representation(until)
+        return iso_datetime(until)
 
 
 class AlertDetailOutputSerializer(AlertOutputSerializer):
@@ -246,6 +279,29 @@ class AlertDetailOutputSerializer(AlertOutputSerializer):
         fields = [*AlertOutputSerializer.Meta.fields, "acknowledgements", "trail"]
         read_only_fields = fields
 
+    def to_representation(self, alert: Alert) -> dict[str, Any]:  # type: ignore[override]
+        return {
+            **super().to_representation(alert),
+            "acknowledgements": [
+                {
+                    "user": user_summary(acknowledgement.user),
+                    "kind": acknowledgement.kind,
+                    "created_at": iso_datetime(acknowledgement.created_at),
+                    "updated_at": iso_datetime(acknowledgement.updated_at),
+                }
+                for acknowledgement in alert.acknowledgements.all()
+            ],
+            "trail": [
+                {
+                    "lat": point.point.y,
+                    "lng": point.point.x,
+                    "recorded_at": iso_datetime(point.recorded_at),
+                    "accuracy_m": point.accuracy_m,
+                }
+                for point in alert.trail  # type: ignore[attr-defined]
+            ],
+        }
+
 
 class AlertCreateOutputSerializer(AlertDetailOutputSerializer):
     """The alert just raised, and the crews it did not go to (the sender is not in them)."""
@@ -255,6 +311,13 @@ class AlertCreateOutputSerializer(AlertDetailOutputSerializer):
     class Meta(AlertDetailOutputSerializer.Meta):
         fields = [*AlertDetailOutputSerializer.Meta.fields, "skipped_group_ids"]
         read_only_fields = fields
+
+    def to_representation(self, alert: Alert) -> dict[str, Any]:  # type: ignore[override]
+        skipped = alert.skipped_group_ids  # type: ignore[attr-defined]
+        return {
+            **super().to_representation(alert),
+            "skipped_group_ids": [str(group_id) for group_id in skipped],
+        }
 
 
 class CheckInCrewOutputSerializer(serializers.Serializer):

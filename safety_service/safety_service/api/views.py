@@ -40,10 +40,10 @@ from safety_service.api.serializers import (
 from shared.auth.permissions import is_moderator
 from shared.safety.models import Alert, CheckInTimer
 from shared.safety.selectors import (
+    AlertRecord,
     alert_get,
-    alert_list,
-    alert_list_sent,
     alert_locations,
+    alert_search,
     checkin_timer_get,
     checkin_timer_list,
     crew_ids_of,
@@ -95,6 +95,24 @@ class AlertViewSet(viewsets.GenericViewSet):
             "sees_all_crews": is_moderator(request.user),
         }
 
+    def _alert_page(self, request: Request, *, sent_only: bool) -> Response:
+        params = AlertListInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+
+        def fetch(offset: int, limit: int) -> tuple[int, list[AlertRecord]]:
+            found = alert_search(
+                viewer_id=request.user.id,
+                sent_only=sent_only,
+                status=params.validated_data.get("status"),
+                sees_all_crews=is_moderator(request.user),
+                offset=offset,
+                limit=limit,
+            )
+            return found.total, found.alerts
+
+        page = self.paginator.paginate_counted(fetch, request)
+        return self.get_paginated_response(AlertOutputSerializer(page, many=True).data)
+
     def _detail(self, request: Request, alert_id: UUID, **extra: Any) -> dict[str, Any]:
         alert = alert_get(
             alert_id=alert_id,
@@ -112,12 +130,7 @@ class AlertViewSet(viewsets.GenericViewSet):
         summary="The alerts of your crews (yours included), newest first; `?status=open`.",
     )
     def list(self, request: Request) -> Response:
-        params = AlertListInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        alerts = alert_list(viewer_id=request.user.id, status=params.validated_data.get("status"))
-        page = self.paginate_queryset(alerts)
-        data = AlertOutputSerializer(page, many=True, context=self._context(request)).data
-        return self.get_paginated_response(data)
+        return self._alert_page(request, sent_only=False)
 
     @extend_schema(
         parameters=[AlertListInputSerializer],
@@ -126,14 +139,7 @@ class AlertViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def mine(self, request: Request) -> Response:
-        params = AlertListInputSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        alerts = alert_list_sent(
-            sender_id=request.user.id, status=params.validated_data.get("status")
-        )
-        page = self.paginate_queryset(alerts)
-        data = AlertOutputSerializer(page, many=True, context=self._context(request)).data
-        return self.get_paginated_response(data)
+        return self._alert_page(request, sent_only=True)
 
     @extend_schema(
         request=AlertCreateInputSerializer,

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from django.contrib.gis.db.models import PointField
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+import orjson
+from django.db.models import Prefetch, QuerySet
 
+from shared.accounts.models import UserSummary
 from shared.api.representation import iso_datetime
 from shared.core.sql import records_cursor
 from shared.events.models import EventVisibility
@@ -37,18 +38,7 @@ DETAIL_TRAIL_LENGTH = 100
 ADMIN_ROLES = (MemberRole.OWNER, MemberRole.ADMIN)
 
 
-def _with_latest_location(alerts: AlertQuerySet) -> AlertQuerySet:
-    latest = LocationPoint.objects.filter(alert_id=OuterRef("pk")).order_by("-recorded_at", "-id")
-    return alerts.annotate(
-        latest_point=Subquery(latest.values("point")[:1], output_field=PointField(geography=True)),
-        latest_recorded_at=Subquery(latest.values("recorded_at")[:1]),
-        latest_accuracy_m=Subquery(latest.values("accuracy_m")[:1]),
-    )
-
-
-def _readable(alerts: AlertQuerySet, *, latest_location: bool = True) -> AlertQuerySet:
-    if latest_location:
-        alerts = _with_latest_location(alerts)
+def _readable(alerts: AlertQuerySet) -> AlertQuerySet:
     return alerts.select_related("sender", "resolved_by").prefetch_related(
         Prefetch("targets", queryset=AlertTarget.objects.select_related("group"))
     )
@@ -71,8 +61,8 @@ def alert_get(*, alert_id: UUID, viewer_id: UUID, viewer_is_moderator: bool = Fa
     """
     alerts = alert_visible_queryset(viewer_id=viewer_id, viewer_is_moderator=viewer_is_moderator)
     alert = (
-        # The latest position is the trail's last, read below: no subqueries for it here.
-        _readable(alerts, latest_location=False)
+        # The latest position is the trail's last, read below.
+        _readable(alerts)
         .prefetch_related(
             Prefetch(
                 "acknowledgements",
@@ -96,23 +86,156 @@ def alert_get(*, alert_id: UUID, viewer_id: UUID, viewer_is_moderator: bool = Fa
     return alert
 
 
-def alert_list(*, viewer_id: UUID, status: str | None = None) -> QuerySet[Alert]:
-    """Return the alerts of the viewer's crews (their own included), newest first.
+# --- Alert lists, read in SQL ---
 
-    `status` keeps one state (`open` for what still needs the crew).
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """An alert of a list as the API shows it, read without model instances.
+
+    `location` and each of `crews` are already in their output shape; `crews` holds only the
+    crews the viewer may see of it (all for its sender and for moderators).
     """
-    alerts = Alert.objects.visible_to(viewer_id)
-    if status is not None:
-        alerts = alerts.filter(status=status)
-    return _readable(alerts).order_by("-created_at", "id")
+
+    id: UUID
+    alert_type: str
+    message: str
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution_note: str
+    cancelled_at: datetime | None
+    location: dict[str, float] | None
+    sender: UserSummary
+    resolved_by: UserSummary | None
+    latest_location: dict[str, Any] | None
+    crews: list[dict[str, Any]]
 
 
-def alert_list_sent(*, sender_id: UUID, status: str | None = None) -> QuerySet[Alert]:
-    """Return the alerts the user raised (timers' alerts included), newest first."""
-    alerts = Alert.objects.filter(sender_id=sender_id)
+@dataclass(frozen=True)
+class AlertPage:
+    """A slice of an alert list and the size of the whole list."""
+
+    total: int
+    alerts: list[AlertRecord]
+
+
+def alert_search(
+    *,
+    viewer_id: UUID,
+    sent_only: bool = False,
+    status: str | None = None,
+    sees_all_crews: bool = False,
+    offset: int = 0,
+    limit: int = 20,
+) -> AlertPage:
+    """One page of the alerts of the viewer's crews (their own included), or of those they sent
+    (`sent_only`), newest first, and their number, in one query.
+
+    Visibility as `Alert.objects.visible_to` (the sender, and the members of its crews). The
+    page is chosen and counted on the alert rows alone, then only its own alerts get their
+    people, latest position and crews.
+    """
+    params: dict[str, Any] = {
+        "viewer": viewer_id,
+        "all_crews": sees_all_crews,
+        "offset": offset,
+        "limit": limit,
+    }
+    where = ["a.sender_id = %(viewer)s"]
+    if not sent_only:
+        where = [
+            "(a.sender_id = %(viewer)s OR EXISTS (SELECT 1 FROM safety_alerttarget t"
+            " JOIN groups_membership m ON m.group_id = t.group_id AND m.user_id = %(viewer)s"
+            " WHERE t.alert_id = a.id))"
+        ]
     if status is not None:
-        alerts = alerts.filter(status=status)
-    return _readable(alerts).order_by("-created_at", "id")
+        where.append("a.status = %(status)s")
+        params["status"] = status
+    page = (
+        "SELECT a.id, a.created_at, count(*) OVER () AS total FROM safety_alert a"  # noqa: S608 - constants only
+        f" WHERE {' AND '.join(where)}"
+        " ORDER BY a.created_at DESC, a.id LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    sql = (
+        "SELECT a.id, a.alert_type, a.message, a.status, a.created_at, a.resolved_at,"  # noqa: S608 - constants only
+        " a.resolution_note, a.cancelled_at,"
+        " ST_Y(a.location::geometry), ST_X(a.location::geometry),"
+        f" {UserSummary.columns('s')}, {UserSummary.columns('r')},"
+        " latest.lat, latest.lng, latest.recorded_at, latest.accuracy_m,"
+        " crews.ids, crews.names, crews.events, crews.delivered, page.total"
+        f" FROM ({page}) page JOIN safety_alert a ON a.id = page.id"
+        " JOIN accounts_user s ON s.id = a.sender_id"
+        " LEFT JOIN accounts_user r ON r.id = a.resolved_by_id"
+        " LEFT JOIN LATERAL (SELECT ST_Y(p.point::geometry) AS lat, ST_X(p.point::geometry) AS lng,"
+        "  p.recorded_at, p.accuracy_m FROM safety_locationpoint p WHERE p.alert_id = a.id"
+        "  ORDER BY p.recorded_at DESC, p.id DESC LIMIT 1) latest ON true"
+        " LEFT JOIN LATERAL (SELECT array_agg(t.group_id ORDER BY t.created_at, t.id) AS ids,"
+        "  array_agg(g.name ORDER BY t.created_at, t.id) AS names,"
+        "  array_agg(t.event_details::text ORDER BY t.created_at, t.id) AS events,"
+        "  array_agg(t.delivered_at ORDER BY t.created_at, t.id) AS delivered"
+        "  FROM safety_alerttarget t JOIN groups_group g ON g.id = t.group_id"
+        "  WHERE t.alert_id = a.id AND (%(all_crews)s OR a.sender_id = %(viewer)s OR EXISTS"
+        "  (SELECT 1 FROM groups_membership m WHERE m.group_id = t.group_id"
+        "   AND m.user_id = %(viewer)s))) crews ON true"
+        " ORDER BY page.created_at DESC, page.id"
+    )
+    with records_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return AlertPage(total=rows[0][-1] if rows else 0, alerts=[_alert_record(row) for row in rows])
+
+
+def _alert_record(row: tuple[Any, ...]) -> AlertRecord:
+    lat, lng = row[8:10]
+    latest_lat, latest_lng, recorded_at, accuracy_m = row[22:26]
+    ids, names, events, delivered = (value or [] for value in row[26:30])
+    return AlertRecord(
+        *row[:8],
+        location=None if lat is None else {"lat": lat, "lng": lng},
+        sender=cast(UserSummary, UserSummary.from_columns(row[10:16])),
+        resolved_by=UserSummary.from_columns(row[16:22]),
+        latest_location=None
+        if latest_lat is None
+        else {
+            "lat": latest_lat,
+            "lng": latest_lng,
+            "recorded_at": iso_datetime(recorded_at),
+            "accuracy_m": accuracy_m,
+        },
+        crews=[
+            {
+                "id": str(group_id),
+                "name": name,
+                "event": crew_event_shown(orjson.loads(details)),
+                "delivered_at": iso_datetime(delivered_at),
+            }
+            for group_id, name, details, delivered_at in zip(
+                ids, names, events, delivered, strict=True
+            )
+        ],
+    )
+
+
+# What an alert shows of a crew's event (the copy it keeps), in this order.
+CREW_EVENT_FIELDS = (
+    "id",
+    "title",
+    "event_type",
+    "status",
+    "starts_at",
+    "ends_at",
+    "venue_name",
+    "address",
+)
+
+
+def crew_event_shown(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The crew's event as an alert shows it: the copy it kept then, read for what is there
+    (never trusting its shape), or None when the event was hidden to the sender."""
+    if not details:
+        return None
+    return {name: details.get(name) for name in CREW_EVENT_FIELDS}
 
 
 def alert_locations(

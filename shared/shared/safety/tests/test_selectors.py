@@ -15,10 +15,9 @@ from shared.safety.selectors import (
     DETAIL_TRAIL_LENGTH,
     alert_crew_roles,
     alert_get,
-    alert_list,
-    alert_list_sent,
     alert_locations,
     alert_open_count,
+    alert_search,
     checkin_timer_get,
     checkin_timer_list,
     checkin_timers_due,
@@ -126,17 +125,16 @@ def test_my_crews_alerts_newest_first_by_status(make_crew, django_assert_num_que
     newer = AlertFactory(sender=crew.admin, crews=[crew.group])
     AlertFactory(sender=elsewhere.member, crews=[elsewhere.group])
 
-    # the alerts with their senders (one query), then their crews (one more)
-    with django_assert_num_queries(2):
-        everything = [
-            (alert.id, alert.sender.username, [t.group.name for t in alert.targets.all()])
-            for alert in alert_list(viewer_id=crew.owner.id)
-        ]
-    open_ones = [a.id for a in alert_list(viewer_id=crew.owner.id, status=AlertStatus.OPEN)]
+    # the page, its people, positions and crews, and the count: one query
+    with django_assert_num_queries(1):
+        everything = alert_search(viewer_id=crew.owner.id)
+    open_ones = alert_search(viewer_id=crew.owner.id, status=AlertStatus.OPEN)
 
-    assert [alert_id for alert_id, _, _ in everything] == [newer.id, resolved.id, older.id]
-    assert everything[0][1:] == (crew.admin.username, [crew.group.name])
-    assert open_ones == [newer.id, older.id]
+    assert [alert.id for alert in everything.alerts] == [newer.id, resolved.id, older.id]
+    assert everything.total == 3
+    assert everything.alerts[0].sender.username == crew.admin.username
+    assert [c["name"] for c in everything.alerts[0].crews] == [crew.group.name]
+    assert [alert.id for alert in open_ones.alerts] == [newer.id, older.id]
 
 
 def test_the_alerts_i_raised(make_crew):
@@ -144,7 +142,29 @@ def test_the_alerts_i_raised(make_crew):
     mine = AlertFactory(sender=crew.member, crews=[crew.group])
     AlertFactory(sender=crew.owner, crews=[crew.group])
 
-    assert list(alert_list_sent(sender_id=crew.member.id)) == [mine]
+    assert [
+        alert.id for alert in alert_search(viewer_id=crew.member.id, sent_only=True).alerts
+    ] == [mine.id]
+
+
+def test_a_list_shows_each_viewer_only_the_crews_they_are_in(make_crew):
+    # given: an alert to two crews; the admin of the first is not in the second
+    first, second = make_crew(), make_crew()
+    MembershipFactory(group=second.group, user=first.member)
+    alert = AlertFactory(sender=first.member, crews=[first.group, second.group])
+
+    # when / then
+    def crews_seen(viewer, **kwargs):
+        [found] = alert_search(viewer_id=viewer.id, **kwargs).alerts
+        assert found.id == alert.id
+        return {crew["id"] for crew in found.crews}
+
+    both = {str(first.group.id), str(second.group.id)}
+    assert crews_seen(first.member) == both  # the sender
+    assert crews_seen(first.admin) == {str(first.group.id)}
+    assert crews_seen(second.owner) == {str(second.group.id)}
+    assert crews_seen(first.admin, sees_all_crews=True) == both  # a moderator
+    assert alert_search(viewer_id=UserFactory().id).alerts == []
 
 
 def test_the_trail_is_oldest_first(alert_in_crew):
