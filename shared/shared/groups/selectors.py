@@ -108,13 +108,20 @@ _GROUP_COLUMNS = f"""
     {UserSummary.columns("u")}"""
 
 
-def _visible_groups_sql(viewer_id: UUID | None) -> tuple[str, str, str]:
+def _visible_groups_sql(viewer_id: UUID | None, *, mine: bool = False) -> tuple[str, str, str]:
     """The joins, the `my_role` column and the condition of `visible_groups`, in SQL.
 
     Its twin (`test_group_records_agree_with_the_querysets` keeps them equal): a member sees
-    their crew; anyone else a public crew whose event they may see. Parameters: `viewer`,
-    `public` (the events' public) and `public_crew`.
+    their crew; anyone else a public crew whose event they may see. With `mine`, only the
+    viewer's own crews, read from their memberships. Parameters: `viewer`, `public` (the
+    events' public) and `public_crew`.
     """
+    if mine:
+        return (
+            "JOIN groups_membership m ON m.group_id = g.id AND m.user_id = %(viewer)s",
+            "m.role",
+            "TRUE",
+        )
     event_joins, _, event_visible = event_visibility_sql(viewer_id)
     public = f"g.visibility = %(public_crew)s AND {' AND '.join(event_visible)}"
     if viewer_id is None:
@@ -125,9 +132,9 @@ def _visible_groups_sql(viewer_id: UUID | None) -> tuple[str, str, str]:
 
 
 def _group_records(
-    where: list[str], params: dict[str, Any], tail: str = ""
+    where: list[str], params: dict[str, Any], tail: str = "", *, mine: bool = False
 ) -> tuple[list[GroupRecord], int]:
-    joins, my_role, visible = _visible_groups_sql(params["viewer"])
+    joins, my_role, visible = _visible_groups_sql(params["viewer"], mine=mine)
     sql = (
         f"SELECT {_GROUP_COLUMNS}, {my_role} AS my_role, count(*) OVER () AS total"  # noqa: S608 - constants only
         " FROM groups_group g JOIN events_event e ON e.id = g.event_id"
@@ -176,10 +183,11 @@ def group_search(
     if event_id is not None:
         where.append("g.event_id = %(event)s")
         params["event"] = event_id
-    if mine:
-        where.append("m.id IS NOT NULL")
     groups, total = _group_records(
-        where, params, "ORDER BY g.created_at DESC, g.id LIMIT %(limit)s OFFSET %(offset)s"
+        where,
+        params,
+        "ORDER BY g.created_at DESC, g.id LIMIT %(limit)s OFFSET %(offset)s",
+        mine=mine,
     )
     return GroupPage(total=total, groups=groups)
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from shared.accounts.tests.factories import UserFactory
 from shared.events.tests.factories import EventFactory, ParticipationFactory
 from shared.groups.errors import GroupNotFound, NotGroupAdmin
-from shared.groups.models import JoinPolicy, JoinRequestStatus, MemberRole
+from shared.groups.models import JoinPolicy, JoinRequestStatus, MemberRole, Membership
 from shared.groups.selectors import (
     group_get,
     group_member_ids,
@@ -408,6 +408,9 @@ def test_group_records_agree_with_the_querysets() -> None:
         expected = visible_groups(viewer_id=viewer_id).active().values_list("id", flat=True)
         assert {crew.id for crew in listed.groups} == set(expected)
         assert listed.total == len(listed.groups)
+        mine = group_search(viewer_id=viewer_id, mine=True, limit=100).groups
+        own = Membership.objects.filter(user_id=viewer_id, group__removed_at__isnull=True)
+        assert {crew.id for crew in mine} == set(own.values_list("group_id", flat=True))
         for crew in crews:
             assert _role_or_hidden(group_record_get, crew.id, viewer_id) == _role_or_hidden(
                 group_get, crew.id, viewer_id
