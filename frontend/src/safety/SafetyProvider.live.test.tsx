@@ -217,10 +217,24 @@ describe('SafetyProvider, live changes', () => {
     await advance(2_000); // the first back-off
     expect(crewSockets()).toHaveLength(4);
     for (const crew of CREWS) act(() => lastCrewSocket(crew.id).frame({ type: 'ready', group_id: crew.id, last_sequence: 0, online: [] }));
-    await advance(1_500);
+    // (30 s after the last catch-up at most: see the next test)
+    await advance(30_000);
     expect(api.calls(ALERT_LIST) - before.list).toBe(1);
     expect(api.calls(ALERT_DETAIL) - before.detail).toBe(1);
     expect(api.calls() - before.all).toBe(2);
+  });
+
+  it('sockets that keep dropping ask for a catch-up twice a minute at most', async () => {
+    const api = await idleTab([alertOf('a1', bob, 'Lost near the stage')]);
+    const before = api.calls(ALERT_LIST);
+    for (let second = 0; second < 120; second += 4) {
+      for (const crew of CREWS) act(() => lastCrewSocket(crew.id).drop());
+      await advance(2_000);
+      for (const crew of CREWS) act(() => lastCrewSocket(crew.id).frame({ type: 'ready', group_id: crew.id, last_sequence: 0, online: [] }));
+      await advance(2_000);
+    }
+    expect(api.calls(ALERT_LIST) - before).toBeLessThanOrEqual(4);
+    expect(api.calls(ALERT_LIST) - before).toBeGreaterThanOrEqual(3);
   });
 
   it('a notification on my own socket of an answer not held yet reads that alert; one already held does not', async () => {

@@ -17,8 +17,10 @@ import { enqueueAlert, FLUSH_MESSAGE, flushAlertQueue, isFinalRefusal, queuedAle
 // is shown again after SHOWN_AGAIN_MS: what frames may have been missed.
 const FALLBACK_MS = 120_000;
 // Sockets that open or come back together (a server restart, my crews changed) ask for one
-// catch-up, not one each.
+// catch-up, not one each; and sockets that keep dropping ask for one per CATCH_UP_GAP_MS at
+// most, whatever their number (a reconnect storm stays within the budget).
 const SETTLE_MS = 1_000;
+const CATCH_UP_GAP_MS = 30_000;
 const SHOWN_AGAIN_MS = 30_000;
 // The trail of my open alert: the first fix goes at once, then one every 15 s at most (a
 // walking pace moves ~20 m in that time; more often only costs battery and requests).
@@ -245,7 +247,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   );
 
   // When to catch up: at once, then every FALLBACK_MS while the tab is shown (hidden, its
-  // sockets still bring the changes, and the push messages come), and SETTLE_MS after any ask.
+  // sockets still bring the changes, and the push messages come), and soon after an ask.
   const askSync = useRef<(deep: boolean) => void>(() => {});
   useEffect(() => {
     if (!userId || unavailable) return;
@@ -256,6 +258,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
     let askedWhileRunning = false;
     let deepDue = false;
     let lastSync = 0;
+    const soon = () => Math.max(SETTLE_MS, deepDue ? lastSync + CATCH_UP_GAP_MS - Date.now() : 0);
     const wait = (ms: number, settle: boolean) => {
       clearTimeout(timer);
       settling = settle;
@@ -277,14 +280,14 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       } finally {
         running = false;
         lastSync = Date.now();
-        if (!stopped) wait(askedWhileRunning ? SETTLE_MS : FALLBACK_MS, askedWhileRunning);
+        if (!stopped) wait(askedWhileRunning ? soon() : FALLBACK_MS, askedWhileRunning);
         askedWhileRunning = false;
       }
     };
     const ask = (deep: boolean) => {
       deepDue ||= deep;
       if (running) askedWhileRunning = true;
-      else if (!settling) wait(SETTLE_MS, true);
+      else if (!settling) wait(soon(), true);
     };
     const shown = () => {
       if (document.visibilityState === 'visible' && Date.now() - lastSync >= SHOWN_AGAIN_MS) ask(true);
