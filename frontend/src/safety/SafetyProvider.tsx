@@ -18,7 +18,7 @@ import { enqueueAlert, FLUSH_MESSAGE, flushAlertQueue, isFinalRefusal, queuedAle
 const FALLBACK_MS = 120_000;
 // Sockets that open or come back together (a server restart, my crews changed) ask for one
 // catch-up, not one each; and sockets that keep dropping ask for one per CATCH_UP_GAP_MS at
-// most, whatever their number (a reconnect storm stays within the budget).
+// most, whatever their number (a reconnect storm costs two catch-ups a minute, no more).
 const SETTLE_MS = 1_000;
 const CATCH_UP_GAP_MS = 30_000;
 const SHOWN_AGAIN_MS = 30_000;
