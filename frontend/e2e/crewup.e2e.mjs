@@ -296,7 +296,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await shot(alicePage, 'alert-banner-desktop');
     await assertAccessible(alicePage, 'alert banner');
     await banner.getByRole('button', { name: 'On my way' }).click();
-    // The sender's client refetches its open alert every 3 s besides the live frame; allow a loaded CI.
+    // The answer reaches the sender's tab as a frame on the crew's socket (nothing polls); allow a loaded CI.
     await dialog.getByText(/On my way/).waitFor({ timeout: 25_000 });
     await shot(page, 'alert-sent-phone');
     await dialog.getByRole('button', { name: 'I am safe: resolve' }).click();
@@ -446,6 +446,43 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await alicePage.getByRole('link', { name: 'Upptäck' }).waitFor();
     await shot(alicePage, 'discover-desktop-sv');
     await alicePage.getByLabel('Språk').selectOption('en');
+    assertNoConsoleErrors();
+  });
+
+  it('a tab left idle on Discover, a crew chat and Safety makes at most 2 requests a minute (issue #13)', async () => {
+    // 30 s a page (3 s to settle after the load, then a 27 s window): at most one request to
+    // the API in each window, and no socket opened again (a reconnect storm would show here).
+    const page = alicePage;
+    const pages = [
+      ['discover', '/', () => page.waitForFunction(() => window.__crewupDiscoverRendered !== undefined, null, { timeout: 30_000 })],
+      ['chat', `/crews/${crewId}/chat`, () => page.locator('[data-testid="chat-state"][data-state="open"]').waitFor({ timeout: 15_000 })],
+      ['safety', '/safety', async () => {
+        await page.getByRole('heading', { name: 'Check-in timers' }).waitFor();
+        await page.locator('.loading').waitFor({ state: 'detached' });
+      }],
+    ];
+    metrics.idleRequests = {};
+    for (const [name, path, loaded] of pages) {
+      await page.goto(`${system.base}${path}`);
+      await loaded();
+      await page.waitForTimeout(3_000);
+      const requests = [];
+      const sockets = [];
+      const onRequest = (request) => {
+        const url = new URL(request.url());
+        if (url.pathname.startsWith('/api/')) requests.push(`${request.method()} ${url.pathname}${url.search}`);
+      };
+      const onSocket = (socket) => sockets.push(new URL(socket.url()).pathname);
+      page.on('request', onRequest);
+      page.on('websocket', onSocket);
+      await page.waitForTimeout(27_000);
+      page.off('request', onRequest);
+      page.off('websocket', onSocket);
+      metrics.idleRequests[name] = { windowSeconds: 27, requests, socketsOpened: sockets };
+      console.log(`idle on ${name} for 27 s: ${requests.length} API requests ${JSON.stringify(requests)}, ${sockets.length} sockets opened`);
+      assert.ok(requests.length <= 1, `${name}: ${requests.length} API requests in 27 idle seconds: ${requests.join(', ')}`);
+      assert.ok(sockets.length <= 1, `${name}: ${sockets.length} sockets opened in 27 idle seconds: ${sockets.join(', ')}`);
+    }
     assertNoConsoleErrors();
   });
 

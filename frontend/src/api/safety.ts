@@ -49,11 +49,3 @@ export const safetyApi = {
   checkIn: (id: string) => request<CheckIn>(`safety/check-ins/${id}/check-in/`, { method: 'POST' }),
   cancelCheckIn: (id: string) => request<CheckIn>(`safety/check-ins/${id}/cancel/`, { method: 'POST' }),
 };
-
-/** A `safety_alert` socket frame: `{change, alert_id, alert: {...}, message}`, or the alert itself. */
-export function alertFromFrame(frame: Record<string, unknown>): Partial<SafetyAlert> & { id: string } | null {
-  const candidate = (typeof frame.alert === 'object' && frame.alert !== null ? frame.alert : frame) as Record<string, unknown>;
-  const id = candidate.id ?? candidate.alert_id;
-  if (typeof id !== 'string') return null;
-  return { ...(candidate as Partial<SafetyAlert>), id };
-}

@@ -3,11 +3,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderWithApp } from '../test/render';
 import { FakeSocket, json } from '../test/fakes';
 import { notification } from '../test/notifications';
-import { NotificationsProvider, useMembershipChanges, useNotifications, type MembershipChange } from './NotificationsProvider';
+import type { AppNotification } from '../api/users';
+import { NotificationsProvider, useLiveNotifications, useMembershipChanges, useNotifications, type MembershipChange } from './NotificationsProvider';
 
-function Probe({ onMembership }: { onMembership: (change: MembershipChange) => void }) {
+function Probe({ onMembership, onLive = () => {} }: { onMembership: (change: MembershipChange) => void; onLive?: (notification: AppNotification) => void }) {
   const { unreadCount, items, live } = useNotifications();
   useMembershipChanges(onMembership);
+  useLiveNotifications(onLive);
   return (
     <div>
       <p data-testid="count">{unreadCount}</p>
@@ -37,14 +39,15 @@ async function setup() {
   });
   vi.stubGlobal('fetch', fetchMock);
   const onMembership = vi.fn();
+  const onLive = vi.fn();
   await renderWithApp(
     <NotificationsProvider WebSocketImpl={FakeSocket as unknown as typeof WebSocket}>
-      <Probe onMembership={onMembership} />
+      <Probe onMembership={onMembership} onLive={onLive} />
     </NotificationsProvider>,
   );
   await screen.findByText('old');
   await waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
-  return { fetchMock, onMembership, socket: FakeSocket.last() };
+  return { fetchMock, onMembership, onLive, socket: FakeSocket.last() };
 }
 
 describe('NotificationsProvider', () => {
@@ -66,6 +69,14 @@ describe('NotificationsProvider', () => {
     // the same one again (a replay) is not shown twice
     act(() => socket.frame({ type: 'notification', notification: fresh, unread_count: 2 }));
     expect(screen.getAllByTestId('item')).toHaveLength(2);
+  });
+
+  it('passes the notifications the socket brings (not the listed ones) to useLiveNotifications', async () => {
+    const { socket, onLive } = await setup();
+    expect(onLive).not.toHaveBeenCalled();
+    const fresh = notification('safety.alert_acknowledged', { id: 'fresh' });
+    act(() => socket.frame({ type: 'notification', notification: fresh, unread_count: 2 }));
+    expect(onLive).toHaveBeenCalledWith(fresh);
   });
 
   it('passes membership changes to useMembershipChanges', async () => {

@@ -22,6 +22,7 @@ export interface MembershipChange {
 }
 
 type MembershipListener = (change: MembershipChange) => void;
+type NotificationListener = (notification: AppNotification) => void;
 
 export interface NotificationsContextValue {
   items: AppNotification[];
@@ -39,6 +40,9 @@ export interface NotificationsContextValue {
   markAllRead: () => Promise<void>;
   /** Listen to membership changes; returns the function that stops listening. */
   onMembership: (listener: MembershipListener) => () => void;
+  /** Listen to the notifications the socket brings as they come; returns the function that
+   * stops listening. */
+  onNotification: (listener: NotificationListener) => () => void;
 }
 
 export const NotificationsContext = createContext<NotificationsContextValue | null>(null);
@@ -75,6 +79,7 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
   const [unavailable, setUnavailable] = useState(false);
   const [live, setLive] = useState<ChatState>('closed');
   const listeners = useRef(new Set<MembershipListener>());
+  const notificationListeners = useRef(new Set<NotificationListener>());
   const connection = useRef<ChatConnection | null>(null);
 
   const loadFirstPage = useCallback((signal?: AbortSignal) => {
@@ -133,7 +138,10 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
             break;
           case 'notification': {
             const notification = frame.notification as AppNotification | undefined;
-            if (notification && typeof notification.id === 'string') setItems((current) => merge(current, [notification]));
+            if (notification && typeof notification.id === 'string') {
+              setItems((current) => merge(current, [notification]));
+              for (const listener of [...notificationListeners.current]) listener(notification);
+            }
             if (typeof frame.unread_count === 'number') setUnreadCount(frame.unread_count);
             break;
           }
@@ -238,9 +246,16 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
     };
   }, []);
 
+  const onNotification = useCallback((listener: NotificationListener) => {
+    notificationListeners.current.add(listener);
+    return () => {
+      notificationListeners.current.delete(listener);
+    };
+  }, []);
+
   const value = useMemo<NotificationsContextValue>(
-    () => ({ items, unreadCount, hasMore: next !== null, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership }),
-    [items, unreadCount, next, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership],
+    () => ({ items, unreadCount, hasMore: next !== null, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership, onNotification }),
+    [items, unreadCount, next, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership, onNotification],
   );
   return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;
 }
@@ -266,4 +281,21 @@ export function useMembershipChanges(callback: (change: MembershipChange) => voi
     if (!onMembership) return;
     return onMembership((change) => latest.current(change));
   }, [onMembership]);
+}
+
+/**
+ * Call `callback` with each notification the live socket brings (not those read from the list),
+ * e.g. for the safety alerts to check that they missed nothing. Outside the provider it does
+ * nothing.
+ */
+export function useLiveNotifications(callback: (notification: AppNotification) => void): void {
+  const onNotification = useContext(NotificationsContext)?.onNotification;
+  const latest = useRef(callback);
+  useEffect(() => {
+    latest.current = callback;
+  });
+  useEffect(() => {
+    if (!onNotification) return;
+    return onNotification((notification) => latest.current(notification));
+  }, [onNotification]);
 }

@@ -2,15 +2,26 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { useAuth } from '../auth/AuthProvider';
 import { groupsApi, type Crew } from '../api/groups';
 import { ApiError } from '../api/http';
-import { alertFromFrame, safetyApi, type AckKind, type AlertInput, type SafetyAlert } from '../api/safety';
+import { safetyApi, type AckKind, type AlertInput, type SafetyAlert } from '../api/safety';
+import type { AppNotification } from '../api/users';
 import { ChatConnection } from '../chat/connection';
 import { wsUrl } from '../config';
-import { useMembershipChanges } from '../notifications/NotificationsProvider';
+import { useLiveNotifications, useMembershipChanges } from '../notifications/NotificationsProvider';
+import { applyChange, changeFromFrame, isShowable, mergeAlert, type AlertChange } from './changes';
 import { asLocationInput, bestKnownPosition, watchPositions } from './position';
 import { enqueueAlert, FLUSH_MESSAGE, flushAlertQueue, isFinalRefusal, queuedAlerts, type QueuedAlert } from './queue';
 
-const POLL_MS = 20_000;
-const MINE_POLL_MS = 3_000;
+// Alerts and their changes come live, over my crews' sockets (and my own, /ws/me/); the API is
+// read again only to catch up. An idle tab reads it once per FALLBACK_MS (the open alerts in my
+// crews, and mine in full); more only after a socket came back from a drop, or when the tab
+// is shown again after SHOWN_AGAIN_MS: what frames may have been missed.
+const FALLBACK_MS = 120_000;
+// Sockets that open or come back together (a server restart, my crews changed) ask for one
+// catch-up, not one each; and sockets that keep dropping ask for one per CATCH_UP_GAP_MS at
+// most, whatever their number (a reconnect storm costs two catch-ups a minute, no more).
+const SETTLE_MS = 1_000;
+const CATCH_UP_GAP_MS = 30_000;
+const SHOWN_AGAIN_MS = 30_000;
 // The trail of my open alert: the first fix goes at once, then one every 15 s at most (a
 // walking pace moves ~20 m in that time; more often only costs battery and requests).
 const LOCATION_EVERY_MS = 15_000;
@@ -60,9 +71,17 @@ interface SafetyContextValue {
 
 const SafetyContext = createContext<SafetyContextValue | null>(null);
 
-export function SafetyProvider({ children }: { children: ReactNode }) {
-  const { user, getToken } = useAuth();
+export interface SafetyProviderProps {
+  children: ReactNode;
+  /** For tests: a fake WebSocket. */
+  WebSocketImpl?: typeof WebSocket;
+}
+
+export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps) {
+  const { user, getToken, manager } = useAuth();
   const [alerts, setAlerts] = useState<Map<string, SafetyAlert>>(new Map());
+  // What is held now, for the frames' handlers (which decide on it before React renders).
+  const held = useRef(alerts);
   const [crews, setCrews] = useState<Crew[]>([]);
   const [crewsTick, setCrewsTick] = useState(0);
   const [unavailable, setUnavailable] = useState(false);
@@ -73,9 +92,70 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
   // The token's subject is not CrewUp's user id; the username is the same on both sides.
   const userId = user?.username ?? null;
 
-  const upsert = useCallback((alert: SafetyAlert) => {
-    setAlerts((current) => new Map(current).set(alert.id, { ...current.get(alert.id), ...alert }));
+  const updateAlerts = useCallback((update: (current: Map<string, SafetyAlert>) => Map<string, SafetyAlert>) => {
+    const next = update(held.current);
+    if (next === held.current) return;
+    held.current = next;
+    setAlerts(next);
   }, []);
+
+  const upsert = useCallback(
+    (alert: Partial<SafetyAlert> & { id: string }) => updateAlerts((current) => new Map(current).set(alert.id, mergeAlert(current.get(alert.id), alert))),
+    [updateAlerts],
+  );
+
+  // Another person signed in (or out): nothing of the last one's is kept, nor taken in late.
+  const session = useRef(0);
+  const fetching = useRef(new Set<string>());
+  useEffect(() => {
+    session.current += 1;
+    fetching.current = new Set();
+    updateAlerts((current) => (current.size ? new Map() : current));
+  }, [userId, updateAlerts]);
+
+  /** One alert in full, once at a time; one I may no longer see (no crew of mine has it) goes. */
+  const fetchAlert = useCallback(
+    async (id: string) => {
+      if (fetching.current.has(id)) return;
+      const at = session.current;
+      const inFlight = fetching.current;
+      inFlight.add(id);
+      try {
+        const alert = await safetyApi.get(id);
+        if (session.current === at) upsert(alert);
+      } catch (caught) {
+        if (session.current !== at || !(caught instanceof ApiError) || caught.isUnavailable || (caught.status !== 404 && caught.status !== 403)) return;
+        updateAlerts((current) => {
+          if (!current.has(id)) return current;
+          const next = new Map(current);
+          next.delete(id);
+          return next;
+        });
+      } finally {
+        inFlight.delete(id);
+      }
+    },
+    [upsert, updateAlerts],
+  );
+
+  /** A change to an alert, from a frame or an answer of the API: taken in where it is held;
+   * an alert not held yet is shown at once from the frame when it can be, and fetched in full
+   * (so is one whose answers were not fetched yet: the change says only one of them). */
+  const takeChange = useCallback(
+    (change: AlertChange) => {
+      const alert = held.current.get(change.id);
+      if (alert && (change.kind !== 'acknowledged' || alert.acknowledgements)) {
+        updateAlerts((current) => {
+          const now = current.get(change.id);
+          return now ? new Map(current).set(change.id, applyChange(now, change)) : current;
+        });
+        return;
+      }
+      if (!alert && change.kind === 'alert' && isShowable(change.alert)) upsert({ ...change.alert, id: change.id });
+      void fetchAlert(change.id);
+    },
+    [updateAlerts, upsert, fetchAlert],
+  );
 
   const reloadQueue = useCallback(async () => {
     setQueued(userId ? await queuedAlerts(userId) : []);
@@ -132,7 +212,6 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (!userId) {
       setCrews([]);
-      setAlerts(new Map());
       return;
     }
     const controller = new AbortController();
@@ -146,69 +225,159 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
   // A crew joined or left: listen to the alerts of the crews I am in now.
   useMembershipChanges(() => setCrewsTick((n) => n + 1));
 
-  // Open alerts in my crews, now and then (the sockets bring them at once). The list leaves out
-  // who answered, so each open alert is fetched in full (the list's copy when that fails).
+  /** Catch up with the API: the open alerts in my crews, with in full those not held in full
+   * yet, mine (whose answers matter most), and every one when `deep` (frames may have been
+   * missed); and those held as open that are no longer listed (closed, or no longer mine to
+   * see). */
+  const sync = useCallback(
+    async (deep: boolean) => {
+      const at = session.current;
+      const open = await safetyApi.openInMyCrews();
+      if (session.current !== at) return;
+      const before = held.current;
+      const listed = new Set(open.map((alert) => alert.id));
+      for (const alert of open) upsert(alert);
+      const again = [
+        ...open.filter((alert) => deep || before.get(alert.id)?.acknowledgements === undefined || alert.sender.username === userId),
+        ...[...before.values()].filter((alert) => alert.status === 'open' && !listed.has(alert.id)),
+      ];
+      await Promise.all(again.map((alert) => fetchAlert(alert.id)));
+    },
+    [userId, upsert, fetchAlert],
+  );
+
+  // When to catch up: at once, then every FALLBACK_MS while the tab is shown (hidden, its
+  // sockets still bring the changes, and the push messages come), and soon after an ask.
+  const askSync = useRef<(deep: boolean) => void>(() => {});
   useEffect(() => {
     if (!userId || unavailable) return;
     let stopped = false;
-    const poll = () =>
-      safetyApi
-        .openInMyCrews()
-        .then((open) => Promise.all(open.map((alert): Promise<SafetyAlert> => safetyApi.get(alert.id).catch(() => alert))))
-        .then((open) => {
-          if (stopped) return;
-          setAlerts((current) => {
-            const next = new Map(current);
-            for (const alert of open) next.set(alert.id, { ...next.get(alert.id), ...alert });
-            return next;
-          });
-        })
-        .catch((caught: unknown) => !stopped && fail(caught));
-    void poll();
-    const timer = setInterval(poll, POLL_MS);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let settling = false;
+    let running = false;
+    let askedWhileRunning = false;
+    let deepDue = false;
+    let lastSync = 0;
+    const soon = () => Math.max(SETTLE_MS, deepDue ? lastSync + CATCH_UP_GAP_MS - Date.now() : 0);
+    const wait = (ms: number, settle: boolean) => {
+      clearTimeout(timer);
+      settling = settle;
+      timer = setTimeout(() => {
+        settling = false;
+        if (!settle && document.visibilityState === 'hidden') wait(FALLBACK_MS, false);
+        else void run();
+      }, ms);
+    };
+    const run = async () => {
+      const deep = deepDue;
+      deepDue = false;
+      running = true;
+      try {
+        await sync(deep);
+        if (!stopped) setError(null);
+      } catch (caught) {
+        if (!stopped) fail(caught);
+      } finally {
+        running = false;
+        lastSync = Date.now();
+        if (!stopped) wait(askedWhileRunning ? soon() : FALLBACK_MS, askedWhileRunning);
+        askedWhileRunning = false;
+      }
+    };
+    const ask = (deep: boolean) => {
+      deepDue ||= deep;
+      if (running) askedWhileRunning = true;
+      else if (!settling) wait(soon(), true);
+    };
+    const shown = () => {
+      if (document.visibilityState === 'visible' && Date.now() - lastSync >= SHOWN_AGAIN_MS) ask(true);
+    };
+    askSync.current = ask;
+    void run();
+    document.addEventListener('visibilitychange', shown);
     return () => {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', shown);
+      askSync.current = () => {};
     };
-  }, [userId, unavailable, fail]);
+  }, [userId, unavailable, sync, fail]);
 
   const onAlertFrame = useCallback(
     (frame: Record<string, unknown>) => {
-      const partial = alertFromFrame(frame);
-      if (!partial) return;
-      safetyApi
-        .get(partial.id)
-        .then(upsert)
-        .catch(() => {
-          if (partial.sender && partial.alert_type && partial.status) upsert(partial as SafetyAlert);
-        });
+      const change = changeFromFrame(frame);
+      if (change) takeChange(change);
     },
-    [upsert],
+    [takeChange],
   );
 
-  // A listening socket per crew: safety alerts arrive on the crew's live channel.
+  // My own socket's notifications are delivered at least once, where a crew socket's frames
+  // come at most once: one that tells of an alert change not held yet fetches that alert.
+  useLiveNotifications((notification: AppNotification) => {
+    const { kind, payload } = notification;
+    const id = payload.alert_id;
+    if (typeof id !== 'string' || !kind.startsWith('safety.')) return;
+    const alert = held.current.get(id);
+    const missed =
+      kind === 'safety.alert_acknowledged'
+        ? !alert?.acknowledgements?.some((ack) => ack.user.id === payload.user_id && ack.kind === payload.acknowledgement)
+        : kind === 'safety.alert_resolved'
+          ? alert?.status === 'open'
+          : !alert;
+    if (missed) void fetchAlert(id);
+  });
+
+  // A listening socket per crew: safety alerts arrive on the crew's live channel. A socket's
+  // first `ready` catches up with what came before it listened; a later one (back after a
+  // drop) with every open alert, whose frames it may have missed.
   const crewKey = crews.map((c) => c.id).join(',');
+  const listening = useRef<ChatConnection[]>([]);
   useEffect(() => {
     if (!userId || !crewKey) return;
     const sockets = crewKey
       .split(',')
       .slice(0, MAX_LISTENERS)
       .map((crewId) => {
+        let opened = false;
         const socket = new ChatConnection({
           url: wsUrl(`ws/groups/${crewId}/chat/`),
           getToken,
+          WebSocketImpl,
           onEvent: (event) => {
             if (event.type === 'safety_alert') onAlertFrame(event.frame);
+            else if (event.type === 'ready') {
+              askSync.current(opened);
+              opened = true;
+            }
           },
           backoff: [2000, 5000, 15000, 30000],
         });
         socket.connect();
         return socket;
       });
-    return () => sockets.forEach((s) => s.close());
-  }, [userId, crewKey, getToken, onAlertFrame]);
+    listening.current = sockets;
+    const backOnline = () => sockets.forEach((s) => s.retryNow());
+    const wentOffline = () => sockets.forEach((s) => s.goOffline());
+    window.addEventListener('online', backOnline);
+    window.addEventListener('offline', wentOffline);
+    return () => {
+      window.removeEventListener('online', backOnline);
+      window.removeEventListener('offline', wentOffline);
+      sockets.forEach((s) => s.close());
+      listening.current = [];
+    };
+  }, [userId, crewKey, getToken, onAlertFrame, WebSocketImpl]);
 
-  // My own open alert: follow its acknowledgements closely, and send my position as I move.
+  // A renewed token re-authenticates the open sockets, so they are not closed at the old
+  // expiry (and do not come back asking for a catch-up).
+  useEffect(() => {
+    if (!manager) return;
+    const renewed = (u: { access_token: string }) => listening.current.forEach((s) => s.reauthenticate(u.access_token));
+    manager.events.addUserLoaded(renewed);
+    return () => manager.events.removeUserLoaded(renewed);
+  }, [manager]);
+
+  // My own open alert: send my position as I move (its answers come over the sockets).
   const mine = useMemo(() => [...alerts.values()].filter((a) => a.status === 'open' && a.sender.username === userId), [alerts, userId]);
   // My alerts being resolved or cancelled take no more positions, and wait for the one on its
   // way: a position arriving after the closure would only be refused (409).
@@ -218,9 +387,6 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (!mineKey) return;
     const ids = mineKey.split(',');
-    const timer = setInterval(() => {
-      for (const id of ids) safetyApi.get(id).then(upsert).catch(() => {});
-    }, MINE_POLL_MS);
     // Keep asking for a fix while it is open (an alert may have gone without one), and add each
     // to the trail: the first at once, then at most one per LOCATION_EVERY_MS.
     let lastSent = 0;
@@ -234,7 +400,9 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
       if (open.length === 0) return;
       sending = true;
       lastSent = now;
-      positionsOnTheirWay.current = Promise.all(open.map((id) => safetyApi.sendLocation(id, asLocationInput(position))))
+      positionsOnTheirWay.current = Promise.all(
+        open.map((id) => safetyApi.sendLocation(id, asLocationInput(position)).then((point) => takeChange({ kind: 'location', id, point }))),
+      )
         .catch(() => {
           lastSent = 0; // not sent (offline?): the next fix tries again
         })
@@ -242,11 +410,8 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
           sending = false;
         });
     });
-    return () => {
-      clearInterval(timer);
-      stopWatching();
-    };
-  }, [mineKey, upsert]);
+    return stopWatching;
+  }, [mineKey, takeChange]);
 
   const close = useCallback(
     async (id: string, action: () => Promise<SafetyAlert>) => {
@@ -291,17 +456,16 @@ export function SafetyProvider({ children }: { children: ReactNode }) {
       refused,
       dismissRefused: (entryId) => setRefused((current) => current.filter((r) => r.entry.id !== entryId)),
       delivered,
-      // The answer is the acknowledgement alone: fetch the alert to show it among the others.
+      // The answer is the acknowledgement alone: it goes among the others held.
       acknowledge: async (id, kind) => {
-        await safetyApi.acknowledge(id, kind);
-        upsert(await safetyApi.get(id));
+        takeChange({ kind: 'acknowledged', id, acknowledgement: await safetyApi.acknowledge(id, kind) });
       },
       resolve: (id, note) => close(id, () => safetyApi.resolve(id, note)),
       cancel: (id) => close(id, () => safetyApi.cancel(id)),
       onAlertFrame,
       refreshCrews: () => setCrewsTick((n) => n + 1),
     }),
-    [alerts, crews, unavailable, error, upsert, onAlertFrame, userId, reloadQueue, queued, refused, delivered, close],
+    [alerts, crews, unavailable, error, upsert, takeChange, onAlertFrame, userId, reloadQueue, queued, refused, delivered, close],
   );
   return <SafetyContext.Provider value={value}>{children}</SafetyContext.Provider>;
 }

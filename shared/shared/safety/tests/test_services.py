@@ -12,6 +12,7 @@ from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from shared.accounts.tests.factories import UserFactory
+from shared.chat import realtime
 from shared.events.tests.factories import EventFactory
 from shared.groups.errors import GroupNotFound
 from shared.groups.models import Membership
@@ -492,6 +493,82 @@ def test_an_unknown_acknowledgement_kind_is_refused(open_alert):
 
     with pytest.raises(ValidationError):
         alert_acknowledge(alert_id=alert.id, user_id=crew.owner.id, kind="coming_maybe")
+
+
+# --- What the crews' sockets hear ---
+# The app takes these changes in as they come, without reading the alert again (issue #13:
+# an idle tab no longer polls), so each frame carries all it shows.
+
+
+@pytest.fixture
+def broadcasts(monkeypatch):
+    """The transient changes sent to the crews' live sockets: (crew, event type, payload)."""
+    sent = []
+
+    def capture(group_id, *, event_type, payload):
+        sent.append((group_id, event_type, payload))
+        return True
+
+    monkeypatch.setattr(realtime, "broadcast_to_group", capture)
+    return sent
+
+
+def test_an_answer_goes_whole_to_every_crew_of_the_alert(
+    make_crew, broadcasts, django_capture_on_commit_callbacks
+):
+    # given: an alert to two crews (the sender's sockets listen on both)
+    crew, other = make_crew(), make_crew()
+    alert = AlertFactory(sender=crew.member, crews=[crew.group, other.group])
+    # when: a member answers
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = alert_acknowledge(alert_id=alert.id, user_id=crew.owner.id, kind="on_my_way")
+    # then: each crew hears who answered, how, and when (the later answer wins in the app)
+    payload = {
+        "change": "acknowledged",
+        "alert_id": str(alert.id),
+        "acknowledgement": {
+            "user": {
+                "id": str(crew.owner.id),
+                "username": crew.owner.username,
+                "display_name": crew.owner.display_name,
+            },
+            "kind": "on_my_way",
+            "created_at": answer.created_at.isoformat(),
+            "updated_at": answer.updated_at.isoformat(),
+        },
+    }
+    assert sorted(broadcasts, key=lambda sent: str(sent[0])) == sorted(
+        [(group.id, "safety.alert", payload) for group in (crew.group, other.group)],
+        key=lambda sent: str(sent[0]),
+    )
+
+
+def test_a_position_goes_whole_to_the_crew(
+    open_alert, broadcasts, django_capture_on_commit_callbacks
+):
+    crew, alert = open_alert
+
+    with django_capture_on_commit_callbacks(execute=True):
+        point = alert_location_add(
+            alert_id=alert.id, actor_id=crew.member.id, lat=65.6, lng=22.2, accuracy_m=12
+        )
+
+    assert broadcasts == [
+        (
+            crew.group.id,
+            "safety.alert",
+            {
+                "change": "location",
+                "alert_id": str(alert.id),
+                "location": {
+                    "lat": 65.6,
+                    "lng": 22.2,
+                    "recorded_at": point.recorded_at.isoformat(),
+                    "accuracy_m": 12,
+                },
+            },
+        )
+    ]
 
 
 # --- Resolving and cancelling ---
