@@ -67,7 +67,15 @@ ALERT_EVERY_SECONDS = 13.0
 # The processes of each part, by the pid file `scripts/run.sh` writes (a process group each).
 SERVICES = ("event", "group", "user", "safety", "moderation")
 SERVICE_PARTS = (*SERVICES, "group-ws", "workers")
-OTHER_PARTS = ("ingress", "identity", "postgres", "redis", "rabbitmq", "load generator")
+OTHER_PARTS = (
+    "ingress",
+    "identity",
+    "mail catcher",
+    "postgres",
+    "redis",
+    "rabbitmq",
+    "load generator",
+)
 
 
 ##### The load users and their tokens
@@ -504,7 +512,7 @@ def _part_of_session() -> dict[int, str]:
     for pid_file in (RUN_DIR / "pids").glob("*.pid"):
         name = pid_file.stem
         part = "workers" if name.endswith(("-worker", "-beat")) else name
-        part = {"mail": "identity"}.get(part, part)  # the mail catcher is a dev tool: counted there
+        part = {"mail": "mail catcher"}.get(part, part)  # a dev tool: an SMTP relay in production
         try:
             parts[int(pid_file.read_text())] = part
         except ValueError:

@@ -7,7 +7,14 @@ a worker that exits is marked dead so its live gauges stop counting.
 
 import os
 
+# Two processes and four threads each, from the whole-system load (`bench/load_mix.py`): with
+# sync workers a service could serve only two requests at once, and a request waits for
+# PostgreSQL on the same cores for most of its time, so a service queued its callers while
+# the machine still had CPU to spare. Threads overlap those waits; the processes use both
+# cores. The Helm chart's defaults are the same (`k8s/charts/crewup/values.yaml`).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
