@@ -403,3 +403,25 @@ def test_values_schema_refuses_typos(setting, complaint):
     result = run(tool("helm"), "template", "crewup", str(CHART), "--set", setting, check=False)
     assert result.returncode != 0
     assert complaint in result.stderr
+
+
+def test_make_run_starts_the_processes_the_chart_deploys():
+    """Worker counts and types are one decision: `make run` and the chart's defaults agree."""
+    import re
+    import runpy
+
+    services_sh = (REPO / "scripts" / "services.sh").read_text()
+    local = dict(re.findall(r"\[(\w+)\]=(\d+)", services_sh.split("WORKER_CONCURRENCY=", 1)[1]))
+    values = yaml.safe_load((REPO / "k8s" / "charts" / "crewup" / "values.yaml").read_text())
+    deployed = {
+        spec["service"]: spec["args"][spec["args"].index("--concurrency") + 1]
+        for spec in values["workers"].values()
+        if spec.get("role", "worker") == "worker"
+    }
+    gunicorn = runpy.run_path(str(REPO / "shared" / "shared" / "gunicorn_conf.py"))
+
+    assert local == deployed
+    assert '-c "${WORKER_CONCURRENCY' in (REPO / "scripts" / "run.sh").read_text()
+    assert gunicorn["worker_class"] == "gthread"
+    assert str(gunicorn["workers"]) == values["config"]["WEB_CONCURRENCY"]
+    assert str(gunicorn["threads"]) == values["config"]["GUNICORN_THREADS"]

@@ -47,19 +47,19 @@ done
 # Celery: the moderation service relays the outbox and expires bans (worker + one beat); the
 # user and group services consume ban events. Each writes metrics where its service reads them.
 start moderation-worker env -C moderation_service PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/moderation" \
-  uv run --frozen celery -A moderation_service worker -n moderation@%h -c 2
+  uv run --frozen celery -A moderation_service worker -n moderation@%h -c "${WORKER_CONCURRENCY[moderation]}"
 start moderation-beat env -C moderation_service \
   uv run --frozen celery -A moderation_service beat -s "$RUN_DIR/celerybeat-schedule"
 for service in user group; do
   start "$service-worker" env -C "${service}_service" PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/$service" \
-    uv run --frozen celery -A "${service}_service" worker -n "$service@%h" -c 1
+    uv run --frozen celery -A "${service}_service" worker -n "$service@%h" -c "${WORKER_CONCURRENCY[$service]}"
 done
 # The user service's beat issues event reminders (its worker, above, runs the notifier too).
 start user-beat env -C user_service \
   uv run --frozen celery -A user_service beat -s "$RUN_DIR/user-celerybeat-schedule"
 # The safety service fires check-in timers and retries alert notices (worker + one beat).
 start safety-worker env -C safety_service PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/safety" \
-  uv run --frozen celery -A safety_service worker -n safety@%h -c 2
+  uv run --frozen celery -A safety_service worker -n safety@%h -c "${WORKER_CONCURRENCY[safety]}"
 start safety-beat env -C safety_service \
   uv run --frozen celery -A safety_service beat -s "$RUN_DIR/safety-celerybeat-schedule"
 start group-ws env -C group_service uv run --frozen daphne --bind 127.0.0.1 --port "$GROUP_WS_PORT" \

@@ -4,6 +4,9 @@ SERVICES=(event group user safety moderation)
 declare -A SERVICE_PORT=([event]=8001 [group]=8002 [user]=8003 [safety]=8004 [moderation]=8005)
 # The group service's WebSockets run under daphne beside its gunicorn (REST).
 GROUP_WS_PORT=8012
+# Celery worker processes per service, as the Helm chart's `workers` deploy them (a test in
+# infra_tests/test_chart.py keeps the two equal).
+declare -A WORKER_CONCURRENCY=([moderation]=2 [user]=2 [group]=1 [safety]=2)
 IDENTITY_PORT=8090
 INGRESS_PORT=8080
 RUN_DIR="${RUN_DIR:-$PWD/.run}"
