@@ -411,7 +411,8 @@ def test_make_run_starts_the_processes_the_chart_deploys():
     import runpy
 
     services_sh = (REPO / "scripts" / "services.sh").read_text()
-    local = dict(re.findall(r"\[(\w+)\]=(\d+)", services_sh.split("WORKER_CONCURRENCY=", 1)[1]))
+    table = services_sh.split("WORKER_CONCURRENCY=", 1)[1].splitlines()[0]
+    local = dict(re.findall(r"\[(\w+)\]=(\d+)", table))
     values = yaml.safe_load((REPO / "k8s" / "charts" / "crewup" / "values.yaml").read_text())
     deployed = {
         spec["service"]: spec["args"][spec["args"].index("--concurrency") + 1]

@@ -41,28 +41,28 @@ for service in "${SERVICES[@]}"; do
   metrics_dir="$RUN_DIR/prometheus/$service"
   rm -rf "$metrics_dir" && mkdir -p "$metrics_dir"
   PROMETHEUS_MULTIPROC_DIR="$metrics_dir" GUNICORN_BIND="127.0.0.1:${SERVICE_PORT[$service]}" \
-    start "$service" uv run --frozen gunicorn -c python:shared.gunicorn_conf "${service}_service.wsgi" \
-    --chdir "${service}_service"
+    start "$service" nice -n "${SERVICE_NICE[$service]}" \
+    uv run --frozen gunicorn -c python:shared.gunicorn_conf "${service}_service.wsgi" --chdir "${service}_service"
 done
 # Celery: the moderation service relays the outbox and expires bans (worker + one beat); the
 # user and group services consume ban events. Each writes metrics where its service reads them.
 start moderation-worker env -C moderation_service PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/moderation" \
-  uv run --frozen celery -A moderation_service worker -n moderation@%h -c "${WORKER_CONCURRENCY[moderation]}"
+  nice -n "${WORKER_NICE[moderation]}" uv run --frozen celery -A moderation_service worker -n moderation@%h -c "${WORKER_CONCURRENCY[moderation]}"
 start moderation-beat env -C moderation_service \
   uv run --frozen celery -A moderation_service beat -s "$RUN_DIR/celerybeat-schedule"
 for service in user group; do
   start "$service-worker" env -C "${service}_service" PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/$service" \
-    uv run --frozen celery -A "${service}_service" worker -n "$service@%h" -c "${WORKER_CONCURRENCY[$service]}"
+    nice -n "${WORKER_NICE[$service]}" uv run --frozen celery -A "${service}_service" worker -n "$service@%h" -c "${WORKER_CONCURRENCY[$service]}"
 done
 # The user service's beat issues event reminders (its worker, above, runs the notifier too).
 start user-beat env -C user_service \
   uv run --frozen celery -A user_service beat -s "$RUN_DIR/user-celerybeat-schedule"
 # The safety service fires check-in timers and retries alert notices (worker + one beat).
 start safety-worker env -C safety_service PROMETHEUS_MULTIPROC_DIR="$RUN_DIR/prometheus/safety" \
-  uv run --frozen celery -A safety_service worker -n safety@%h -c "${WORKER_CONCURRENCY[safety]}"
+  nice -n "${WORKER_NICE[safety]}" uv run --frozen celery -A safety_service worker -n safety@%h -c "${WORKER_CONCURRENCY[safety]}"
 start safety-beat env -C safety_service \
   uv run --frozen celery -A safety_service beat -s "$RUN_DIR/safety-celerybeat-schedule"
-start group-ws env -C group_service uv run --frozen daphne --bind 127.0.0.1 --port "$GROUP_WS_PORT" \
+start group-ws env -C group_service nice -n "${SERVICE_NICE[group-ws]}" uv run --frozen daphne --bind 127.0.0.1 --port "$GROUP_WS_PORT" \
   --proxy-headers group_service.asgi:application
 # --- the SPA: build frontend/dist when it is missing or older than its sources ---
 spa_stale() {

@@ -7,6 +7,11 @@ GROUP_WS_PORT=8012
 # Celery worker processes per service, as the Helm chart's `workers` deploy them (a test in
 # infra_tests/test_chart.py keeps the two equal).
 declare -A WORKER_CONCURRENCY=([moderation]=2 [user]=2 [group]=1 [safety]=2)
+# CPU priority (nice) when the machine is saturated: the alert's path (the safety service, and
+# the user worker that pushes and mails it) keeps its share, the rest yields. In the chart the
+# same decision is the CPU requests (the cgroup's CPU weight). See docs/adr/0002.
+declare -A SERVICE_NICE=([event]=5 [group]=5 [user]=5 [safety]=0 [moderation]=5 [group-ws]=5)
+declare -A WORKER_NICE=([moderation]=5 [user]=0 [group]=5 [safety]=0)
 IDENTITY_PORT=8090
 INGRESS_PORT=8080
 RUN_DIR="${RUN_DIR:-$PWD/.run}"

@@ -251,8 +251,11 @@ def event_join(
     if participation is None:
         participation = Participation(event=event, user_id=user_id, status=target)
         participation.waitlisted_at = now if target == ParticipationStatus.WAITLISTED else None
-        participation.full_clean()
-        participation.save()
+        # The fields' own checks only: the event is locked and the user is the caller, and
+        # PostgreSQL enforces the constraints; full_clean would add four queries (both keys,
+        # the uniqueness, the status check) while the event's row stays locked.
+        participation.clean_fields(exclude=["event", "user"])
+        participation.save(force_insert=True)
         _shift_counters(event, add=target)
     elif target != current:
         participation.status = target
