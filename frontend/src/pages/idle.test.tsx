@@ -5,6 +5,7 @@ import { NotificationsProvider } from '../notifications/NotificationsProvider';
 import { SafetyProvider } from '../safety/SafetyProvider';
 import { FakeSocket, json } from '../test/fakes';
 import { renderWithApp } from '../test/render';
+import { openAlertDetail } from '../test/safetyServer';
 import ChatPage from './ChatPage';
 import { DiscoverPage } from './DiscoverPage';
 import SafetyPage from './SafetyPage';
@@ -16,22 +17,7 @@ import SafetyPage from './SafetyPage';
 const CREW = { id: 'c1', name: 'Front row' };
 const bob = { id: 'u-bob', username: 'bob', display_name: 'Bob' };
 const page = (results: unknown[], extra: Record<string, unknown> = {}) => json({ count: results.length, next: null, previous: null, results, ...extra });
-const openAlert = {
-  id: 'a1',
-  alert_type: 'lost',
-  message: 'Lost near the stage',
-  status: 'open',
-  sender: bob,
-  location: null,
-  latest_location: null,
-  crews: [],
-  created_at: '2026-12-05T21:00:00Z',
-  cancellable_until: null,
-  resolved_at: null,
-  resolved_by: null,
-  resolution_note: '',
-  cancelled_at: null,
-};
+const openAlert = openAlertDetail({ id: 'a1', sender: bob, message: 'Lost near the stage' });
 
 function fakeApi() {
   const fetchMock = vi.fn(async (url: string) => {

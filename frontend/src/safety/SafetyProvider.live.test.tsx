@@ -5,6 +5,7 @@ import { NotificationsProvider } from '../notifications/NotificationsProvider';
 import { FakeSocket, json } from '../test/fakes';
 import { notification } from '../test/notifications';
 import { renderWithApp } from '../test/render';
+import { openAlertDetail } from '../test/safetyServer';
 import { AlertBanners } from './AlertBanners';
 import { SafetyProvider } from './SafetyProvider';
 
@@ -19,24 +20,7 @@ const CREWS = [
 ];
 
 function alertOf(id: string, sender: typeof bob, message: string): AlertDetail {
-  return {
-    id,
-    alert_type: 'lost',
-    message,
-    status: 'open',
-    sender,
-    location: null,
-    latest_location: null,
-    crews: [],
-    created_at: '2026-12-05T21:00:00Z',
-    cancellable_until: null,
-    resolved_at: null,
-    resolved_by: null,
-    resolution_note: '',
-    cancelled_at: null,
-    acknowledgements: [],
-    trail: [],
-  };
+  return openAlertDetail({ id, sender, message });
 }
 
 const summary = ({ acknowledgements: _a, trail: _t, ...rest }: AlertDetail) => rest;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SafetyAlert } from '../api/safety';
+import { openAlertDetail } from '../test/safetyServer';
 import { applyChange, changeFromFrame, isShowable, mergeAlert } from './changes';
 
 const bob = { id: 'u-bob', username: 'bob', display_name: 'Bob' };
@@ -7,24 +8,7 @@ const carl = { id: 'u-carl', username: 'carl', display_name: 'Carl' };
 const at = (minute: number) => `2026-12-05T21:${String(minute).padStart(2, '0')}:00Z`;
 const point = (minute: number, lat = 65.58) => ({ lat, lng: 22.15, recorded_at: at(minute), accuracy_m: 10 });
 
-const open: SafetyAlert = {
-  id: 'a1',
-  alert_type: 'lost',
-  message: 'Lost near the stage',
-  status: 'open',
-  sender: bob,
-  location: null,
-  latest_location: null,
-  crews: [],
-  created_at: at(0),
-  cancellable_until: null,
-  resolved_at: null,
-  resolved_by: null,
-  resolution_note: '',
-  cancelled_at: null,
-  acknowledgements: [],
-  trail: [],
-};
+const open: SafetyAlert = openAlertDetail({ id: 'a1', sender: bob, message: 'Lost near the stage', created_at: at(0) });
 
 describe('changeFromFrame', () => {
   it('reads the three kinds of safety_alert frame', () => {

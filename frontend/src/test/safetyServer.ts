@@ -19,6 +19,27 @@ export const CREW = { id: 'c1', name: 'Front row' };
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const page = (results: unknown[]) => json({ count: results.length, next: null, previous: null, results });
 
+/** An open alert as the API answers it, nobody answered, no position: the tests' starting point. */
+export function openAlertDetail(overrides: Partial<AlertDetail> & Pick<AlertDetail, 'id' | 'sender'>): AlertDetail {
+  return {
+    alert_type: 'lost',
+    message: '',
+    status: 'open',
+    location: null,
+    latest_location: null,
+    crews: [],
+    created_at: '2026-12-05T21:00:00Z',
+    cancellable_until: null,
+    resolved_at: null,
+    resolved_by: null,
+    resolution_note: '',
+    cancelled_at: null,
+    acknowledgements: [],
+    trail: [],
+    ...overrides,
+  };
+}
+
 export function alertFrom(id: string, input: AlertInput, username = 'alice'): AlertDetail {
   const location = input.location ? { lat: input.location.lat, lng: input.location.lng } : null;
   return {
