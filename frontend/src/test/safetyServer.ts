@@ -42,24 +42,14 @@ export function openAlertDetail(overrides: Partial<AlertDetail> & Pick<AlertDeta
 
 export function alertFrom(id: string, input: AlertInput, username = 'alice'): AlertDetail {
   const location = input.location ? { lat: input.location.lat, lng: input.location.lng } : null;
-  return {
+  return openAlertDetail({
     id,
     alert_type: input.alert_type,
     message: input.message ?? '',
-    status: 'open',
     sender: { id: `u-${username}`, username, display_name: username[0]!.toUpperCase() + username.slice(1) },
     location,
     latest_location: location && { ...location, recorded_at: '2026-12-05T21:00:00Z', accuracy_m: input.location?.accuracy_m ?? null },
-    crews: [],
-    created_at: '2026-12-05T21:00:00Z',
-    cancellable_until: null,
-    resolved_at: null,
-    resolved_by: null,
-    resolution_note: '',
-    cancelled_at: null,
-    acknowledgements: [],
-    trail: [],
-  };
+  });
 }
 
 export function safetyServer(): SafetyServer {
