@@ -334,9 +334,11 @@ def event_remove(*, event_id: UUID, reason: str, now: datetime | None = None) ->
 
 
 def _lock_event(*, event_id: UUID, viewer_id: UUID, include_removed: bool = False) -> Event:
+    # FOR NO KEY UPDATE: the writers change counters and details, never the key, so the rows
+    # that point at the event (an RSVP, a crew) can still be inserted while it is locked.
     event = (
         Event.objects.visible_to(viewer_id, include_removed=include_removed)
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .filter(id=event_id)
         .first()
     )
