@@ -53,6 +53,22 @@ def test_me_returns_the_owners_view(auth_client: Callable[..., Any]) -> None:
     }
 
 
+def test_me_output_matches_its_declared_fields(auth_client: Callable[..., Any]) -> None:
+    """The hand-built output and the DRF fields (the OpenAPI shape) must not drift apart."""
+    from rest_framework import serializers
+
+    from user_service.api.serializers import MeOutputSerializer
+
+    user = UserFactory(interests=["jazz", "hiking"], home_location=Point(22.1, 65.5, srid=4326))
+    body = auth_client(user=user).get(URL).json()
+    user.refresh_from_db()
+
+    by_fields = serializers.ModelSerializer.to_representation(MeOutputSerializer(user), user)
+
+    assert body == dict(by_fields)
+    assert MeOutputSerializer(UserFactory(home_location=None)).data["home_location"] is None
+
+
 @pytest.mark.parametrize(
     ("actor", "status"), actor_params({"anonymous": 401, "banned": 403, "user": 200})
 )

@@ -21,6 +21,7 @@ from shared.accounts.models import (
     User,
 )
 from shared.accounts.selectors import SEARCH_MIN_LENGTH
+from shared.api.representation import iso_datetime
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -80,7 +81,12 @@ class PublicProfileOutputSerializer(serializers.ModelSerializer):
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
-    """The owner's view of their own account."""
+    """The owner's view of their own account.
+
+    The fields document the shape (OpenAPI); `to_representation` builds the same dict by hand
+    (every signed-in page asks for it; a ModelSerializer builds its fields anew each time).
+    `test_me_output_matches_its_declared_fields` keeps them equal.
+    """
 
     display_name = serializers.CharField(read_only=True)
     display_name_override = serializers.CharField(read_only=True)
@@ -108,6 +114,25 @@ class MeOutputSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, user: User) -> dict[str, Any]:
+        home = user.home_location
+        return {
+            "id": str(user.id),
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "display_name": user.display_name,
+            "display_name_override": user.display_name_override,
+            "bio": user.bio,
+            "avatar_url": user.avatar_url,
+            "interests": list(user.interests),
+            "home_location": None if home is None else {"lat": home.y, "lng": home.x},
+            "roles": list(user.realm_roles),
+            "created_at": iso_datetime(user.created_at),
+            "updated_at": iso_datetime(user.updated_at),
+        }
 
 
 class UserSearchOutputSerializer(serializers.ModelSerializer):
