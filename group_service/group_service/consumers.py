@@ -47,13 +47,14 @@ from group_service.sockets import (
     MAX_FRAME_BYTES,
     AuthenticatedSocketMixin,
 )
+from group_service.writer import chat_writer
 from shared.api.errors import ApplicationError
 from shared.auth.channels import authenticate_token
 from shared.auth.permissions import is_moderator
 from shared.chat import live_state, realtime
 from shared.chat.errors import RateLimited
 from shared.chat.selectors import chat_can_read, chat_last_sequence, message_range
-from shared.chat.services import message_delete, message_edit, message_send_from_socket
+from shared.chat.services import SocketMessage, message_delete, message_edit
 from shared.metrics import CHAT_DELIVERY_SECONDS, CHAT_GAPS_FILLED, WEBSOCKET_CONNECTIONS
 
 logger = logging.getLogger(__name__)
@@ -319,11 +320,10 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
     async def store_message(self, body: str, client_id: Any) -> None:
         if not self.joined:
             return  # cut off (removed, banned, the crew taken down): nothing more is stored
-        message = await database_sync_to_async(message_send_from_socket)(
-            group_id=self.group_id, sender=self.user, body=body
+        # Stored with the other sockets' messages of the moment, and broadcast.
+        message = await chat_writer().store(
+            SocketMessage(group_id=self.group_id, sender=self.user, body=body)
         )
-        # Stored; broadcast from here, in the order the database thread stored them.
-        await realtime.abroadcast_message(message)
         await self.send_json(
             {
                 "type": "ack",
