@@ -120,8 +120,10 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         """
 
         async def send_unless_gone(message: dict[str, Any]) -> None:
-            with contextlib.suppress(Disconnected):
+            try:  # noqa: SIM105 - not `suppress`: a context manager per frame, on the fan-out's path
                 await send(message)
+            except Disconnected:
+                pass
 
         self.scope = scope
         self.base_send = send_unless_gone
@@ -376,25 +378,30 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
 
     ##### Delivery with gap filling
 
-    async def deliver(self, payload: dict[str, Any], text: str | None = None) -> bool:
-        """Send a message unless already sent, after any gap before it; `text`: the frame, encoded.
+    async def deliver(self, event: dict[str, Any]) -> None:
+        """Send a new message (a `chat.message` event) unless already sent, after any gap before it.
 
-        Returns whether it was sent.
+        `text` (the frame, encoded once for the crew) and `created_ts` may be missing from an
+        older process's event (a rolling update).
         """
+        payload, text = event["message"], event.get("text")
         sequence = payload["sequence"]
         if sequence <= self.last_sequence:
-            return False  # already sent (a gap fill got there first)
+            return  # already sent (a gap fill got there first)
         if sequence > self.last_sequence + 1:
             await self.fill_gap(up_to=sequence - 1)
         if text is None:
-            await self.send_json({"type": "message", "message": payload})
-        else:
-            await self.send(text_data=text)
+            text = json.dumps({"type": "message", "message": payload})
+        await self.base_send({"type": "websocket.send", "text": text})
+        self.sent_live(sequence, event.get("created_ts"))
+
+    def sent_live(self, sequence: int, created_ts: float | None) -> None:
         self.last_sequence = sequence
         self.last_delivery_at = time.monotonic()
         if "settle" not in self.tasks or self.tasks["settle"].done():
             self.tasks["settle"] = asyncio.create_task(self.settle_check())
-        return True
+        if created_ts is not None:
+            CHAT_DELIVERY_SECONDS.observe(max(0.0, time.time() - created_ts))
 
     async def fill_gap(self, *, up_to: int) -> None:
         """Send every stored message after the last one sent, up to `up_to`, from the database."""
@@ -447,13 +454,18 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         if (
             event["type"] == "chat.message"
             and self.live
+            and self.joined
             and not self.taking
             and self.inbox.empty()
-            and event["message"]["sequence"] == self.last_sequence + 1
+            and "text" in event
         ):
-            await self.chat_message(event)
-        else:
-            self.inbox.put_nowait(event)
+            sequence = event["message"]["sequence"]
+            if sequence == self.last_sequence + 1:
+                # `deliver`'s path when it has nothing to wait for, in fewer calls: per socket.
+                await self.base_send({"type": "websocket.send", "text": event["text"]})
+                self.sent_live(sequence, event.get("created_ts"))
+                return
+        self.inbox.put_nowait(event)
 
     async def next_taken(self) -> dict[str, Any]:
         event = await self.inbox.get()
@@ -473,10 +485,8 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             await self.check_latest()
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        # `text` and `created_ts` may be missing from an older process's event (a rolling update).
-        sent = self.joined and await self.deliver(event["message"], event.get("text"))
-        if sent and "created_ts" in event:
-            CHAT_DELIVERY_SECONDS.observe(max(0.0, time.time() - event["created_ts"]))
+        if self.joined:
+            await self.deliver(event)
 
     async def chat_message_edited(self, event: dict[str, Any]) -> None:
         if self.joined:

@@ -91,17 +91,21 @@ async def test_messages_reach_each_socket_once_in_order_while_one_fills_a_gap(cr
 ##### What a socket does with an event from the fan-out
 
 
-def consumer(*, last_sequence: int = 4, live: bool = True, taking: bool = False) -> ChatConsumer:
+def consumer(
+    *, last_sequence: int = 4, live: bool = True, joined: bool = True, taking: bool = False
+) -> ChatConsumer:
     socket = ChatConsumer()
-    socket.joined, socket.live, socket.taking = True, live, taking
-    socket.last_sequence = last_sequence
+    socket.joined, socket.live, socket.taking = joined, live, taking
+    socket.last_sequence, socket.last_delivery_at = last_sequence, 0.0
+    socket.tasks = {"settle": mock.Mock(done=lambda: False)}
     socket.inbox = asyncio.Queue()
-    socket.chat_message = mock.AsyncMock()  # type: ignore[method-assign]
+    socket.base_send = mock.AsyncMock()
     return socket
 
 
 def message(sequence: int) -> dict[str, Any]:
-    return {"type": "chat.message", "message": {"sequence": sequence}, "text": "{}"}
+    frame = f'{{"type": "message", "message": {{"sequence": {sequence}}}}}'
+    return {"type": "chat.message", "message": {"sequence": sequence}, "text": frame}
 
 
 async def test_the_next_message_is_sent_at_once():
@@ -109,7 +113,11 @@ async def test_the_next_message_is_sent_at_once():
 
     await socket.take(message(5))
 
-    socket.chat_message.assert_awaited_once_with(message(5))
+    socket.base_send.assert_awaited_once_with(
+        {"type": "websocket.send", "text": message(5)["text"]}
+    )
+    assert socket.last_sequence == 5
+    assert socket.last_delivery_at > 0
     assert socket.inbox.empty()
 
 
@@ -119,16 +127,25 @@ async def test_the_next_message_is_sent_at_once():
         ({"last_sequence": 4}, message(6)),  # a gap first: filled from the database
         ({"live": False}, message(5)),  # `ready` not sent yet
         ({"taking": True}, message(5)),  # an earlier event is being handled
+        ({"joined": False}, message(5)),  # cut off: the inbox's turn drops it
+        ({}, {"type": "chat.message", "message": {"sequence": 5}}),  # an older process's event
         ({}, {"type": "chat.typing", "user_id": "u"}),
     ],
-    ids=["gap_case", "not_live_case", "taking_case", "not_a_message_case"],
+    ids=[
+        "gap_case",
+        "not_live_case",
+        "taking_case",
+        "cut_off_case",
+        "no_frame_case",
+        "not_a_message_case",
+    ],
 )
 async def test_anything_else_waits_in_the_inbox(state, event):
     socket = consumer(**state)
 
     await socket.take(event)
 
-    socket.chat_message.assert_not_awaited()
+    socket.base_send.assert_not_awaited()
     assert socket.inbox.get_nowait() == event
 
 
@@ -138,7 +155,7 @@ async def test_a_message_never_passes_one_waiting_in_the_inbox():
 
     await socket.take(message(5))
 
-    socket.chat_message.assert_not_awaited()
+    socket.base_send.assert_not_awaited()
     assert socket.inbox.qsize() == 2
 
 
@@ -148,11 +165,23 @@ async def test_a_socket_marks_an_event_from_its_inbox_as_being_handled_until_don
 
     taken = await socket.next_taken()
     assert socket.taking
-    socket.chat_message.side_effect = lambda event: None
     await socket.chat_taken(taken)
 
-    socket.chat_message.assert_awaited_once_with(message(5))
+    socket.base_send.assert_awaited_once_with(
+        {"type": "websocket.send", "text": message(5)["text"]}
+    )
+    assert socket.last_sequence == 5
     assert not socket.taking
+
+
+async def test_a_message_from_an_older_process_is_encoded_here():
+    socket = consumer(last_sequence=4)
+
+    await socket.deliver({"type": "chat.message", "message": {"sequence": 5}})
+
+    socket.base_send.assert_awaited_once_with(
+        {"type": "websocket.send", "text": '{"type": "message", "message": {"sequence": 5}}'}
+    )
 
 
 async def test_an_event_naming_one_socket_goes_to_that_socket_only(crew):
