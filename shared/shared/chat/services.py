@@ -8,6 +8,7 @@ or can fetch it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from shared.accounts.models import User
@@ -24,6 +26,38 @@ from shared.chat.models import MAX_MESSAGE_LENGTH, ChatStream, Message, MessageK
 from shared.chat.selectors import chat_ensure_readable, chat_sender
 from shared.groups.models import Membership
 from shared.metrics import MESSAGES_SENT
+
+
+def _inserted_fields() -> list[Field[Any, Any]]:
+    return [f for f in Message._meta.concrete_fields if f.attname != "sequence"]
+
+
+@functools.lru_cache(maxsize=128)
+def _numbered_insert(count: int) -> str:
+    """The statement of `_insert_numbered` for `count` messages (built once per count)."""
+    fields = _inserted_fields()
+    columns = [connection.ops.quote_name(f.column) for f in fields]
+    row = ", ".join(["%s::integer", *(f"%s::{f.cast_db_type(connection)}" for f in fields)])
+    stream, table = ChatStream._meta.db_table, Message._meta.db_table
+    return f"""
+        WITH draft (draft_number, {", ".join(columns)}) AS (
+            VALUES {", ".join([f"({row})"] * count)}
+        ),
+        added AS (SELECT group_id, count(*) AS count FROM draft GROUP BY group_id),
+        counter AS (
+            INSERT INTO {stream} AS stream (group_id, last_sequence)
+            SELECT group_id, count FROM added ORDER BY group_id
+            ON CONFLICT (group_id)
+            DO UPDATE SET last_sequence = stream.last_sequence + excluded.last_sequence
+            RETURNING group_id, last_sequence
+        )
+        INSERT INTO {table} ({", ".join(columns)}, sequence)
+        SELECT {", ".join(f"draft.{column}" for column in columns)},
+            counter.last_sequence - added.count
+            + row_number() OVER (PARTITION BY draft.group_id ORDER BY draft.draft_number)
+        FROM draft JOIN added USING (group_id) JOIN counter USING (group_id)
+        RETURNING id, sequence
+    """  # noqa: S608 - the names are ours, values are parameters
 
 
 def _insert_numbered(messages: Sequence[Message]) -> None:
@@ -39,37 +73,13 @@ def _insert_numbered(messages: Sequence[Message]) -> None:
     their messages through one database thread, and each round trip waited for the busy
     event loop to let that thread run again (issue #13: 50 msg/s to a crew of 50 at most).
     """
-    fields = [f for f in Message._meta.concrete_fields if f.attname != "sequence"]
-    columns = [connection.ops.quote_name(f.column) for f in fields]
-    row = ", ".join(["%s::integer", *(f"%s::{f.cast_db_type(connection)}" for f in fields)])
+    fields = _inserted_fields()
     values: list[Any] = []
     for number, message in enumerate(messages):
         values.append(number)
         values.extend(f.get_db_prep_save(f.pre_save(message, True), connection) for f in fields)
-    stream, table = ChatStream._meta.db_table, Message._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH draft (draft_number, {", ".join(columns)}) AS (
-                VALUES {", ".join([f"({row})"] * len(messages))}
-            ),
-            added AS (SELECT group_id, count(*) AS count FROM draft GROUP BY group_id),
-            counter AS (
-                INSERT INTO {stream} AS stream (group_id, last_sequence)
-                SELECT group_id, count FROM added ORDER BY group_id
-                ON CONFLICT (group_id)
-                DO UPDATE SET last_sequence = stream.last_sequence + excluded.last_sequence
-                RETURNING group_id, last_sequence
-            )
-            INSERT INTO {table} ({", ".join(columns)}, sequence)
-            SELECT {", ".join(f"draft.{column}" for column in columns)},
-                counter.last_sequence - added.count
-                + row_number() OVER (PARTITION BY draft.group_id ORDER BY draft.draft_number)
-            FROM draft JOIN added USING (group_id) JOIN counter USING (group_id)
-            RETURNING id, sequence
-            """,  # noqa: S608 - the names are ours, values are parameters
-            values,
-        )
+        cursor.execute(_numbered_insert(len(messages)), values)
         sequences = dict(cursor.fetchall())
     for message in messages:
         message.sequence = sequences[message.id]
