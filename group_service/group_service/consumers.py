@@ -12,7 +12,8 @@ Every message carries its crew's sequence number. The socket tracks the last num
 and fills any gap from PostgreSQL before sending a later one, and checks the crew's latest
 number once deliveries have paused for a moment, so a client ends with exactly the stored
 history even when the channel layer drops a broadcast. A client that reconnects passes
-`?after=<last seen>`.
+`?after=<last seen>`. The crew's events reach the process once and its sockets here from there
+(`group_service.fanout`).
 
 Close codes: 4401 unauthenticated or token expired, 4403 not a member, removed or banned,
 1009 frame too large.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -31,23 +33,28 @@ from uuid import UUID
 from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from group_service.fanout import chat_fanout
 from group_service.sockets import (
     CLOSE_FORBIDDEN,
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME_BYTES,
     AuthenticatedSocketMixin,
 )
+from group_service.writer import chat_writer
 from shared.api.errors import ApplicationError
 from shared.auth.channels import authenticate_token
 from shared.auth.permissions import is_moderator
 from shared.chat import live_state, realtime
 from shared.chat.errors import RateLimited
 from shared.chat.selectors import chat_can_read, chat_last_sequence, message_range
-from shared.chat.services import message_delete, message_edit, message_send_from_socket
+from shared.chat.services import SocketMessage, message_delete, message_edit
 from shared.metrics import CHAT_DELIVERY_SECONDS, CHAT_GAPS_FILLED, WEBSOCKET_CONNECTIONS
 
 logger = logging.getLogger(__name__)
@@ -70,6 +77,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         self.group_id = UUID(str(self.scope["url_route"]["kwargs"]["group_id"]))
         self.user = None
         self.joined = False
+        self.live = False  # sent `ready` and what the client asked for: may take messages live
         self.last_sequence = 0
         self.last_delivery_at = 0.0
         self.last_typing_at = 0.0
@@ -78,6 +86,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         await self.accept_and_sign_in()
 
     async def disconnect(self, code: int) -> None:
+        self.live = False
         await self.finish_writes()
         for task in self.tasks.values():
             task.cancel()
@@ -86,9 +95,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             self.counted = False
         if self.joined:
             self.joined = False
-            await self.channel_layer.group_discard(
-                realtime.chat_group_name(self.group_id), self.channel_name
-            )
+            await chat_fanout().leave(self.group_id, self)
             await self.channel_layer.group_discard(
                 realtime.user_group_name(self.user.id), self.channel_name
             )
@@ -99,19 +106,34 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
                 await self.announce_presence()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Serve the socket; a frame to a client that has already gone is dropped.
+        """Serve the socket: its client's frames, its own channel and its inbox, one at a time.
 
-        daphne raises `Disconnected` for a frame sent to a socket the client closed before
-        its `websocket.disconnect` was handled. Raised from a delivery, it ended the consumer
-        without `disconnect()`: the open-socket gauge, the group membership and the presence
-        entry stayed behind (1 of 213 sockets in a 2-minute soak). The disconnect follows.
+        Channels' `AsyncConsumer.__call__` with a third source, the inbox, where the process's
+        fan-out queues the crew's events this socket cannot send at once (`take`). Its own
+        channel still receives what is sent to the user's group (closing their sockets).
+
+        A frame to a client that has already gone is dropped: daphne raises `Disconnected` for
+        a frame sent to a socket the client closed before its `websocket.disconnect` was
+        handled. Raised from a delivery, it ended the consumer without `disconnect()`: the
+        open-socket gauge, the group membership and the presence entry stayed behind (1 of 213
+        sockets in a 2-minute soak). The disconnect follows.
         """
 
         async def send_unless_gone(message: dict[str, Any]) -> None:
-            with contextlib.suppress(Disconnected):
+            try:  # noqa: SIM105 - not `suppress`: a context manager per frame, on the fan-out's path
                 await send(message)
+            except Disconnected:
+                pass
 
-        await super().__call__(scope, receive, send_unless_gone)
+        self.scope = scope
+        self.base_send = send_unless_gone
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.taking = False  # handling an event from the inbox
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch([receive, channel_receive, self.next_taken], self.dispatch)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a client frame or channel-layer event.
@@ -137,11 +159,9 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             return
         self.user = user
         self.schedule_expiry(expires_at)
-        await self.channel_layer.group_add(
-            realtime.chat_group_name(self.group_id), self.channel_name
-        )
+        self.joined = True  # before joining, so that `disconnect` leaves whatever was joined
+        await chat_fanout().join(self.group_id, self)
         await self.channel_layer.group_add(realtime.user_group_name(user.id), self.channel_name)
-        self.joined = True
         latest = await database_sync_to_async(chat_last_sequence)(group_id=self.group_id)
         after = self.requested_after()
         self.last_sequence = latest if after is None else min(after, latest)
@@ -159,6 +179,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         )
         if after is not None:
             await self.fill_gap(up_to=latest)
+        self.live = True  # what came meanwhile waits in the inbox, handled next
         await self.announce_presence(online)
         self.start_task("heartbeat", self.heartbeat())
 
@@ -175,9 +196,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         while True:
             await asyncio.sleep(live_state.PRESENCE_REFRESH_SECONDS)
             with contextlib.suppress(Exception):
-                await self.channel_layer.group_add(
-                    realtime.chat_group_name(self.group_id), self.channel_name
-                )
+                await chat_fanout().rejoin(self.group_id)
                 await self.channel_layer.group_add(
                     realtime.user_group_name(self.user.id), self.channel_name
                 )
@@ -303,11 +322,10 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
     async def store_message(self, body: str, client_id: Any) -> None:
         if not self.joined:
             return  # cut off (removed, banned, the crew taken down): nothing more is stored
-        message = await database_sync_to_async(message_send_from_socket)(
-            group_id=self.group_id, sender=self.user, body=body
+        # Stored with the other sockets' messages of the moment, and broadcast.
+        message = await chat_writer().store(
+            SocketMessage(group_id=self.group_id, sender=self.user, body=body)
         )
-        # Stored; broadcast from here, in the order the database thread stored them.
-        await realtime.abroadcast_message(message)
         await self.send_json(
             {
                 "type": "ack",
@@ -360,25 +378,30 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
 
     ##### Delivery with gap filling
 
-    async def deliver(self, payload: dict[str, Any], text: str | None = None) -> bool:
-        """Send a message unless already sent, after any gap before it; `text`: the frame, encoded.
+    async def deliver(self, event: dict[str, Any]) -> None:
+        """Send a new message (a `chat.message` event) unless already sent, after any gap before it.
 
-        Returns whether it was sent.
+        `text` (the frame, encoded once for the crew) and `created_ts` may be missing from an
+        older process's event (a rolling update).
         """
+        payload, text = event["message"], event.get("text")
         sequence = payload["sequence"]
         if sequence <= self.last_sequence:
-            return False  # already sent (a gap fill got there first)
+            return  # already sent (a gap fill got there first)
         if sequence > self.last_sequence + 1:
             await self.fill_gap(up_to=sequence - 1)
         if text is None:
-            await self.send_json({"type": "message", "message": payload})
-        else:
-            await self.send(text_data=text)
+            text = json.dumps({"type": "message", "message": payload})
+        await self.base_send({"type": "websocket.send", "text": text})
+        self.sent_live(sequence, event.get("created_ts"))
+
+    def sent_live(self, sequence: int, created_ts: float | None) -> None:
         self.last_sequence = sequence
         self.last_delivery_at = time.monotonic()
         if "settle" not in self.tasks or self.tasks["settle"].done():
             self.tasks["settle"] = asyncio.create_task(self.settle_check())
-        return True
+        if created_ts is not None:
+            CHAT_DELIVERY_SECONDS.observe(max(0.0, time.time() - created_ts))
 
     async def fill_gap(self, *, up_to: int) -> None:
         """Send every stored message after the last one sent, up to `up_to`, from the database."""
@@ -406,17 +429,54 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         await self.request_settle()
 
     async def request_settle(self) -> None:
-        """Queue the check behind whatever the layer already holds for this socket.
+        """Queue the check behind whatever the process already holds of the crew's events.
 
         Checked from a task instead, it would race that backlog (sending from the database
         what is still on its way) and the deliveries running meanwhile.
         """
-        await self.channel_layer.send(self.channel_name, {"type": "chat.settle"})
+        await chat_fanout().request_settle(self.group_id, self)
 
     async def check_latest(self) -> None:
         latest = await database_sync_to_async(chat_last_sequence)(group_id=self.group_id)
         if latest > self.last_sequence:
             await self.fill_gap(up_to=latest)
+
+    ##### The crew's events, from the process's fan-out
+
+    async def take(self, event: dict[str, Any]) -> None:
+        """Send the crew's next message at once, or queue `event` in the inbox.
+
+        At once only when nothing could come before it: the socket is live, nothing waits in
+        its inbox nor is being handled from there, and the message is the next in sequence (a
+        gap is filled from the database, in the inbox's turn). So the socket sends every
+        message once and in order, and the crew's events in the order they came.
+        """
+        if (
+            event["type"] == "chat.message"
+            and self.live
+            and self.joined
+            and not self.taking
+            and self.inbox.empty()
+            and "text" in event
+        ):
+            sequence = event["message"]["sequence"]
+            if sequence == self.last_sequence + 1:
+                # `deliver`'s path when it has nothing to wait for, in fewer calls: per socket.
+                await self.base_send({"type": "websocket.send", "text": event["text"]})
+                self.sent_live(sequence, event.get("created_ts"))
+                return
+        self.inbox.put_nowait(event)
+
+    async def next_taken(self) -> dict[str, Any]:
+        event = await self.inbox.get()
+        self.taking = True  # until handled: a later message must not pass it meanwhile
+        return {"type": "chat.taken", "event": event}
+
+    async def chat_taken(self, message: dict[str, Any]) -> None:
+        try:
+            await self.dispatch(message["event"])
+        finally:
+            self.taking = False
 
     ##### Channel-layer events
 
@@ -425,10 +485,8 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             await self.check_latest()
 
     async def chat_message(self, event: dict[str, Any]) -> None:
-        # `text` and `created_ts` may be missing from an older process's event (a rolling update).
-        sent = self.joined and await self.deliver(event["message"], event.get("text"))
-        if sent and "created_ts" in event:
-            CHAT_DELIVERY_SECONDS.observe(max(0.0, time.time() - event["created_ts"]))
+        if self.joined:
+            await self.deliver(event)
 
     async def chat_message_edited(self, event: dict[str, Any]) -> None:
         if self.joined:

@@ -201,7 +201,7 @@ async def test_a_dropped_broadcast_is_filled_from_the_database_in_order(crew, ma
     await connect(reader)
 
     # given the channel layer loses the broadcast of message 1
-    with mock.patch.object(realtime, "broadcast_message", return_value=False):
+    with mock.patch.object(realtime, "abroadcast_message", return_value=False):
         await sender.send_json_to({"type": "message", "body": "lost on the way"})
         await next_of(sender, "ack")
     # when message 2 is broadcast normally
@@ -226,7 +226,7 @@ async def test_a_dropped_last_message_still_arrives(crew, make_token):
     await sender.send_json_to({"type": "message", "body": "first"})
     assert (await next_of(reader, "message"))["message"]["sequence"] == 1
 
-    with mock.patch.object(realtime, "broadcast_message", return_value=False):
+    with mock.patch.object(realtime, "abroadcast_message", return_value=False):
         await sender.send_json_to({"type": "message", "body": "last, and lost"})
         await next_of(sender, "ack")
 

@@ -8,6 +8,7 @@ its entries expire within `PRESENCE_TTL_SECONDS`, so presence stays correct with
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import time
 import uuid
@@ -16,6 +17,7 @@ from uuid import UUID
 
 import redis.asyncio as redis
 from django.conf import settings
+from redis.exceptions import NoScriptError
 
 PRESENCE_TTL_SECONDS = 45
 PRESENCE_REFRESH_SECONDS = 15
@@ -78,6 +80,7 @@ end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return tostring(tonumber(oldest[2]) + window - now)
 """
+_SLIDING_WINDOW_SHA = hashlib.sha1(_SLIDING_WINDOW.encode()).hexdigest()  # noqa: S324 - Redis's name
 
 
 async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_seconds: float) -> float:
@@ -86,7 +89,10 @@ async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_second
     A refused action is not counted.
     """
     key = f"crewup:ratelimit:{scope}:{user_id}"
-    retry_after = await get_redis().eval(
-        _SLIDING_WINDOW, 1, key, time.time(), window_seconds, limit, uuid.uuid4().hex
-    )
+    arguments = (time.time(), window_seconds, limit, uuid.uuid4().hex)
+    client = get_redis()
+    try:  # by its digest: every chat message passes here, so the script is sent once
+        retry_after = await client.evalsha(_SLIDING_WINDOW_SHA, 1, key, *arguments)
+    except NoScriptError:  # a Redis that has not seen it yet, or was restarted
+        retry_after = await client.eval(_SLIDING_WINDOW, 1, key, *arguments)
     return max(0.0, float(retry_after))

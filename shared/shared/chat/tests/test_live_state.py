@@ -27,6 +27,19 @@ async def test_sliding_window_allows_the_limit_and_tells_when_to_retry():
     )
 
 
+async def test_the_rate_limit_loads_its_script_into_a_redis_that_does_not_have_it(monkeypatch):
+    user_id = uuid.uuid4()
+    monkeypatch.setattr(live_state, "_SLIDING_WINDOW_SHA", "0" * 40)  # not loaded: NOSCRIPT
+
+    results = [
+        await live_state.rate_limit_hit(scope="test", user_id=user_id, limit=1, window_seconds=5)
+        for _ in range(2)
+    ]
+
+    assert results[0] == 0.0
+    assert 0 < results[1] <= 5
+
+
 async def test_presence_lists_each_user_once_and_forgets_a_socket_that_left():
     group_id, user_id, other_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await live_state.presence_touch(group_id=group_id, user_id=user_id, socket_id="a")

@@ -1,0 +1,102 @@
+"""The messages of a process's chat sockets, stored together, then broadcast in their order.
+
+Each socket stored its messages with a call of its own on Django's one database thread, and
+each call waited twice for the busy event loop (to start, and to hand its result back) besides
+its round trips to PostgreSQL: on a machine whose cores were all busy, 75 messages a second
+to one crew queued behind that thread while the process had CPU to spare (issue #13). Now the
+sockets hand their messages to the process's writer, which stores whatever came meanwhile in
+one call and one statement (`message_send_from_sockets`), broadcasts the stored ones in the
+order they were numbered, and then answers each socket.
+
+A socket waits for each of its messages before handing on the next, so its messages are
+stored in the order it received them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from shared.chat import realtime
+from shared.chat.models import Message
+from shared.chat.services import SocketMessage, message_send_from_sockets
+
+MAX_BATCH = 100
+
+
+class ChatWriter:
+    """Stores and broadcasts this process's messages from its sockets, a batch at a time."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[SocketMessage, asyncio.Future[Message]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def store(self, message: SocketMessage) -> Message:
+        """Store `message`, broadcast it, and return it.
+
+        Raises the ValidationError of its body, or the error that kept it from being stored.
+        """
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self.waiting.append((message, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self.run())
+        return await future
+
+    async def run(self) -> None:
+        while self.waiting:
+            batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+            try:
+                outcomes = await self.stored([message for message, _ in batch])
+            except asyncio.CancelledError:
+                for _, future in batch:
+                    future.cancel()
+                raise
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Message):
+                    await realtime.abroadcast_message(outcome)
+                    answer(future, result=outcome)
+                else:
+                    answer(future, error=outcome)
+
+    async def stored(self, messages: list[SocketMessage]) -> list[Message | Exception]:
+        """Each message stored, or why it was not."""
+        try:
+            outcomes: list[Any] = await database_sync_to_async(message_send_from_sockets)(messages)
+        except Exception as error:
+            if len(messages) == 1:
+                return [error]
+            # One of them failed the statement for all (its crew deleted meanwhile?): each
+            # alone then, so that only that one fails.
+            return [outcome for message in messages for outcome in await self.stored([message])]
+        return outcomes
+
+
+def answer(
+    future: asyncio.Future[Message],
+    *,
+    result: Message | None = None,
+    error: BaseException | None = None,
+) -> None:
+    if future.done():  # the socket stopped waiting: what it sent is stored all the same
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]
+
+
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ChatWriter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def chat_writer() -> ChatWriter:
+    """This event loop's writer (daphne runs one loop; each test has its own)."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        writer = _writers[loop] = ChatWriter()
+    return writer

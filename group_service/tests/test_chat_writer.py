@@ -1,0 +1,116 @@
+"""The process's chat writer: the sockets' messages stored together, broadcast in their order."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from unittest import mock
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core.exceptions import ValidationError
+
+from group_service import writer as writer_module
+from group_service.writer import ChatWriter
+from shared.chat import realtime
+from shared.chat.models import Message
+from shared.chat.services import SocketMessage, message_send_from_sockets
+from shared.groups.tests.factories import GroupFactory, MembershipFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def crew():
+    group = GroupFactory()
+    return group, [group.created_by, *(MembershipFactory(group=group).user for _ in range(2))]
+
+
+@pytest.fixture
+def broadcasts():
+    sent: list[int] = []
+
+    async def broadcast(message: Message) -> bool:
+        sent.append(message.sequence)
+        return True
+
+    with mock.patch.object(realtime, "abroadcast_message", side_effect=broadcast):
+        yield sent
+
+
+def stored(group) -> list[tuple[int, str]]:
+    return list(Message.objects.filter(group=group).values_list("sequence", "body"))
+
+
+async def test_what_came_meanwhile_is_stored_in_one_call_and_broadcast_in_order(crew, broadcasts):
+    group, users = crew
+    calls: list[int] = []
+
+    def counted(messages):
+        calls.append(len(messages))
+        return message_send_from_sockets(messages)
+
+    chat = ChatWriter()
+    with mock.patch.object(writer_module, "message_send_from_sockets", side_effect=counted):
+        messages = await asyncio.gather(
+            *(
+                chat.store(SocketMessage(group_id=group.id, sender=user, body=f"from {number}"))
+                for number, user in enumerate(users)
+            )
+        )
+
+    assert calls == [3]
+    assert [(m.sequence, m.body) for m in messages] == [(1, "from 0"), (2, "from 1"), (3, "from 2")]
+    assert broadcasts == [1, 2, 3]
+    assert await database_sync_to_async(stored)(group) == [
+        (1, "from 0"),
+        (2, "from 1"),
+        (3, "from 2"),
+    ]
+
+
+async def test_an_invalid_body_fails_only_its_own_socket(crew, broadcasts):
+    group, users = crew
+    chat = ChatWriter()
+
+    outcomes = await asyncio.gather(
+        chat.store(SocketMessage(group_id=group.id, sender=users[0], body="fine")),
+        chat.store(SocketMessage(group_id=group.id, sender=users[1], body="")),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0].sequence == 1
+    assert isinstance(outcomes[1], ValidationError)
+    assert broadcasts == [1]
+
+
+async def test_a_message_that_fails_the_statement_fails_alone(crew, broadcasts):
+    group, users = crew
+    chat = ChatWriter()
+
+    outcomes = await asyncio.gather(
+        chat.store(SocketMessage(group_id=group.id, sender=users[0], body="first")),
+        chat.store(SocketMessage(group_id=uuid.uuid4(), sender=users[1], body="crew gone")),
+        chat.store(SocketMessage(group_id=group.id, sender=users[2], body="second")),
+        return_exceptions=True,
+    )
+
+    assert [outcomes[0].sequence, outcomes[2].sequence] == [1, 2]
+    assert not isinstance(outcomes[1], Message)
+    assert broadcasts == [1, 2]
+    assert await database_sync_to_async(stored)(group) == [(1, "first"), (2, "second")]
+
+
+async def test_a_socket_that_stopped_waiting_has_its_message_stored_all_the_same(crew, broadcasts):
+    group, users = crew
+    chat = ChatWriter()
+    waiting = asyncio.ensure_future(
+        chat.store(SocketMessage(group_id=group.id, sender=users[0], body="sent, then gone"))
+    )
+    await asyncio.sleep(0)
+    waiting.cancel()
+
+    await chat.store(SocketMessage(group_id=group.id, sender=users[1], body="after"))
+
+    assert await database_sync_to_async(stored)(group) == [(1, "sent, then gone"), (2, "after")]
+    assert broadcasts == [1, 2]
