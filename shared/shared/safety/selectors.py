@@ -279,7 +279,7 @@ def sender_crews(*, user_id: UUID, group_ids: Sequence[UUID]) -> dict[UUID, Send
     alert keeps of it (`id`, `title`, `event_type`, `status`, `starts_at`, `ends_at`,
     `venue_name`, `address`, times in ISO 8601), or {} when the event is hidden to them.
     Read from the tables the group and event services write, with their own visibility rule
-    (`event_visibility_sql`): an alert needs no round trip to either service (ADR 0004).
+    (`event_visibility_sql`): an alert needs no round trip to either service (ADR 0001).
     """
     joins, _, visible = event_visibility_sql(user_id)
     sql = (

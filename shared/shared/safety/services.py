@@ -1,6 +1,6 @@
 """Writes on safety: raising and answering alerts, the sender's trail, and check-in timers.
 
-Owned by the safety service. Raising an alert needs no other service (ADR 0004): whether the
+Owned by the safety service. Raising an alert needs no other service (ADR 0001): whether the
 sender is in each crew, and each crew's event as the sender may see it, are read in one
 query from the tables the group and event services write. The alert is stored in one
 transaction with the domain event that notifies the crews (push, e-mail, the members' live
@@ -308,7 +308,8 @@ def _deliver_soon(*, alert_id: UUID, group_ids: list[UUID], change: str) -> None
         deliver()
         return
     try:
-        _notices.submit(deliver)
+        # In a copy of this context: the request id goes along to the group service and the logs.
+        _notices.submit(partial(contextvars.copy_context().run, deliver))
     except Exception as error:  # no thread to be had: the retry task delivers them
         for group_id in group_ids:
             _retry_later(alert_id, group_id, change, error)
