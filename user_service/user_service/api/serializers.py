@@ -258,6 +258,10 @@ class ExportProfileSerializer(MeOutputSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, user: User) -> dict[str, Any]:
+        # Field by field, as declared: the hand-built `/me` would leave this one's fields out.
+        return dict(serializers.ModelSerializer.to_representation(self, user))
+
 
 class UserExportOutputSerializer(serializers.Serializer):
     """Everything CrewUp holds on the user (`shared.accounts.export.UserDataExport`)."""
