@@ -16,7 +16,7 @@ from uuid import UUID
 
 from django.contrib.gis.geos import Point
 
-from shared.accounts.models import User
+from shared.api.representation import user_summary
 from shared.chat import realtime
 from shared.safety.models import Alert, AlertAcknowledgement, AlertTarget, LocationPoint
 
@@ -25,13 +25,6 @@ SAFETY_ALERT_EVENT = "safety.alert"
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def user_summary(user: User | None) -> dict[str, Any] | None:
-    """Return the public face of a user in safety payloads (None for a deleted user)."""
-    if user is None:
-        return None
-    return {"id": str(user.id), "username": user.username, "display_name": user.display_name}
 
 
 def location_json(point: Point | None) -> dict[str, float] | None:
