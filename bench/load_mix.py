@@ -23,6 +23,12 @@ Per step it prints req/s, p50/p95/p99 overall and per endpoint, errors, and the 
 each part of the system read from /proc, with the service CPU per API request. The figures of
 a run are also written to `.run/bench/load_mix-<time>.json`.
 
+After the steps it measures the ceiling of the stack on this machine, in the same run: what a
+request of the mix costs the whole machine (every part, the load generator included) at the
+first step, what the cheapest authenticated request costs (`GET /users/me/`, one at a time),
+and so how many requests a second the cores could serve at most, against what the largest step
+asks for.
+
 Usage: `uv run python bench/load_mix.py [--steps 100,300,500] [--seconds 60] [--warmup 20]`
 """
 
@@ -61,6 +67,9 @@ CREW_SIZE = 10
 THINK = (1.0, 5.0)
 # Where the demo events are: the app's "near me" is asked around here.
 NEAR_ME = {"lat": 65.5848, "lng": 22.1547, "radius_km": 25}
+# What the visits create: `clear_leftovers` finds what earlier runs left by these names.
+EVENT_TITLE = "Load test meetup"
+CREW_NAME = "Pop-up crew"
 # The safety service lets one person raise 5 alerts a minute: a safety user keeps under it.
 ALERT_EVERY_SECONDS = 13.0
 
@@ -200,11 +209,46 @@ def my_crew_named(user: LoadUser, name: str) -> dict[str, Any] | None:
     return None
 
 
+def clear_leftovers(users: list[LoadUser], pool: gevent.pool.Pool) -> None:
+    """Cancel the events and leave the crews that visits of earlier runs made and left behind.
+
+    A run stops visits halfway, so some of their events and pop-up crews stay; without this,
+    every run would search more events and list more crews than the one before it.
+    """
+    by_name = {user.username: user for user in users}
+    leftovers = []
+    url = "events/"
+    params: dict[str, Any] | None = {"q": EVENT_TITLE, "page_size": 100}
+    while url:
+        page = api("GET", url, users[0], params=params).json()
+        leftovers += [
+            event
+            for event in page["results"]
+            if event["title"] == EVENT_TITLE and event["organizer"]["username"] in by_name
+        ]
+        url, params = (page["next"] or "").partition("/api/v1/")[2], None
+    pool.map(
+        lambda event: api(
+            "DELETE", f"events/{event['id']}/", by_name[event["organizer"]["username"]]
+        ),
+        leftovers,
+    )
+
+    def leave_popups(user: LoadUser) -> None:
+        mine = api("GET", "groups/", user, params={"mine": "true", "page_size": 100}).json()
+        for crew in mine["results"]:
+            if crew["name"] == CREW_NAME:
+                api("POST", f"groups/{crew['id']}/leave/", user)
+
+    pool.map(leave_popups, users)
+
+
 def prepare_world(users: list[LoadUser]) -> World:
     """Profiles for every user, the open events, and one crew per ten users (kept between runs)."""
     print("Preparing profiles, events and crews ...")
     pool = gevent.pool.Pool(8)
     pool.map(lambda user: api("GET", "users/me/", user), users)
+    clear_leftovers(users, pool)
     listing = api("GET", "events/", users[0], params={"page_size": 100}).json()["results"]
     event_ids = [event["id"] for event in listing if event["status"] == "scheduled"]
     if not event_ids:
@@ -413,7 +457,7 @@ class CrewCreator(Visitor):
             "/groups/",
             json={
                 "event_id": event_id,
-                "name": "Pop-up crew",
+                "name": CREW_NAME,
                 "max_members": 8,
                 "join_policy": "open",
             },
@@ -468,7 +512,7 @@ class EventCreator(Visitor):
             "events/",
             "/events/",
             json={
-                "title": "Load test meetup",
+                "title": EVENT_TITLE,
                 "event_type": random.choice(["bar", "concert", "outdoor"]),
                 "starts_at": starts.isoformat(),
                 "ends_at": (starts + timedelta(hours=3)).isoformat(),
@@ -670,6 +714,73 @@ def print_step(step: Step) -> None:
         print(f"- error x{count}: {error}")
 
 
+##### The ceiling of the stack
+
+
+@dataclass
+class Ceiling:
+    cores: int
+    mix_ms: float  # machine CPU per request of the mix at the first step (every part)
+    offered_rps: float  # what the largest step asks for, at the first step's rate per user
+    offered_users: int
+    floor_ms: float  # machine CPU of one cheapest authenticated request
+    floor_service_ms: float  # of which in the services
+
+    @property
+    def mix_capacity_rps(self) -> float:
+        return 1000 * self.cores / self.mix_ms
+
+    @property
+    def floor_capacity_rps(self) -> float:
+        return 1000 * self.cores / self.floor_ms
+
+
+def machine_cpu(cpu: dict[str, float]) -> float:
+    return sum(cpu.values())
+
+
+def measure_ceiling(steps: list[Step], user: LoadUser, requests_count: int = 300) -> Ceiling:
+    """The figures of the ceiling: see the module's docstring."""
+    first, largest = steps[0], max(steps, key=lambda step: step.users)
+    session = requests.Session()
+    session.get(f"{INGRESS}/api/v1/users/me/", headers=user.headers()).raise_for_status()
+    before = cpu_by_part()
+    for _ in range(requests_count):
+        session.get(f"{INGRESS}/api/v1/users/me/", headers=user.headers()).raise_for_status()
+    after = cpu_by_part()
+    spent = {part: after.get(part, 0.0) - before.get(part, 0.0) for part in after}
+    return Ceiling(
+        cores=os.cpu_count() or 1,
+        mix_ms=1000 * machine_cpu(first.cpu) / max(1, first.requests),
+        offered_rps=first.rps * largest.users / first.users,
+        offered_users=largest.users,
+        floor_ms=1000 * machine_cpu(spent) / requests_count,
+        floor_service_ms=1000
+        * sum(spent.get(part, 0.0) for part in SERVICE_PARTS)
+        / requests_count,
+    )
+
+
+def print_ceiling(ceiling: Ceiling, first: Step) -> None:
+    print("\n## The ceiling of the stack on this machine\n")
+    print(
+        f"- One request of the mix at {first.users} users costs the machine "
+        f"**{ceiling.mix_ms:.1f} ms of CPU** (every part: services, PostgreSQL, the ingress, "
+        f"the load generator): the {ceiling.cores} cores serve at most "
+        f"**{ceiling.mix_capacity_rps:.0f} req/s** of it."
+    )
+    print(
+        f"- {ceiling.offered_users} users ask for **{ceiling.offered_rps:.0f} req/s** "
+        f"({first.rps:.0f} req/s at {first.users} users, as many per user)."
+    )
+    print(
+        f"- The cheapest authenticated request (`GET /users/me/`, one at a time) costs "
+        f"**{ceiling.floor_ms:.1f} ms** of machine CPU, {ceiling.floor_service_ms:.1f} ms of it "
+        f"in the service: if every request cost only that, the cores would serve at most "
+        f"**{ceiling.floor_capacity_rps:.0f} req/s**."
+    )
+
+
 def print_summary(steps: list[Step]) -> None:
     print("\n## Summary\n")
     print(
@@ -709,8 +820,11 @@ def main() -> None:
         print_step(step)
         results.append(step)
     env.runner.quit()
+    gevent.sleep(5)  # the last visits end
+    ceiling = measure_ceiling(results, WORLD.users[0])
     save_tokens(WORLD.users)
     print_summary(results)
+    print_ceiling(ceiling, results[0])
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"load_mix-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(
@@ -718,7 +832,8 @@ def main() -> None:
             [
                 step.__dict__ | {"endpoints": [e.__dict__ for e in step.endpoints]}
                 for step in results
-            ],
+            ]
+            + [{"ceiling": ceiling.__dict__}],
             indent=1,
         )
     )
