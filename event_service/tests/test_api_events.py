@@ -914,3 +914,42 @@ def test_event_output_matches_its_declared_fields(auth_client: Any) -> None:
     by_fields = serializers.ModelSerializer.to_representation(EventOutputSerializer(event), event)
 
     assert fast == dict(by_fields)
+
+
+def test_event_search_json_is_the_output_of_the_records() -> None:
+    """The list's events, built by PostgreSQL, are what the serializer makes of the records."""
+    from event_service.api.serializers import EventOutputSerializer
+    from shared.events.models import EventVisibility, ParticipationStatus
+    from shared.events.selectors import EventFilters, Near, event_search, event_search_json
+
+    viewer = UserFactory(first_name="  Ada ", last_name="")
+    start = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    EventFactory(
+        organizer=UserFactory(display_name_override="Mia ☂"),
+        title='Quotes " and \\ back\nslash, a line separator \u2028 and a tab\t',
+        description="Ünïcödé, \x01 a control character, an emoji 🎉",
+        starts_at=start.replace(microsecond=123456),
+        capacity=None,
+    )
+    EventFactory(organizer=UserFactory(first_name="", last_name=""), starts_at=start, capacity=12)
+    EventFactory(status=EventStatus.CANCELLED, organizer=UserFactory(deleted_at=timezone.now()))
+    removed = EventFactory(organizer=viewer, visibility=EventVisibility.PRIVATE)
+    removed.removed_at, removed.removal_reason = timezone.now(), "Spam"
+    removed.save(update_fields=["removed_at", "removal_reason"])
+    ParticipationFactory(
+        event=EventFactory(starts_at=start + timedelta(hours=5)),
+        user=viewer,
+        status=ParticipationStatus.INTERESTED,
+    )
+    filters = EventFilters(
+        near=Near(lat=LULEA[0], lng=LULEA[1], radius_km=50), include_cancelled=True
+    )
+
+    for viewer_id, search in ((viewer.id, filters), (None, filters), (viewer.id, EventFilters())):
+        records = event_search(viewer_id=viewer_id, filters=search, limit=100)
+        total, events = event_search_json(viewer_id=viewer_id, filters=search, limit=100)
+
+        assert total == records.total
+        assert events == EventOutputSerializer(records.events, many=True).data
+    assert len(event_search_json(viewer_id=viewer.id, filters=filters, limit=100)[1]) == 5
+    assert event_search_json(viewer_id=viewer.id, filters=filters, offset=100) == (0, [])

@@ -31,11 +31,11 @@ from event_service.api.serializers import (
 from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
 from shared.events.models import Event
 from shared.events.selectors import (
-    EventRecord,
     event_get,
     event_participants,
     event_record_get,
     event_search,
+    event_search_json,
 )
 from shared.events.services import (
     event_cancel,
@@ -104,12 +104,13 @@ class EventViewSet(viewsets.GenericViewSet):
         viewer_id = self._viewer_for(params, request)
         filters = params.to_filters(viewer_id=viewer_id)
 
-        def fetch(offset: int, limit: int) -> tuple[int, list[EventRecord]]:
-            found = event_search(viewer_id=viewer_id, filters=filters, offset=offset, limit=limit)
-            return found.total, found.events
+        def fetch(offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+            # Already in `EventOutputSerializer`'s shape, built by PostgreSQL.
+            return event_search_json(
+                viewer_id=viewer_id, filters=filters, offset=offset, limit=limit
+            )
 
-        page = self.paginator.paginate_counted(fetch, request)
-        return self.get_paginated_response(EventOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(self.paginator.paginate_counted(fetch, request))
 
     @extend_schema(
         parameters=[EventGeoJSONInputSerializer],
