@@ -194,13 +194,12 @@ def event_record_get(*, event_id: UUID, viewer_id: UUID | None) -> EventRecord:
 
 def _iso_sql(column: str) -> str:
     """A `timestamptz` column as the API writes it: ISO 8601 in UTC, microseconds only when
-    there are some, and `Z` (Python's `isoformat()` with `+00:00` written `Z`, as DRF does)."""
-    utc = f"({column} AT TIME ZONE 'UTC')"
-    return (
-        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-        f" || CASE WHEN mod(extract(microseconds FROM {column})::bigint, 1000000) = 0 THEN ''"
-        f" ELSE to_char({utc}, '.US') END || 'Z'"
-    )
+    there are some, and `Z` (Python's `isoformat()` with `+00:00` written `Z`, as DRF does).
+
+    PostgreSQL's JSON form of a `timestamp` is that ISO text without the zone; it is several
+    times cheaper than `to_char`.
+    """
+    return f"(to_json({column} AT TIME ZONE 'UTC') #>> '{{}}') || 'Z'"
 
 
 # An event of a search page as the API shows it (the event service's `EventOutputSerializer`),
