@@ -25,9 +25,10 @@ a run are also written to `.run/bench/load_mix-<time>.json`.
 
 After the steps it measures the ceiling of the stack on this machine, in the same run: what a
 request of the mix costs the whole machine (every part, the load generator included) at the
-first step, what the cheapest authenticated request costs (`GET /users/me/`, one at a time),
-and so how many requests a second the cores could serve at most, against what the largest step
-asks for.
+first step, what the cheapest authenticated request costs (`GET /users/me/`, one at a time)
+and a request that does nothing (`/healthz`, straight to the user service's gunicorn), and so
+how many requests a second the cores could serve at most, against what the largest step asks
+for.
 
 Usage: `uv run python bench/load_mix.py [--steps 100,300,500] [--seconds 60] [--warmup 20]`
 """
@@ -61,6 +62,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
 OUT_DIR = RUN_DIR / "bench"
 INGRESS = os.environ.get("LOAD_INGRESS", "http://127.0.0.1:8080")
+# The user service itself (`scripts/services.sh`), for the ceiling's request that does nothing.
+USER_SERVICE = os.environ.get("LOAD_USER_SERVICE", "http://127.0.0.1:8003")
 ISSUER = os.environ.get("LOAD_ISSUER", "http://127.0.0.1:8090/realms/crewup")
 TOKEN_URL = f"{ISSUER}/protocol/openid-connect/token"
 CREW_SIZE = 10
@@ -725,6 +728,7 @@ class Ceiling:
     offered_users: int
     floor_ms: float  # machine CPU of one cheapest authenticated request
     floor_service_ms: float  # of which in the services
+    bare_service_ms: float  # service CPU of a request that does nothing (`/healthz`, no ingress)
 
     @property
     def mix_capacity_rps(self) -> float:
@@ -739,25 +743,30 @@ def machine_cpu(cpu: dict[str, float]) -> float:
     return sum(cpu.values())
 
 
+def cpu_per_request(url: str, headers: dict[str, str], count: int) -> dict[str, float]:
+    """CPU milliseconds of each part per request, for `count` GETs of `url` one at a time."""
+    session = requests.Session()
+    session.get(url, headers=headers).raise_for_status()
+    before = cpu_by_part()
+    for _ in range(count):
+        session.get(url, headers=headers).raise_for_status()
+    after = cpu_by_part()
+    return {part: 1000 * (after[part] - before.get(part, 0.0)) / count for part in after}
+
+
 def measure_ceiling(steps: list[Step], user: LoadUser, requests_count: int = 300) -> Ceiling:
     """The figures of the ceiling: see the module's docstring."""
     first, largest = steps[0], max(steps, key=lambda step: step.users)
-    session = requests.Session()
-    session.get(f"{INGRESS}/api/v1/users/me/", headers=user.headers()).raise_for_status()
-    before = cpu_by_part()
-    for _ in range(requests_count):
-        session.get(f"{INGRESS}/api/v1/users/me/", headers=user.headers()).raise_for_status()
-    after = cpu_by_part()
-    spent = {part: after.get(part, 0.0) - before.get(part, 0.0) for part in after}
+    floor = cpu_per_request(f"{INGRESS}/api/v1/users/me/", user.headers(), requests_count)
+    bare = cpu_per_request(f"{USER_SERVICE}/healthz", {}, requests_count)
     return Ceiling(
         cores=os.cpu_count() or 1,
         mix_ms=1000 * machine_cpu(first.cpu) / max(1, first.requests),
         offered_rps=first.rps * largest.users / first.users,
         offered_users=largest.users,
-        floor_ms=1000 * machine_cpu(spent) / requests_count,
-        floor_service_ms=1000
-        * sum(spent.get(part, 0.0) for part in SERVICE_PARTS)
-        / requests_count,
+        floor_ms=machine_cpu(floor),
+        floor_service_ms=sum(floor.get(part, 0.0) for part in SERVICE_PARTS),
+        bare_service_ms=bare.get("user", 0.0),
     )
 
 
@@ -778,6 +787,10 @@ def print_ceiling(ceiling: Ceiling, first: Step) -> None:
         f"**{ceiling.floor_ms:.1f} ms** of machine CPU, {ceiling.floor_service_ms:.1f} ms of it "
         f"in the service: if every request cost only that, the cores would serve at most "
         f"**{ceiling.floor_capacity_rps:.0f} req/s**."
+    )
+    print(
+        f"- A request that does nothing (`/healthz` of the user service, straight to gunicorn) "
+        f"costs **{ceiling.bare_service_ms:.1f} ms** of service CPU: gunicorn and Django alone."
     )
 
 
