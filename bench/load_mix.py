@@ -653,6 +653,7 @@ def refresh_tokens_due(users: list[LoadUser], within: float) -> None:
     between the steps, never in a measured window, as the issue's mix does (once per user).
     """
     gevent.pool.Pool(2).map(lambda user: user.token(valid_for=within + 60), users)
+    save_tokens(users)  # a refresh token is good once: a run that stops now must not lose them
 
 
 def measure(env: Environment, users: int, warmup: float, seconds: float) -> Step:
