@@ -650,17 +650,23 @@ def refresh_tokens_due(users: list[LoadUser], within: float) -> None:
 
     Users signed in together expire together: without this, a step could meet all 500 refreshes
     at once, a burst that real users, signed in at all hours, never make. Tokens are fetched
-    between the steps, never in a measured window, as the issue's mix does (once per user).
+    between the steps, with the load paused, never in a measured window, as the issue's mix
+    does (once per user).
     """
-    gevent.pool.Pool(2).map(lambda user: user.token(valid_for=within + 60), users)
+    gevent.pool.Pool(4).map(lambda user: user.token(valid_for=within + 60), users)
     save_tokens(users)  # a refresh token is good once: a run that stops now must not lose them
 
 
 def measure(env: Environment, users: int, warmup: float, seconds: float) -> Step:
     assert env.runner is not None
     assert WORLD is not None
-    refresh_tokens_due(WORLD.users, within=users / 10 + warmup + seconds + 30)
-    env.runner.start(users, spawn_rate=max(10, users / 10))
+    spawn_rate = max(10, users / 10)
+    # The load pauses while the tokens are refreshed: users still running would refresh theirs
+    # meanwhile, all at once, through the provider's two processes.
+    if env.runner.user_count:
+        env.runner.stop()
+    refresh_tokens_due(WORLD.users, within=users / spawn_rate + warmup + seconds + 60)
+    env.runner.start(users, spawn_rate=spawn_rate)
     while env.runner.user_count < users:
         gevent.sleep(0.5)
     gevent.sleep(warmup)
