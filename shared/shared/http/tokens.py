@@ -5,6 +5,12 @@ account user, carrying the realm roles of that user (`service`) and `azp` = the 
 The token is fetched once and reused until shortly before it expires
 (`SERVICE_TOKEN_RENEW_BEFORE_SECONDS`), so a busy service asks the identity provider about
 once per token lifetime, not once per call.
+
+A provider that failed to answer is not asked again for `SERVICE_TOKEN_RETRY_AFTER_SECONDS`:
+every call meanwhile uses the token held while it is still valid, or fails at once. Without
+this pause, each call of a busy service sent its own request to a provider already too slow
+to answer, and those requests, answered after the caller had given up, kept it slow (seen
+under the whole-system load, `bench/load_mix.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ def token_endpoint() -> str:
 class _Held:
     value: str
     renew_at: float
+    expires_at: float
 
 
 class ServiceTokenCache:
@@ -41,6 +48,7 @@ class ServiceTokenCache:
 
     def __init__(self) -> None:
         self._held: dict[tuple[str, str], _Held] = {}
+        self._failed_at: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         self.fetch_count = 0
 
@@ -61,9 +69,29 @@ class ServiceTokenCache:
         # One fetch at a time; the others wait for it and use its token.
         with self._lock:
             held = self._held.get(key)
-            if held is None or time.time() >= held.renew_at:
+            now = time.time()
+            if held is not None and now < held.renew_at:
+                return held.value
+            usable = held.value if held is not None and now < held.expires_at else None
+            failed_at = self._failed_at.get(key)
+            if (
+                failed_at is not None
+                and now - failed_at < settings.SERVICE_TOKEN_RETRY_AFTER_SECONDS
+            ):
+                if usable is not None:
+                    return usable
+                raise ServiceUnavailable(
+                    IDENTITY_PROVIDER, "it failed moments ago; not asked again yet"
+                )
+            try:
                 held = self._fetch(key[0], client_id)
-                self._held[key] = held
+            except ServiceUnavailable:
+                self._failed_at[key] = time.time()
+                if usable is not None:
+                    return usable  # renewing early failed; the held token is still good
+                raise
+            self._failed_at.pop(key, None)
+            self._held[key] = held
             return held.value
 
     def forget(self, token: str) -> None:
@@ -77,6 +105,7 @@ class ServiceTokenCache:
         """Forget every token and the fetch count (tests, and a settings change)."""
         with self._lock:
             self._held.clear()
+            self._failed_at.clear()
             self.fetch_count = 0
 
     def _fetch(self, url: str, client_id: str) -> _Held:
@@ -105,7 +134,8 @@ class ServiceTokenCache:
             raise ServiceUnavailable(IDENTITY_PROVIDER, f"unreadable token: {error!r}") from error
         # Renew ahead of expiry, but never spend more than half a short token's life doing so.
         ahead = min(float(settings.SERVICE_TOKEN_RENEW_BEFORE_SECONDS), lifetime / 2)
-        return _Held(value=token, renew_at=time.time() + lifetime - ahead)
+        now = time.time()
+        return _Held(value=token, renew_at=now + lifetime - ahead, expires_at=now + lifetime)
 
 
 service_tokens = ServiceTokenCache()

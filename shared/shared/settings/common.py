@@ -194,6 +194,8 @@ SERVICE_CLIENT_SECRET = env.str("SERVICE_CLIENT_SECRET", default="")
 SERVICE_TOKEN_URL = env.str("SERVICE_TOKEN_URL", default="")
 # A service token is renewed this long before it expires.
 SERVICE_TOKEN_RENEW_BEFORE_SECONDS = env.int("SERVICE_TOKEN_RENEW_BEFORE_SECONDS", default=30)
+# After a failed token request the identity provider is left alone this long (shared.http.tokens).
+SERVICE_TOKEN_RETRY_AFTER_SECONDS = env.float("SERVICE_TOKEN_RETRY_AFTER_SECONDS", default=5.0)
 
 # --- Safety (shared.safety) ---
 # Alerts one person may raise per sliding window (a timer's alert is never limited).

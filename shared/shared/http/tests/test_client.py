@@ -330,3 +330,45 @@ def test_event_details_get_applies_the_users_view(settings):
     assert seen.as_dict() == {key: value for key, value in event.items() if key != "description"}
     assert hidden is None
     assert server.requests[0].headers["authorization"] == "Bearer jwt"
+
+
+def test_a_failed_token_request_is_not_repeated_at_once(settings, service_identity, oidc_provider):
+    # given: a provider that is down, and a pause of 0.3 s after a failure
+    settings.SERVICE_TOKEN_RETRY_AFTER_SECONDS = 0.3
+    oidc_provider.available = False
+    with pytest.raises(ServiceUnavailable):
+        service_tokens.get()
+    asked = oidc_provider.token_requests
+    # when: asked again at once, the provider back meanwhile
+    oidc_provider.available = True
+    with pytest.raises(ServiceUnavailable) as raised:
+        service_tokens.get()
+    # then: refused without a request; asked again once the pause is over
+    assert raised.value.dependency == "identity provider"
+    assert oidc_provider.token_requests == asked
+    time.sleep(0.35)
+    assert service_tokens.get()
+    assert oidc_provider.token_requests == asked + 1
+
+
+def test_a_failed_early_renewal_keeps_the_valid_token(settings, service_identity, oidc_provider):
+    # given: a token of 2 s, due for renewal after 1 s, and a provider that is then down
+    settings.SERVICE_TOKEN_RENEW_BEFORE_SECONDS = 30
+    oidc_provider.token_lifetime = 2
+    try:
+        first = service_tokens.get()
+        time.sleep(1.05)
+        oidc_provider.available = False
+        # when / then: the held token is used while it is valid, and the provider asked once
+        asked = oidc_provider.token_requests
+        assert service_tokens.get() == first
+        assert service_tokens.get() == first
+        assert oidc_provider.token_requests - asked <= 1
+        # and once it expires, the caller is told
+        time.sleep(1.0)
+        settings.SERVICE_TOKEN_RETRY_AFTER_SECONDS = 0
+        with pytest.raises(ServiceUnavailable):
+            service_tokens.get()
+    finally:
+        oidc_provider.token_lifetime = 300
+        oidc_provider.available = True
