@@ -15,7 +15,7 @@ upstreams=""
 locations=""
 declare -A PREFIX=([event]=events [group]=groups [user]=users [safety]=safety [moderation]=moderation)
 for service in "${SERVICES[@]}"; do
-  upstreams+="  upstream ${service}_service { server 127.0.0.1:${SERVICE_PORT[$service]}; keepalive 16; }
+  upstreams+="  upstream ${service}_service { server 127.0.0.1:${SERVICE_PORT[$service]}; keepalive 16; keepalive_timeout 60s; }
 "
   locations+="    location /api/v1/${PREFIX[$service]}/ { proxy_pass http://${service}_service; }
 "

@@ -18,7 +18,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-keepalive = 5
+# An idle connection from the ingress stays open longer than the ingress keeps it (ingress-nginx
+# and `scripts/ingress.sh`: 60 s). With 5 s, gunicorn closed connections the ingress was just
+# reusing, and a POST that met one failed with 502 (an alert raise under the load test, once the
+# load paused). A gthread worker holds idle connections in its poller, not in a thread.
+keepalive = 75
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "true" else None
 # Logs are JSON lines from Django's own logging; gunicorn's error log carries only its own events.
 errorlog = "-"
