@@ -340,7 +340,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="the main run's length")
     parser.add_argument("--rate", type=float, default=50.0, help="messages a second, all senders")
     parser.add_argument(
-        "--sweep", default="25,50,75,100,110,120,130,150,200,300,400", help="rates, msg/s"
+        "--sweep",
+        default="25,50,75,100,110,120,130,150,200,300,400,500,600,800,1000,1200,1500",
+        help="rates, msg/s (up to where the bare broadcast fails too, so the ratio is not a bound)",
     )
     parser.add_argument("--sweep-seconds", type=float, default=4.0)
     parser.add_argument(

@@ -47,7 +47,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -602,6 +602,57 @@ def cpu_by_part() -> dict[str, float]:
     return totals
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy so far, all cores (from /proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+QUIET_CORES = float(os.environ.get("LOAD_QUIET_CORES", "0.3"))
+QUIET_WINDOW_SECONDS = 5.0
+QUIET_LIMIT_SECONDS = 300.0
+
+
+@dataclass
+class Quiet:
+    """How long a step waited for a quiet machine, and how busy it was when the wait ended."""
+
+    waited: float
+    busy_cores: float
+
+    @property
+    def reached(self) -> bool:
+        return self.busy_cores <= QUIET_CORES
+
+
+def wait_until_quiet() -> Quiet:
+    """Wait until the machine has used at most QUIET_CORES over QUIET_WINDOW_SECONDS.
+
+    What a step set off runs on after it: the workers send its alerts' notices and e-mails,
+    PostgreSQL vacuums its rows. Measured on top of that, the next step (or the ceiling) was
+    up to twice as slow as in a run without it. Gives up after QUIET_LIMIT_SECONDS (printed).
+    """
+    started = time.monotonic()
+    while True:
+        before = machine_busy_seconds()
+        gevent.sleep(QUIET_WINDOW_SECONDS)
+        quiet = Quiet(
+            waited=time.monotonic() - started,
+            busy_cores=(machine_busy_seconds() - before) / QUIET_WINDOW_SECONDS,
+        )
+        if quiet.reached or quiet.waited >= QUIET_LIMIT_SECONDS:
+            return quiet
+
+
+def quiet_line(quiet: Quiet) -> str:
+    verdict = "quiet" if quiet.reached else f"**still busy** (more than {QUIET_CORES:g} cores)"
+    return (
+        f"Started after {quiet.waited:.0f} s of waiting for a quiet machine: "
+        f"{quiet.busy_cores:.2f} cores busy, {verdict}."
+    )
+
+
 ##### Steps and figures
 
 
@@ -628,6 +679,7 @@ class Step:
     endpoints: list[Endpoint]
     cpu: dict[str, float]
     errors: dict[str, int]
+    quiet: Quiet
 
     @property
     def rps(self) -> float:
@@ -666,6 +718,7 @@ def measure(env: Environment, users: int, warmup: float, seconds: float) -> Step
     if env.runner.user_count:
         env.runner.stop()
     refresh_tokens_due(WORLD.users, within=users / spawn_rate + warmup + seconds + 60)
+    quiet = wait_until_quiet()
     env.runner.start(users, spawn_rate=spawn_rate)
     while env.runner.user_count < users:
         gevent.sleep(0.5)
@@ -701,6 +754,7 @@ def measure(env: Environment, users: int, warmup: float, seconds: float) -> Step
         endpoints=entries,
         cpu={part: after.get(part, 0.0) - before.get(part, 0.0) for part in after},
         errors={f"{e.method} {e.name}: {e.error}": e.occurrences for e in stats.errors.values()},
+        quiet=quiet,
     )
 
 
@@ -710,6 +764,7 @@ ALERTS_MINE = "GET /safety/alerts/mine/"
 
 def print_step(step: Step) -> None:
     print(f"\n### {step.users} users ({step.seconds:.0f} s measured)\n")
+    print(quiet_line(step.quiet) + "\n")
     print("| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for e in step.endpoints:
@@ -741,6 +796,7 @@ class Ceiling:
     floor_ms: float  # machine CPU of one cheapest authenticated request
     floor_service_ms: float  # of which in the services
     bare_service_ms: float  # service CPU of a request that does nothing (`/healthz`, no ingress)
+    quiet: Quiet  # measured one request at a time: only on a quiet machine
 
     @property
     def mix_capacity_rps(self) -> float:
@@ -769,6 +825,7 @@ def cpu_per_request(url: str, headers: dict[str, str], count: int) -> dict[str, 
 def measure_ceiling(steps: list[Step], user: LoadUser, requests_count: int = 300) -> Ceiling:
     """The figures of the ceiling: see the module's docstring."""
     first, largest = steps[0], max(steps, key=lambda step: step.users)
+    quiet = wait_until_quiet()
     floor = cpu_per_request(f"{INGRESS}/api/v1/users/me/", user.headers(), requests_count)
     bare = cpu_per_request(f"{USER_SERVICE}/healthz", {}, requests_count)
     return Ceiling(
@@ -779,11 +836,13 @@ def measure_ceiling(steps: list[Step], user: LoadUser, requests_count: int = 300
         floor_ms=machine_cpu(floor),
         floor_service_ms=sum(floor.get(part, 0.0) for part in SERVICE_PARTS),
         bare_service_ms=bare.get("user", 0.0),
+        quiet=quiet,
     )
 
 
 def print_ceiling(ceiling: Ceiling, first: Step) -> None:
     print("\n## The ceiling of the stack on this machine\n")
+    print(quiet_line(ceiling.quiet) + "\n")
     print(
         f"- One request of the mix at {first.users} users costs the machine "
         f"**{ceiling.mix_ms:.1f} ms of CPU** (every part: services, PostgreSQL, the ingress, "
@@ -853,14 +912,7 @@ def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"load_mix-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(
-        json.dumps(
-            [
-                step.__dict__ | {"endpoints": [e.__dict__ for e in step.endpoints]}
-                for step in results
-            ]
-            + [{"ceiling": ceiling.__dict__}],
-            indent=1,
-        )
+        json.dumps([asdict(step) for step in results] + [{"ceiling": asdict(ceiling)}], indent=1)
     )
     print(f"\nFigures: {out.relative_to(ROOT)}")
 
