@@ -41,7 +41,6 @@ from chatlib import (
     Server,
     bench_members,
     daphne,
-    machine_cpu,
     ms,
     new_crew,
     percentile,
@@ -51,6 +50,7 @@ from chatlib import (
     setup_django,
     stored_view,
 )
+from lib import machine_cpu
 
 MEMBERS = 50
 SWEEP_P95_LIMIT = 0.100

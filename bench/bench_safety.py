@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lib import machine_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DATABASE_URL = os.environ.get(
@@ -172,14 +174,6 @@ def daphne(env: dict[str, str]) -> contextlib.AbstractContextManager[Process]:
         "group_service.asgi:application",
     ]
     return serve("group-ws", args, cwd=ROOT / "group_service", env=env, port=port)
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, all cores."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    total = sum(fields[:8])
-    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
 
 
 # --- Database and crew ---

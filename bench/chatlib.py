@@ -112,14 +112,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine so far, all cores (from /proc/stat)."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle, iowait
-    total = sum(fields[:8])
-    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Server:
     """A daphne process on loopback."""

@@ -79,6 +79,14 @@ def print_rounds(label: str, measured: list[Figures], baseline: list[Figures]) -
     print(f"- {label}, by round: {ratios}")
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (from /proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    total = sum(fields[:8])
+    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
+
+
 def load_dotenv() -> dict[str, str]:
     """The service environment for a benchmark: .env under the process environment, in production mode.
 

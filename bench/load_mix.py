@@ -56,6 +56,7 @@ import gevent
 import gevent.lock
 import gevent.pool
 import requests
+from lib import machine_cpu
 from locust.env import Environment
 from websockets.sync.client import connect as ws_connect
 
@@ -602,13 +603,6 @@ def cpu_by_part() -> dict[str, float]:
     return totals
 
 
-def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine has been busy so far, all cores (from /proc/stat)."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle, iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
 QUIET_CORES = float(os.environ.get("LOAD_QUIET_CORES", "0.3"))
 QUIET_WINDOW_SECONDS = 5.0
 QUIET_LIMIT_SECONDS = 300.0
@@ -635,11 +629,11 @@ def wait_until_quiet() -> Quiet:
     """
     started = time.monotonic()
     while True:
-        before = machine_busy_seconds()
+        before = machine_cpu()[0]
         gevent.sleep(QUIET_WINDOW_SECONDS)
         quiet = Quiet(
             waited=time.monotonic() - started,
-            busy_cores=(machine_busy_seconds() - before) / QUIET_WINDOW_SECONDS,
+            busy_cores=(machine_cpu()[0] - before) / QUIET_WINDOW_SECONDS,
         )
         if quiet.reached or quiet.waited >= QUIET_LIMIT_SECONDS:
             return quiet
@@ -807,7 +801,7 @@ class Ceiling:
         return 1000 * self.cores / self.floor_ms
 
 
-def machine_cpu(cpu: dict[str, float]) -> float:
+def total_cpu(cpu: dict[str, float]) -> float:
     return sum(cpu.values())
 
 
@@ -830,10 +824,10 @@ def measure_ceiling(steps: list[Step], user: LoadUser, requests_count: int = 300
     bare = cpu_per_request(f"{USER_SERVICE}/healthz", {}, requests_count)
     return Ceiling(
         cores=os.cpu_count() or 1,
-        mix_ms=1000 * machine_cpu(first.cpu) / max(1, first.requests),
+        mix_ms=1000 * total_cpu(first.cpu) / max(1, first.requests),
         offered_rps=first.rps * largest.users / first.users,
         offered_users=largest.users,
-        floor_ms=machine_cpu(floor),
+        floor_ms=total_cpu(floor),
         floor_service_ms=sum(floor.get(part, 0.0) for part in SERVICE_PARTS),
         bare_service_ms=bare.get("user", 0.0),
         quiet=quiet,
