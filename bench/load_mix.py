@@ -20,8 +20,10 @@ so a second run within half an hour signs nobody in again (a password check cost
 provider about 0.7 s of CPU). Every ten users share a crew, made before the first step.
 
 Per step it prints req/s, p50/p95/p99 overall and per endpoint, errors, and the CPU seconds of
-each part of the system read from /proc, with the service CPU per API request. The figures of
-a run are also written to `.run/bench/load_mix-<time>.json`.
+each part of the system read from /proc, with the service CPU per API request and how busy the
+whole machine was. Each step (and the ceiling) starts once the machine is quiet: what the step
+before set off (notices, e-mails, vacuum) has ended. The figures of a run are also written to
+`.run/bench/load_mix-<time>.json`.
 
 After the steps it measures the ceiling of the stack on this machine, in the same run: what a
 request of the mix costs the whole machine (every part, the load generator included) at the
@@ -674,6 +676,7 @@ class Step:
     cpu: dict[str, float]
     errors: dict[str, int]
     quiet: Quiet
+    machine_busy: float  # cores of the whole machine busy over the step, every process counted
 
     @property
     def rps(self) -> float:
@@ -718,9 +721,9 @@ def measure(env: Environment, users: int, warmup: float, seconds: float) -> Step
         gevent.sleep(0.5)
     gevent.sleep(warmup)
     env.stats.reset_all()
-    before, started = cpu_by_part(), time.monotonic()
+    before, busy_before, started = cpu_by_part(), machine_cpu()[0], time.monotonic()
     gevent.sleep(seconds)
-    after, elapsed = cpu_by_part(), time.monotonic() - started
+    after, busy_after, elapsed = cpu_by_part(), machine_cpu()[0], time.monotonic() - started
     stats = env.stats
     entries = [
         Endpoint(
@@ -749,6 +752,7 @@ def measure(env: Environment, users: int, warmup: float, seconds: float) -> Step
         cpu={part: after.get(part, 0.0) - before.get(part, 0.0) for part in after},
         errors={f"{e.method} {e.name}: {e.error}": e.occurrences for e in stats.errors.values()},
         quiet=quiet,
+        machine_busy=(busy_after - busy_before) / elapsed,
     )
 
 
@@ -774,6 +778,7 @@ def print_step(step: Step) -> None:
         f"\nService CPU (the five services, the chat sockets and the workers): {step.service_cpu:.1f} s "
         f"for {step.api_requests} API requests = **{step.service_cpu_ms_per_api_request:.1f} ms per API request**"
     )
+    print(f"\nThe whole machine was busy {step.machine_busy:.2f} cores of {os.cpu_count()}.")
     for error, count in step.errors.items():
         print(f"- error x{count}: {error}")
 
@@ -862,9 +867,10 @@ def print_ceiling(ceiling: Ceiling, first: Step) -> None:
 def print_summary(steps: list[Step]) -> None:
     print("\n## Summary\n")
     print(
-        "| users | req/s | p50 | p95 | p99 | alert raise p50 / p95 | alerts/mine p95 | errors | service CPU / API request |"
+        "| users | req/s | p50 | p95 | p99 | alert raise p50 / p95 | alerts/mine p95 | errors "
+        f"| service CPU / API request | machine busy (of {os.cpu_count()} cores) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for step in steps:
         raise_ = step.endpoint(ALERT_RAISE)
         mine = step.endpoint(ALERTS_MINE)
@@ -872,7 +878,7 @@ def print_summary(steps: list[Step]) -> None:
         print(
             f"| {step.users} | {step.rps:.0f} | {step.p50:.0f} ms | {step.p95:.0f} ms | {step.p99:.0f} ms "
             f"| {alert} | {f'{mine.p95:.0f} ms' if mine else '-'} | {step.failures} "
-            f"| {step.service_cpu_ms_per_api_request:.1f} ms |"
+            f"| {step.service_cpu_ms_per_api_request:.1f} ms | {step.machine_busy:.2f} |"
         )
 
 
