@@ -409,6 +409,81 @@ def test_patch_refuses_bad_input_and_changes_nothing(
     assert (unchanged.title, unchanged.capacity, unchanged.ends_at) == ("Old", 10, event.ends_at)
 
 
+REQUIRED = ["This field is required."]
+
+
+@pytest.mark.parametrize(
+    ("location", "fields"),
+    [
+        pytest.param({}, {"lat": REQUIRED, "lng": REQUIRED}, id="empty_case"),
+        pytest.param({"lat": 1}, {"lng": REQUIRED}, id="latitude_only_case"),
+        pytest.param({"lng": 1}, {"lat": REQUIRED}, id="longitude_only_case"),
+    ],
+)
+def test_patch_with_part_of_a_location_is_400_and_changes_nothing(
+    auth_client: Any, location: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    event = EventFactory(title="Old")
+
+    response = auth_client(user=event.organizer).patch(
+        detail_url(event), {"title": "New", "location": location}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert error(response) == {
+        "code": "invalid",
+        "message": "The request is invalid; see fields.",
+        "fields": {"location": fields},
+    }
+    unchanged = Event.objects.get(id=event.id)
+    assert (unchanged.title, unchanged.location) == ("Old", event.location)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"location": {}}, id="empty_location_case"),
+        pytest.param({"location": {"lat": 1}}, id="partial_location_case"),
+        pytest.param({"title": "x" * 201}, id="title_201_case"),
+        pytest.param({"capacity": 0}, id="capacity_0_case"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("actor", "expected", "code"),
+    [
+        pytest.param("anonymous", 401, "not_authenticated", id="anonymous_case"),
+        pytest.param("other", 403, "not_event_organizer", id="other_case"),
+        pytest.param("moderator", 403, "not_event_organizer", id="moderator_case"),
+        pytest.param("banned", 403, "user_banned", id="banned_case"),
+    ],
+)
+def test_patch_refuses_someone_else_before_reading_their_input(
+    client_as: Any, actor: str, expected: int, code: str, body: dict[str, Any]
+) -> None:
+    event = EventFactory(title="Old", capacity=10)
+
+    response = client_as(actor, event).patch(detail_url(event), body, format="json")
+
+    assert response.status_code == expected
+    assert error(response)["code"] == code
+    unchanged = Event.objects.get(id=event.id)
+    assert (unchanged.title, unchanged.capacity) == ("Old", 10)
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_an_outsider_changing_a_private_event_with_bad_input_gets_404(
+    client_as: Any, method: str
+) -> None:
+    event = EventFactory(title="Old", visibility="private")
+
+    response = getattr(client_as("other", event), method)(
+        detail_url(event), {"location": {}}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert error(response)["code"] == "event_not_found"
+
+
 def test_patch_below_the_people_going_is_409(auth_client: Any) -> None:
     event = EventFactory(capacity=5)
     ParticipationFactory.create_batch(2, event=event)
