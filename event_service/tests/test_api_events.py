@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/events/"
 LAT, LNG = LULEA
+# A day a month ahead, well within how far ahead an event may start (EVENT_MAX_LEAD_TIME).
+DAY = (timezone.now() + timedelta(days=30)).date().isoformat()
 
 
 def detail_url(event: Event | UUID) -> str:
@@ -34,8 +36,8 @@ def payload(**overrides: Any) -> dict[str, Any]:
         "title": "Quiz night",
         "description": "Teams of four.",
         "event_type": "bar",
-        "starts_at": "2099-06-01T18:00:00+02:00",
-        "ends_at": "2099-06-01T21:00:00+02:00",
+        "starts_at": f"{DAY}T18:00:00+02:00",
+        "ends_at": f"{DAY}T21:00:00+02:00",
         "venue_name": "Bishops Arms",
         "address": "Storgatan 17, Luleå",
         "location": {"lat": 65.584, "lng": 22.154},
@@ -77,8 +79,8 @@ def test_create_returns_the_event_with_the_organizer_going(
         "title": "Quiz night",
         "description": "Teams of four.",
         "event_type": "bar",
-        "starts_at": "2099-06-01T16:00:00Z",
-        "ends_at": "2099-06-01T19:00:00Z",
+        "starts_at": f"{DAY}T16:00:00Z",
+        "ends_at": f"{DAY}T19:00:00Z",
         "venue_name": "Bishops Arms",
         "address": "Storgatan 17, Luleå",
         "location": {"lat": 65.584, "lng": 22.154},
@@ -147,9 +149,7 @@ def test_create_ignores_fields_a_client_may_not_set(auth_client: Any) -> None:
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        pytest.param(
-            {"ends_at": "2099-06-01T17:00:00+02:00"}, "ends_at", id="end_before_start_case"
-        ),
+        pytest.param({"ends_at": f"{DAY}T17:00:00+02:00"}, "ends_at", id="end_before_start_case"),
         pytest.param({"location": {"lat": 123, "lng": 22.1}}, "location", id="latitude_123_case"),
         pytest.param({"location": {"lat": 65.5, "lng": -181}}, "location", id="longitude_181_case"),
         pytest.param({"location": {"lat": "nan", "lng": 22.1}}, "location", id="latitude_nan_case"),
@@ -163,11 +163,17 @@ def test_create_ignores_fields_a_client_may_not_set(auth_client: Any) -> None:
         pytest.param({"event_type": "rave"}, "event_type", id="unknown_type_case"),
         pytest.param({"visibility": "secret"}, "visibility", id="unknown_visibility_case"),
         pytest.param({"starts_at": "tomorrow"}, "starts_at", id="start_not_a_date_case"),
-        pytest.param({"starts_at": "2099-06-01T18:00:00"}, "starts_at", id="start_naive_case"),
+        pytest.param({"starts_at": f"{DAY}T18:00:00"}, "starts_at", id="start_naive_case"),
         pytest.param(
             {"starts_at": "2001-06-01T18:00:00Z", "ends_at": "2001-06-01T20:00:00Z"},
             "starts_at",
             id="start_in_the_past_case",
+        ),
+        pytest.param({"ends_at": "4349-06-01T21:00:00+02:00"}, "ends_at", id="end_in_4349_case"),
+        pytest.param(
+            {"starts_at": "4349-06-01T18:00:00Z", "ends_at": "4349-06-01T21:00:00Z"},
+            "starts_at",
+            id="start_in_4349_case",
         ),
     ],
 )
@@ -181,6 +187,53 @@ def test_create_refuses_bad_input_and_writes_nothing(
     assert body["code"] == "invalid"
     assert list(body["fields"]) == [field]
     assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("lasts", "expected"),
+    [
+        pytest.param(timedelta(days=14), 201, id="exactly_14_days_case"),
+        pytest.param(timedelta(days=14, seconds=1), 400, id="a_second_over_14_days_case"),
+    ],
+)
+def test_create_allows_an_event_lasting_at_most_14_days(
+    auth_client: Any, lasts: timedelta, expected: int
+) -> None:
+    starts_at = datetime.fromisoformat(f"{DAY}T18:00:00+00:00")
+    body = payload(starts_at=starts_at.isoformat(), ends_at=(starts_at + lasts).isoformat())
+
+    response = auth_client().post(URL, body, format="json")
+
+    assert response.status_code == expected
+    if expected == 400:
+        assert error(response)["fields"] == {"ends_at": ["An event lasts at most 14 days."]}
+    assert Event.objects.exists() == (expected == 201)
+
+
+@pytest.mark.parametrize(
+    ("ahead", "expected"),
+    [
+        # a day inside and outside the 730 days (the exact edge is tested on the service)
+        pytest.param(timedelta(days=729), 201, id="729_days_ahead_case"),
+        pytest.param(timedelta(days=731), 400, id="731_days_ahead_case"),
+    ],
+)
+def test_create_allows_a_start_at_most_two_years_ahead(
+    auth_client: Any, ahead: timedelta, expected: int
+) -> None:
+    starts_at = timezone.now() + ahead
+    body = payload(
+        starts_at=starts_at.isoformat(), ends_at=(starts_at + timedelta(hours=3)).isoformat()
+    )
+
+    response = auth_client().post(URL, body, format="json")
+
+    assert response.status_code == expected
+    if expected == 400:
+        assert error(response)["fields"] == {
+            "starts_at": ["An event starts at most 730 days ahead."]
+        }
+    assert Event.objects.exists() == (expected == 201)
 
 
 def test_create_refuses_a_body_over_the_limit_with_413(auth_client: Any) -> None:
@@ -371,7 +424,7 @@ def test_put_replaces_the_details(auth_client: Any) -> None:
     assert response.status_code == 200
     event.refresh_from_db()
     assert (event.title, event.description, event.capacity) == ("Quiz night", "", 20)
-    assert event.starts_at == datetime(2099, 6, 1, 16, tzinfo=UTC)
+    assert event.starts_at == datetime.fromisoformat(f"{DAY}T16:00:00+00:00")
     assert (event.location.x, event.location.y) == (22.154, 65.584)
 
 
@@ -394,6 +447,12 @@ def test_put_without_required_fields_is_400(auth_client: Any) -> None:
         pytest.param({"capacity": 0}, "capacity", id="capacity_0_case"),
         pytest.param({"ends_at": "2001-01-01T00:00:00Z"}, "ends_at", id="end_before_start_case"),
         pytest.param({"title": "x" * 201}, "title", id="title_201_case"),
+        pytest.param({"ends_at": "4349-01-01T00:00:00Z"}, "ends_at", id="end_in_4349_case"),
+        pytest.param(
+            {"starts_at": "4349-01-01T00:00:00Z", "ends_at": "4349-01-01T03:00:00Z"},
+            "starts_at",
+            id="start_in_4349_case",
+        ),
     ],
 )
 def test_patch_refuses_bad_input_and_changes_nothing(
@@ -407,6 +466,81 @@ def test_patch_refuses_bad_input_and_changes_nothing(
     assert list(error(response)["fields"]) == [field]
     unchanged = Event.objects.get(id=event.id)
     assert (unchanged.title, unchanged.capacity, unchanged.ends_at) == ("Old", 10, event.ends_at)
+
+
+REQUIRED = ["This field is required."]
+
+
+@pytest.mark.parametrize(
+    ("location", "fields"),
+    [
+        pytest.param({}, {"lat": REQUIRED, "lng": REQUIRED}, id="empty_case"),
+        pytest.param({"lat": 1}, {"lng": REQUIRED}, id="latitude_only_case"),
+        pytest.param({"lng": 1}, {"lat": REQUIRED}, id="longitude_only_case"),
+    ],
+)
+def test_patch_with_part_of_a_location_is_400_and_changes_nothing(
+    auth_client: Any, location: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    event = EventFactory(title="Old")
+
+    response = auth_client(user=event.organizer).patch(
+        detail_url(event), {"title": "New", "location": location}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert error(response) == {
+        "code": "invalid",
+        "message": "The request is invalid; see fields.",
+        "fields": {"location": fields},
+    }
+    unchanged = Event.objects.get(id=event.id)
+    assert (unchanged.title, unchanged.location) == ("Old", event.location)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"location": {}}, id="empty_location_case"),
+        pytest.param({"location": {"lat": 1}}, id="partial_location_case"),
+        pytest.param({"title": "x" * 201}, id="title_201_case"),
+        pytest.param({"capacity": 0}, id="capacity_0_case"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("actor", "expected", "code"),
+    [
+        pytest.param("anonymous", 401, "not_authenticated", id="anonymous_case"),
+        pytest.param("other", 403, "not_event_organizer", id="other_case"),
+        pytest.param("moderator", 403, "not_event_organizer", id="moderator_case"),
+        pytest.param("banned", 403, "user_banned", id="banned_case"),
+    ],
+)
+def test_patch_refuses_someone_else_before_reading_their_input(
+    client_as: Any, actor: str, expected: int, code: str, body: dict[str, Any]
+) -> None:
+    event = EventFactory(title="Old", capacity=10)
+
+    response = client_as(actor, event).patch(detail_url(event), body, format="json")
+
+    assert response.status_code == expected
+    assert error(response)["code"] == code
+    unchanged = Event.objects.get(id=event.id)
+    assert (unchanged.title, unchanged.capacity) == ("Old", 10)
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_an_outsider_changing_a_private_event_with_bad_input_gets_404(
+    client_as: Any, method: str
+) -> None:
+    event = EventFactory(title="Old", visibility="private")
+
+    response = getattr(client_as("other", event), method)(
+        detail_url(event), {"location": {}}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert error(response)["code"] == "event_not_found"
 
 
 def test_patch_below_the_people_going_is_409(auth_client: Any) -> None:

@@ -37,7 +37,6 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from group_service.fanout import chat_fanout
@@ -285,12 +284,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         body = content.get("body")
         if not isinstance(body, str):
             raise ClientError("invalid", "A message has a text body.")
-        retry_after = await live_state.rate_limit_hit(
-            scope="chat",
-            user_id=self.user.id,
-            limit=settings.CHAT_RATE_LIMIT_MESSAGES,
-            window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
-        )
+        retry_after = await live_state.chat_message_rate_limit_hit(user_id=self.user.id)
         if retry_after:
             raise RateLimited(retry_after)
         # Stored by this socket's writer, in order; deliveries to this socket go on meanwhile

@@ -228,6 +228,20 @@ def test_the_sixth_alert_in_a_minute_is_429(crew, client_as):
     assert Alert.objects.count() == 5
 
 
+def test_a_rate_limited_alert_says_when_to_retry_in_the_retry_after_header(crew, client_as):
+    client = client_as("sender", crew)
+    for _ in range(5):
+        assert client.post(ALERTS, raise_body(crew.group), format="json").status_code == 201
+
+    response = client.post(ALERTS, raise_body(crew.group), format="json")
+
+    assert response.status_code == 429
+    retry_after = int(response["Retry-After"])
+    assert 1 <= retry_after <= 60
+    # the body's wait to a tenth of a second, the header's rounded up to a whole one
+    assert retry_after - 1 <= error(response)["fields"]["retry_after"] <= retry_after
+
+
 def test_an_alert_goes_out_with_the_group_and_event_services_down(crew, client_as, crew_services):
     crew_services.group_status = 503
 

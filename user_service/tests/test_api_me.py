@@ -148,6 +148,31 @@ def test_patch_me_with_bad_values_is_400_and_changes_nothing(
     assert User.objects.get(id=client.user.id).bio == "Before"
 
 
+REQUIRED = ["This field is required."]
+
+
+@pytest.mark.parametrize(
+    ("home_location", "fields"),
+    [
+        pytest.param({}, {"lat": REQUIRED, "lng": REQUIRED}, id="empty_case"),
+        pytest.param({"lat": 65.5}, {"lng": REQUIRED}, id="latitude_only_case"),
+        pytest.param({"lng": 22.1}, {"lat": REQUIRED}, id="longitude_only_case"),
+    ],
+)
+def test_patch_me_with_part_of_a_home_location_is_400_and_changes_nothing(
+    auth_client: Callable[..., Any], home_location: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    home = Point(22.154, 65.584, srid=4326)
+    client = auth_client(user=UserFactory(bio="Before", home_location=home))
+
+    response = client.patch(URL, {"bio": "After", "home_location": home_location}, format="json")
+
+    assert response.status_code == 400
+    assert error(response)["fields"] == {"home_location": fields}
+    stored = User.objects.get(id=client.user.id)
+    assert (stored.bio, stored.home_location) == ("Before", home)
+
+
 def test_patch_me_clears_the_home_location_with_null(auth_client: Callable[..., Any]) -> None:
     client = auth_client(user=UserFactory(home_location=Point(22.1, 65.5, srid=4326)))
 

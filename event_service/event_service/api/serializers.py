@@ -67,6 +67,14 @@ class LocationSerializer(serializers.Serializer):
     lng = FiniteFloatField(min_value=-180, max_value=180)
 
     def validate(self, attrs: dict[str, float]) -> Point:  # type: ignore[override]
+        # A PATCH makes every field optional, a nested serializer's too; a point is still whole.
+        missing = {
+            name: [self.fields[name].error_messages["required"]]
+            for name in ("lat", "lng")
+            if name not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
         return Point(attrs["lng"], attrs["lat"], srid=4326)
 
     def to_representation(self, instance: Point) -> dict[str, float]:

@@ -32,6 +32,7 @@ from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
 from shared.events.models import Event
 from shared.events.selectors import (
     event_get,
+    event_get_as_organizer,
     event_participants,
     event_record_get,
     event_search,
@@ -238,10 +239,14 @@ class EventViewSet(viewsets.GenericViewSet):
         return super().get_renderers()
 
     def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
+        event_id = UUID(str(pk))
+        # Who may change the event before what they sent: an outsider gets 403 (or 404), never
+        # the validation of their input.
+        event_get_as_organizer(event_id=event_id, actor_id=request.user.id)
         payload = EventUpdateInputSerializer(data=request.data, partial=partial)
         payload.is_valid(raise_exception=True)
         event = event_update(
-            event_id=UUID(str(pk)), actor_id=request.user.id, data=payload.validated_data
+            event_id=event_id, actor_id=request.user.id, data=payload.validated_data
         )
         return Response(EventOutputSerializer(event).data)
 

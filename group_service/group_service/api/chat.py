@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from group_service.api.serializers import ErrorOutputSerializer
 from shared.auth.permissions import is_moderator
-from shared.chat import realtime
+from shared.chat import live_state, realtime
+from shared.chat.errors import RateLimited
 from shared.chat.selectors import HISTORY_PAGE_MAX, message_list
 from shared.chat.services import message_delete, message_edit, message_send
 
@@ -77,10 +79,23 @@ class MessageViewSet(viewsets.ViewSet):
             }
         )
 
-    @extend_schema(request=MessageSendInputSerializer, responses={201: MessageOutputSerializer})
+    @extend_schema(
+        request=MessageSendInputSerializer,
+        responses={
+            201: MessageOutputSerializer,
+            429: OpenApiResponse(
+                ErrorOutputSerializer,
+                description="Too many messages (socket and HTTP together); `Retry-After`.",
+            ),
+        },
+    )
     def create(self, request: Request, group_pk: UUID) -> Response:
         data = MessageSendInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The socket's limit, in the same window: one limit per user whichever way they send.
+        retry_after = live_state.chat_message_rate_limit_hit_sync(user_id=request.user.id)
+        if retry_after:
+            raise RateLimited(retry_after)
         message = message_send(
             group_id=group_pk, sender_id=request.user.id, body=data.validated_data["body"]
         )

@@ -46,3 +46,20 @@ class Conflict(ApplicationError):
     code = "conflict"
     status = 409
     message = "The request conflicts with the current state."
+
+
+class TooManyRequests(ApplicationError):
+    """Refused for now: the same request may go again in `retry_after` seconds.
+
+    The wait is in the body (`fields.retry_after`, to a tenth of a second) and, by the
+    exception handler, in the `Retry-After` header (whole seconds, rounded up), so every 429
+    of every service can be retried by a client or a proxy that reads only the header.
+    """
+
+    code = "rate_limited"
+    status = 429
+    message = "Too many requests; slow down."
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        super().__init__(message, fields={"retry_after": round(retry_after, 1)})
+        self.retry_after = retry_after

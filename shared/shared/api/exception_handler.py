@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,17 +12,25 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from shared.api.errors import ApplicationError
+from shared.api.errors import ApplicationError, TooManyRequests
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def retry_after_header(seconds: float) -> str:
+    """A wait as `Retry-After` delay-seconds (RFC 9110 §10.2.3): whole, rounded up, at least 1."""
+    return str(max(1, math.ceil(seconds)))
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render application, Django and DRF errors in CrewUp's shape; leave real bugs to 500."""
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        if isinstance(exc, TooManyRequests):
+            response["Retry-After"] = retry_after_header(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

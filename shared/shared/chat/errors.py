@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.api.errors import ApplicationError, NotFound, PermissionDenied
+from shared.api.errors import ApplicationError, NotFound, PermissionDenied, TooManyRequests
 
 
 class ChatNotFound(NotFound):
@@ -28,11 +28,5 @@ class MessageDeleted(ApplicationError):
     message = "The message was deleted."
 
 
-class RateLimited(ApplicationError):
-    code = "rate_limited"
-    status = 429
+class RateLimited(TooManyRequests):
     message = "Too many messages; slow down."
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(fields={"retry_after": round(retry_after, 1)})
-        self.retry_after = retry_after

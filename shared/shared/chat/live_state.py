@@ -19,6 +19,8 @@ import redis.asyncio as redis
 from django.conf import settings
 from redis.exceptions import NoScriptError
 
+from shared.core.redis import redis_client
+
 PRESENCE_TTL_SECONDS = 45
 PRESENCE_REFRESH_SECONDS = 15
 
@@ -83,12 +85,16 @@ return tostring(tonumber(oldest[2]) + window - now)
 _SLIDING_WINDOW_SHA = hashlib.sha1(_SLIDING_WINDOW.encode()).hexdigest()  # noqa: S324 - Redis's name
 
 
+def _rate_limit_key(scope: str, user_id: UUID) -> str:
+    return f"crewup:ratelimit:{scope}:{user_id}"
+
+
 async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_seconds: float) -> float:
     """Count one action; return 0 when allowed, else the seconds until the next is allowed.
 
     A refused action is not counted.
     """
-    key = f"crewup:ratelimit:{scope}:{user_id}"
+    key = _rate_limit_key(scope, user_id)
     arguments = (time.time(), window_seconds, limit, uuid.uuid4().hex)
     client = get_redis()
     try:  # by its digest: every chat message passes here, so the script is sent once
@@ -96,3 +102,38 @@ async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_second
     except NoScriptError:  # a Redis that has not seen it yet, or was restarted
         retry_after = await client.eval(_SLIDING_WINDOW, 1, key, *arguments)
     return max(0.0, float(retry_after))
+
+
+def rate_limit_hit_sync(*, scope: str, user_id: UUID, limit: int, window_seconds: float) -> float:
+    """`rate_limit_hit` for synchronous code (an HTTP view): the same window, the same key."""
+    key = _rate_limit_key(scope, user_id)
+    arguments = (time.time(), window_seconds, limit, uuid.uuid4().hex)
+    return max(0.0, float(redis_client().eval(_SLIDING_WINDOW, 1, key, *arguments)))
+
+
+# Chat messages: one window per user, whichever way the messages come (socket or HTTP).
+CHAT_MESSAGE_SCOPE = "chat"
+
+
+async def chat_message_rate_limit_hit(*, user_id: UUID) -> float:
+    """Count one chat message the user sends on a socket; 0 or the seconds to wait.
+
+    The limit is `CHAT_RATE_LIMIT_MESSAGES` per `CHAT_RATE_LIMIT_WINDOW_SECONDS`, shared with
+    `chat_message_rate_limit_hit_sync`.
+    """
+    return await rate_limit_hit(
+        scope=CHAT_MESSAGE_SCOPE,
+        user_id=user_id,
+        limit=settings.CHAT_RATE_LIMIT_MESSAGES,
+        window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
+    )
+
+
+def chat_message_rate_limit_hit_sync(*, user_id: UUID) -> float:
+    """Count one chat message the user sends over HTTP, in the sockets' window."""
+    return rate_limit_hit_sync(
+        scope=CHAT_MESSAGE_SCOPE,
+        user_id=user_id,
+        limit=settings.CHAT_RATE_LIMIT_MESSAGES,
+        window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
+    )

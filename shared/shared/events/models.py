@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -27,6 +28,17 @@ LOCATION_AS_GEOMETRY = Cast("location", output_field=models.PointField(srid=4326
 
 # Queue order of the waitlist, the same for positions, listings and promotion.
 WAITLIST_ORDER = ("waitlisted_at", "created_at", "id")
+
+# The bounds of an event's dates. CrewUp's events are nights out, matches, festivals and
+# trips: an event that lasts months or starts decades ahead is a typo or abuse, and it would
+# sit on the map (and in every search of its dates) all that time.
+EVENT_MAX_DURATION = timedelta(days=14)
+"""The longest an event may last, from start to end: a two-week festival or trip; exactly
+14 days is allowed. Checked by `Event.clean`, so on every create and update."""
+
+EVENT_MAX_LEAD_TIME = timedelta(days=2 * 365)
+"""How far ahead of now an event may start (730 days; exactly that is allowed): far enough for
+next year's festival. Checked by the event services when a start is set."""
 
 
 class EventType(models.TextChoices):
@@ -159,6 +171,8 @@ class Event(BaseModel):
         errors: dict[str, str] = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = "The event must end after it starts."
+        elif self.starts_at and self.ends_at and self.ends_at - self.starts_at > EVENT_MAX_DURATION:
+            errors["ends_at"] = f"An event lasts at most {EVENT_MAX_DURATION.days} days."
         if self.location is not None:
             if not -90 <= self.location.y <= 90:
                 errors["location"] = "Latitude must be between -90 and 90."

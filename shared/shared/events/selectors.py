@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from shared.accounts.models import User, UserSummary, display_name_of
 from shared.core.sql import records_cursor
-from shared.events.errors import EventNotFound
+from shared.events.errors import EventNotFound, NotEventOrganizer
 from shared.events.models import (
     SEARCH_CONFIG,
     WAITLIST_ORDER,
@@ -98,6 +98,24 @@ def event_get(*, event_id: UUID, viewer_id: UUID | None) -> Event:
         raise EventNotFound() from None
     if not event.is_visible_to(viewer_id, takes_part=event.my_status is not None):
         raise EventNotFound()
+    return event
+
+
+def event_get_as_organizer(*, event_id: UUID, actor_id: UUID) -> Event:
+    """Return the event if the actor organises it: who may write, decided before what they send.
+
+    The writes check it again under the event's lock; this is for an API to refuse an outsider
+    before validating their input (an outsider's bad input is a 403, not a 400).
+
+    Raises:
+        EventNotFound: no such event, or a private one the actor may not see.
+        NotEventOrganizer: the actor sees the event but does not organise it.
+    """
+    event = Event.objects.visible_to(actor_id).defer("search_vector").filter(id=event_id).first()
+    if event is None:
+        raise EventNotFound()
+    if event.organizer_id != actor_id:
+        raise NotEventOrganizer()
     return event
 
 

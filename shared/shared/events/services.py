@@ -37,6 +37,7 @@ from shared.events.errors import (
     OrganizerCannotLeave,
 )
 from shared.events.models import (
+    EVENT_MAX_LEAD_TIME,
     WAITLIST_ORDER,
     Event,
     EventStatus,
@@ -97,13 +98,14 @@ def event_create(
     """Create a scheduled event with its organizer as the first participant, going.
 
     Raises:
-        ValidationError: a field is invalid, the times are naive or out of order, or the
-            event starts in the past.
+        ValidationError: a field is invalid, the times are naive or out of order, the event
+            starts in the past or more than `EVENT_MAX_LEAD_TIME` ahead, or lasts longer
+            than `EVENT_MAX_DURATION`.
     Side effects:
         increments `events_created_total` once the transaction commits.
     """
     _require_aware(starts_at=starts_at, ends_at=ends_at)
-    _require_future_start(starts_at, now or timezone.now())
+    _require_start_within_bounds(starts_at, now or timezone.now())
     event = Event(
         organizer_id=organizer_id,
         title=title,
@@ -146,7 +148,9 @@ def event_update(
         EventRemoved: a moderator removed the event.
         EventCancelled: the event is cancelled.
         CapacityBelowGoing: the new capacity is below the number of people going.
-        ValidationError: a field is invalid, or a changed start is in the past.
+        ValidationError: a field is invalid, a changed start is in the past or more than
+            `EVENT_MAX_LEAD_TIME` ahead, or the event would last longer than
+            `EVENT_MAX_DURATION`.
     Side effects:
         promotes waitlisted participants when seats were added.
     """
@@ -169,7 +173,7 @@ def event_update(
             ends_at=data.get("ends_at", event.ends_at),
         )
     if "starts_at" in changed:
-        _require_future_start(data["starts_at"], now)
+        _require_start_within_bounds(data["starts_at"], now)
     capacity = data.get("capacity", event.capacity)
     if capacity is not None and 1 <= capacity < event.going_count:
         raise CapacityBelowGoing(fields={"capacity": [f"{event.going_count} people are going."]})
@@ -362,9 +366,13 @@ def _require_aware(*, starts_at: datetime, ends_at: datetime) -> None:
         raise ValidationError(errors)
 
 
-def _require_future_start(starts_at: datetime, now: datetime) -> None:
+def _require_start_within_bounds(starts_at: datetime, now: datetime) -> None:
     if starts_at <= now:
         raise ValidationError({"starts_at": ["The event must start in the future."]})
+    if starts_at > now + EVENT_MAX_LEAD_TIME:
+        raise ValidationError(
+            {"starts_at": [f"An event starts at most {EVENT_MAX_LEAD_TIME.days} days ahead."]}
+        )
 
 
 def _resolve_status(

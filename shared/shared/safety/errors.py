@@ -7,7 +7,13 @@ where the viewer lacks the standing (a member trying to cancel someone else's al
 
 from __future__ import annotations
 
-from shared.api.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from shared.api.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+)
 
 
 class AlertNotFound(NotFound):
@@ -45,14 +51,8 @@ class CancelWindowPassed(Conflict):
     message = "An alert can only be cancelled shortly after it was raised; resolve it instead."
 
 
-class AlertRateLimited(ApplicationError):
-    code = "rate_limited"
-    status = 429
+class AlertRateLimited(TooManyRequests):
     message = "Too many alerts in a short time; your crew already has the earlier ones."
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(fields={"retry_after": round(retry_after, 1)})
-        self.retry_after = retry_after
 
 
 class CheckInTimerNotFound(NotFound):

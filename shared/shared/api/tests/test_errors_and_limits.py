@@ -58,3 +58,23 @@ def test_django_validation_error_becomes_400_with_fields():
             "fields": {"ends_at": ["Must be after the start."]},
         }
     }
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "header"),
+    [
+        pytest.param(0.01, "1", id="a_fraction_of_a_second_case"),
+        pytest.param(2.0, "2", id="whole_seconds_case"),
+        pytest.param(2.1, "3", id="rounded_up_case"),
+    ],
+)
+def test_a_429_says_when_to_retry_in_the_retry_after_header(retry_after, header):
+    from shared.api.errors import TooManyRequests
+    from shared.api.exception_handler import exception_handler
+
+    response = exception_handler(TooManyRequests(retry_after), {})
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == header
+    assert response.data["error"]["code"] == "rate_limited"
+    assert response.data["error"]["fields"] == {"retry_after": round(retry_after, 1)}

@@ -4,6 +4,7 @@ import asyncio
 import uuid
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from shared.chat import live_state
 
@@ -62,3 +63,16 @@ async def test_presence_of_a_dead_process_expires(monkeypatch):
     await asyncio.sleep(0.4)  # the process died: nobody refreshes or removes the entry
 
     assert await live_state.presence_online(group_id=group_id) == []
+
+
+async def test_the_synchronous_rate_limit_counts_in_the_same_window():
+    user_id = uuid.uuid4()
+    window = {"scope": "test", "user_id": user_id, "limit": 2, "window_seconds": 5}
+
+    first = await live_state.rate_limit_hit(**window)
+    second = await sync_to_async(live_state.rate_limit_hit_sync)(**window)
+    third = await sync_to_async(live_state.rate_limit_hit_sync)(**window)
+
+    assert (first, second) == (0.0, 0.0)
+    assert 0 < third <= 5
+    assert 0 < await live_state.rate_limit_hit(**window) <= 5

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from shared.accounts.tests.factories import UserFactory
-from shared.events.errors import EventNotFound
+from shared.events.errors import EventNotFound, NotEventOrganizer
 from shared.events.models import Event, EventStatus, ParticipationStatus
 from shared.events.selectors import (
     BoundingBox,
@@ -20,6 +20,7 @@ from shared.events.selectors import (
     EventRecord,
     Near,
     event_get,
+    event_get_as_organizer,
     event_participants,
     event_record_get,
     event_search,
@@ -515,3 +516,39 @@ def test_events_keep_their_counters_through_the_factories() -> None:
     ParticipationFactory(event=event, status="going")
 
     assert Event.objects.get(id=event.id).going_count == 2
+
+
+# --- event_get_as_organizer ---
+
+
+def test_event_get_as_organizer_returns_the_event_to_its_organizer(
+    django_assert_num_queries: Any,
+) -> None:
+    event = EventFactory(visibility="private")
+
+    with django_assert_num_queries(1):
+        found = event_get_as_organizer(event_id=event.id, actor_id=event.organizer_id)
+
+    assert found.id == event.id
+
+
+def test_event_get_as_organizer_refuses_a_participant_who_does_not_organise() -> None:
+    event = EventFactory(visibility="private")
+    participant = ParticipationFactory(event=event).user
+
+    with pytest.raises(NotEventOrganizer):
+        event_get_as_organizer(event_id=event.id, actor_id=participant.id)
+
+
+@pytest.mark.parametrize("visibility", ["private", "public"])
+def test_event_get_as_organizer_hides_a_private_event_from_outsiders(visibility: str) -> None:
+    event = EventFactory(visibility=visibility)
+    expected = EventNotFound if visibility == "private" else NotEventOrganizer
+
+    with pytest.raises(expected):
+        event_get_as_organizer(event_id=event.id, actor_id=UserFactory().id)
+
+
+def test_event_get_as_organizer_of_an_unknown_event_is_not_found() -> None:
+    with pytest.raises(EventNotFound):
+        event_get_as_organizer(event_id=uuid4(), actor_id=UserFactory().id)

@@ -24,7 +24,14 @@ from shared.events.errors import (
     NotParticipating,
     OrganizerCannotLeave,
 )
-from shared.events.models import Event, EventStatus, Participation, ParticipationStatus
+from shared.events.models import (
+    EVENT_MAX_DURATION,
+    EVENT_MAX_LEAD_TIME,
+    Event,
+    EventStatus,
+    Participation,
+    ParticipationStatus,
+)
 from shared.events.services import (
     event_cancel,
     event_create,
@@ -298,6 +305,96 @@ def test_event_update_refuses_moving_the_start_into_the_past() -> None:
         )
 
     assert error.value.message_dict == {"starts_at": ["The event must start in the future."]}
+
+
+# --- bounds of the dates ---
+
+NOW = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+def test_event_create_allows_an_event_of_exactly_the_longest_duration() -> None:
+    starts_at = NOW + timedelta(days=1)
+    kwargs = create_kwargs(starts_at=starts_at, ends_at=starts_at + EVENT_MAX_DURATION)
+
+    event = event_create(organizer_id=UserFactory().id, now=NOW, **kwargs)
+
+    assert Event.objects.get(id=event.id).ends_at == starts_at + timedelta(days=14)
+
+
+def test_event_create_refuses_an_event_a_second_longer_than_the_longest() -> None:
+    starts_at = NOW + timedelta(days=1)
+    kwargs = create_kwargs(starts_at=starts_at, ends_at=starts_at + EVENT_MAX_DURATION + SECOND)
+
+    with pytest.raises(ValidationError) as error:
+        event_create(organizer_id=UserFactory().id, now=NOW, **kwargs)
+
+    assert error.value.message_dict == {"ends_at": ["An event lasts at most 14 days."]}
+    assert not Event.objects.exists()
+
+
+def test_event_create_allows_a_start_exactly_the_longest_lead_time_ahead() -> None:
+    starts_at = NOW + EVENT_MAX_LEAD_TIME
+    kwargs = create_kwargs(starts_at=starts_at, ends_at=starts_at + timedelta(hours=3))
+
+    event = event_create(organizer_id=UserFactory().id, now=NOW, **kwargs)
+
+    assert Event.objects.get(id=event.id).starts_at == starts_at
+
+
+def test_event_create_refuses_a_start_a_second_beyond_the_longest_lead_time() -> None:
+    starts_at = NOW + EVENT_MAX_LEAD_TIME + SECOND
+    kwargs = create_kwargs(starts_at=starts_at, ends_at=starts_at + timedelta(hours=3))
+
+    with pytest.raises(ValidationError) as error:
+        event_create(organizer_id=UserFactory().id, now=NOW, **kwargs)
+
+    assert error.value.message_dict == {"starts_at": ["An event starts at most 730 days ahead."]}
+    assert not Event.objects.exists()
+
+
+def test_event_update_allows_stretching_an_event_to_exactly_the_longest_duration() -> None:
+    event = EventFactory()
+    ends_at = event.starts_at + EVENT_MAX_DURATION
+
+    event_update(event_id=event.id, actor_id=event.organizer_id, data={"ends_at": ends_at})
+
+    assert Event.objects.get(id=event.id).ends_at == ends_at
+
+
+def test_event_update_refuses_stretching_an_event_a_second_beyond_the_longest() -> None:
+    event = EventFactory()
+    ends_at = event.starts_at + EVENT_MAX_DURATION + SECOND
+
+    with pytest.raises(ValidationError) as error:
+        event_update(event_id=event.id, actor_id=event.organizer_id, data={"ends_at": ends_at})
+
+    assert error.value.message_dict == {"ends_at": ["An event lasts at most 14 days."]}
+    assert Event.objects.get(id=event.id).ends_at == event.ends_at
+
+
+def test_event_update_allows_moving_the_start_exactly_the_longest_lead_time_ahead() -> None:
+    event = EventFactory()
+    now = timezone.now()
+    starts_at = now + EVENT_MAX_LEAD_TIME
+    data = {"starts_at": starts_at, "ends_at": starts_at + timedelta(hours=3)}
+
+    event_update(event_id=event.id, actor_id=event.organizer_id, data=data, now=now)
+
+    assert Event.objects.get(id=event.id).starts_at == starts_at
+
+
+def test_event_update_refuses_moving_the_start_a_second_beyond_the_longest_lead_time() -> None:
+    event = EventFactory()
+    now = timezone.now()
+    starts_at = now + EVENT_MAX_LEAD_TIME + SECOND
+    data = {"starts_at": starts_at, "ends_at": starts_at + timedelta(hours=3)}
+
+    with pytest.raises(ValidationError) as error:
+        event_update(event_id=event.id, actor_id=event.organizer_id, data=data, now=now)
+
+    assert error.value.message_dict == {"starts_at": ["An event starts at most 730 days ahead."]}
+    assert Event.objects.get(id=event.id).starts_at == event.starts_at
 
 
 def test_event_update_refuses_a_capacity_below_the_people_going() -> None:
@@ -811,6 +908,7 @@ def test_event_times_are_kept_in_utc() -> None:
 
     event = event_create(
         organizer_id=organizer.id,
+        now=starts_at - timedelta(days=30),
         **create_kwargs(starts_at=starts_at, ends_at=starts_at + timedelta(hours=2)),
     )
 
