@@ -38,6 +38,7 @@ from shared.accounts.errors import UserNotFound
 from shared.accounts.models import User
 from shared.auth.tokens import ROLE_ADMIN, ROLE_MODERATOR
 from shared.chat.errors import MessageDeleted, MessageNotFound
+from shared.chat.realtime import close_user_sockets
 from shared.chat.selectors import chat_can_read, message_get
 from shared.chat.services import message_delete
 from shared.events.errors import EventAlreadyRemoved
@@ -122,7 +123,8 @@ def user_ban(
         UserAlreadyBanned: a ban of the user is in force.
     Side effects:
         writes the `UserBanned` outbox row (published by the relay after commit), the
-        `user.banned` audit row, and increments `bans_total` after commit.
+        `user.banned` audit row; after commit, closes the user's chat sockets (channel
+        layer) and increments `bans_total`.
     """
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -165,6 +167,10 @@ def user_ban(
         data={"ban_id": str(ban.id), "until": until.isoformat() if until else None},
     )
     outbox_enqueue(event=UserBanned(user_id=user.id, reason=reason, until=until, occurred_at=now))
+    # Their open chat sockets close as soon as the ban commits, not only when the event has
+    # crossed the relay, the broker and the group service's worker: with any of those down, an
+    # open socket kept storing the banned user's messages. The event closes them again.
+    transaction.on_commit(lambda: close_user_sockets(user.id))
     transaction.on_commit(BANS.inc)
     return ban
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,6 +91,40 @@ def test_user_ban_writes_the_ban_the_user_the_audit_row_and_the_event_together(
     assert outbox.payload["reason"] == REASON
     assert outbox.payload["until"] == until.isoformat()
     assert BANS._value.get() == before + 1
+
+
+def test_a_ban_closes_the_users_open_sockets_as_it_commits_without_the_event(
+    moderator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A listener in the user's group on the real Redis channel layer (as each of their chat
+    sockets is) is told to close right after the commit. No relay, broker or worker runs here,
+    so the `user.banned` event cannot be what tells it."""
+    from channels.layers import get_channel_layer
+
+    from shared.chat.realtime import user_group_name
+
+    target = UserFactory()
+    joined, received = threading.Event(), []
+
+    async def listen() -> None:  # on an event loop of its own, as a socket's process is
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(user_group_name(target.id), channel)
+        joined.set()
+        try:
+            received.append(await asyncio.wait_for(layer.receive(channel), timeout=5))
+        finally:
+            await layer.group_discard(user_group_name(target.id), channel)
+
+    listener = threading.Thread(target=asyncio.run, args=(listen(),))
+    listener.start()
+    assert joined.wait(5)
+    with django_capture_on_commit_callbacks(execute=True):
+        user_ban(moderator_id=moderator.id, user_id=target.id, reason=REASON)
+    listener.join(10)
+
+    assert received == [{"type": "user.disconnect", "code": 4403, "reason": "user_banned"}]
+    assert OutboxMessage.objects.get().published_at is None  # the event is still on its way
 
 
 def test_a_ban_without_an_end_is_permanent(moderator: User) -> None:
