@@ -65,6 +65,9 @@ from websockets.sync.client import connect as ws_connect
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = ROOT / ".run"
 OUT_DIR = RUN_DIR / "bench"
+# The pid files of the system under load (`scripts/run.sh` writes them): another checkout's, to
+# measure the system it started (an older commit, for a before-and-after on the same machine).
+PIDS_DIR = Path(os.environ.get("LOAD_PIDS_DIR", RUN_DIR / "pids"))
 INGRESS = os.environ.get("LOAD_INGRESS", "http://127.0.0.1:8080")
 # The user service itself (`scripts/services.sh`), for the ceiling's request that does nothing.
 USER_SERVICE = os.environ.get("LOAD_USER_SERVICE", "http://127.0.0.1:8003")
@@ -566,7 +569,7 @@ def _stat(pid: int) -> tuple[int, str, float] | None:
 
 def _part_of_session() -> dict[int, str]:
     parts: dict[int, str] = {}
-    for pid_file in (RUN_DIR / "pids").glob("*.pid"):
+    for pid_file in PIDS_DIR.glob("*.pid"):
         name = pid_file.stem
         part = "workers" if name.endswith(("-worker", "-beat")) else name
         part = {"mail": "mail catcher"}.get(part, part)  # a dev tool: an SMTP relay in production
