@@ -142,17 +142,31 @@ def test_delete_me_erases_the_account_and_undoes_what_it_took_part_in(
     assert "maria" not in str(payload)
 
 
-def test_the_same_identity_signing_in_again_gets_a_fresh_account(
+def test_a_still_valid_token_of_an_erased_account_is_refused_and_makes_no_account(
     auth_client: Callable[..., Any],
 ) -> None:
-    client = auth_client()
-    client.delete(URL)
+    # given
+    client = auth_client(user=UserFactory(username="maria", email="maria@example.test"))
+    assert client.delete(URL).status_code == 204
+    # when: the same token, still valid, comes back
+    responses = [client.get(URL), client.patch(URL, {"bio": "Back!"}), client.get(EXPORT_URL)]
+    # then
+    for response in responses:
+        assert response.status_code == 401
+        assert error(response)["code"] == "account_erased"
+    assert not User.objects.filter(username="maria").exists()
+    assert not User.objects.filter(email="maria@example.test").exists()
+    assert list(User.objects.values_list("id", flat=True)) == [client.user.id]
 
-    response = client.get(URL)
+
+def test_an_erased_account_does_not_stop_anyone_else(auth_client: Callable[..., Any]) -> None:
+    erased, other = auth_client(), auth_client()
+    erased.delete(URL)
+
+    response = other.get(URL)
 
     assert response.status_code == 200
-    assert response.json()["id"] != str(client.user.id)
-    assert User.objects.get(id=client.user.id).deleted_at is not None
+    assert response.json()["id"] == str(other.user.id)
 
 
 @pytest.mark.parametrize(("actor", "status"), actor_params({"anonymous": 401, "banned": 403}))

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from shared.accounts.errors import UserNotFound
 from shared.accounts.models import User
+from shared.accounts.services import user_anonymise
 from shared.events.models import EventStatus
 from shared.events.selectors import event_list_organized_by, participation_list_of_user
 from shared.events.services import event_cancel, event_leave
@@ -30,8 +31,6 @@ from shared.groups.services import group_leave, group_transfer_ownership, join_r
 
 logger = logging.getLogger(__name__)
 
-DELETED_USERNAME_PREFIX = "deleted-user-"
-
 
 @transaction.atomic
 def user_account_delete(*, user_id: UUID, now: datetime | None = None) -> User:
@@ -43,12 +42,14 @@ def user_account_delete(*, user_id: UUID, now: datetime | None = None) -> User:
     3. they leave every crew: an owner first hands the crew to its next admin, else its
        longest-standing member; a crew they are alone in is closed, as the groups rules say;
        pending join requests are cancelled. Crews moderation took down are left as they are;
-    4. the row is anonymised: username `deleted-user-<8 hex>`, e-mail, names, profile and
-       roles cleared, inactive, and `keycloak_id` replaced, so a new sign-in with the same
-       identity makes a fresh account. Their messages stay, shown as "Deleted user".
+    4. the row is anonymised (`user_anonymise`): username `deleted-user-<8 hex>`, e-mail,
+       names, profile and roles cleared, inactive, `keycloak_id` replaced, and the token
+       subject recorded as erased: its tokens, even those still valid, are refused everywhere
+       from the commit on (`account_erased`), and never make a new account. Their messages
+       stay, shown as "Deleted user".
 
     The identity provider's own account is not deleted here (Keycloak's admin API is for the
-    operator's tooling); until it is, its owner may sign in again and start afresh.
+    operator's tooling); signing in there again gets no CrewUp account.
 
     Raises:
         UserNotFound: no such user, or an account already erased.
@@ -61,7 +62,7 @@ def user_account_delete(*, user_id: UUID, now: datetime | None = None) -> User:
         raise UserNotFound()
     _leave_events(user, now)
     _leave_crews(user, now)
-    _anonymise(user, now)
+    user = user_anonymise(user_id=user.id, now=now)
     logger.info("account erased", extra={"erased_user_id": str(user.id)})
     return user
 
@@ -101,27 +102,3 @@ def _successor(membership: Membership) -> UUID:
         user_id=membership.user_id
     )
     return others.values_list("user_id", flat=True)[0]
-
-
-def _anonymise(user: User, now: datetime) -> None:
-    user.username = f"{DELETED_USERNAME_PREFIX}{user.id.hex[:8]}"
-    user.keycloak_id = f"deleted:{user.id}"
-    user.email = ""
-    user.first_name = ""
-    user.last_name = ""
-    user.display_name_override = ""
-    user.bio = ""
-    user.avatar_url = ""
-    user.interests = []
-    user.home_location = None
-    user.realm_roles = []
-    user.is_active = False
-    user.is_staff = False
-    user.is_superuser = False
-    user.last_login = None
-    user.last_seen_at = None
-    user.deleted_at = now
-    user.set_unusable_password()
-    user.save()
-    user.groups.clear()
-    user.user_permissions.clear()

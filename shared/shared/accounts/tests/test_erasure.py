@@ -10,8 +10,8 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from shared.accounts.erasure import user_account_delete
-from shared.accounts.errors import UserNotFound
-from shared.accounts.models import User
+from shared.accounts.errors import AccountErased, UserNotFound
+from shared.accounts.models import ErasedSubject, User
 from shared.accounts.services import user_provision_from_claims
 from shared.accounts.tests.factories import UserFactory
 from shared.auth.tokens import TokenClaims
@@ -46,7 +46,7 @@ def user() -> User:
     )
 
 
-def test_the_account_is_anonymised_and_its_identity_released(user: User) -> None:
+def test_the_account_is_anonymised_and_its_subject_refused_for_good(user: User) -> None:
     # given
     old_sub = user.keycloak_id
     now = timezone.now()
@@ -70,13 +70,13 @@ def test_the_account_is_anonymised_and_its_identity_released(user: User) -> None
     assert personal == ("", "", "", "", "", "", [], None, [])
     assert (erased.is_active, erased.is_staff, erased.deleted_at) == (False, False, now)
     assert erased.display_name == "Deleted user"
-    # a new sign-in with the same identity makes a fresh account
+    # a token of the same identity, still valid, is refused and makes no fresh account
     claims = TokenClaims.from_payload(
         {"sub": old_sub, "preferred_username": "maria", "exp": 9999999999}
     )
-    fresh = user_provision_from_claims(claims=claims)
-    assert fresh.id != user.id
-    assert fresh.deleted_at is None
+    with pytest.raises(AccountErased):
+        user_provision_from_claims(claims=claims)
+    assert list(User.objects.values_list("id", flat=True)) == [user.id]
 
 
 def test_messages_stay_and_show_no_personal_data(
@@ -214,7 +214,7 @@ def test_a_failure_midway_undoes_everything(user: User, monkeypatch: pytest.Monk
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("shared.accounts.erasure._anonymise", broken)
+    monkeypatch.setattr("shared.accounts.erasure.user_anonymise", broken)
     # when
     with pytest.raises(RuntimeError):
         user_account_delete(user_id=user.id)
@@ -222,3 +222,4 @@ def test_a_failure_midway_undoes_everything(user: User, monkeypatch: pytest.Monk
     assert Event.objects.get(id=event.id).status == EventStatus.SCHEDULED
     assert Membership.objects.filter(id=membership.id).exists()
     assert User.objects.get(id=user.id).email == "maria@example.test"
+    assert not ErasedSubject.objects.exists()
