@@ -11,6 +11,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from group_service.asgi import application
+from shared.accounts.models import User
+from shared.accounts.services import user_anonymise
 from shared.accounts.tests.factories import UserFactory
 from shared.chat import realtime
 from shared.chat.models import Message
@@ -127,6 +129,26 @@ async def test_bad_token_is_closed_with_4401(crew, make_token, token_kwargs):
     await communicator.connect()
 
     assert await closed_with(communicator) == 4401
+
+
+@pytest.mark.parametrize(
+    "way", ["subprotocol", "auth_frame"], ids=["subprotocol_case", "frame_case"]
+)
+async def test_a_still_valid_token_of_an_erased_account_is_closed_with_4401(crew, make_token, way):
+    # given: the member's token is still valid, but the user service erased the account
+    group, _, member = crew
+    token = token_for(make_token, member)
+    await database_sync_to_async(user_anonymise)(user_id=member.id)
+    # when
+    communicator = socket(group.id, token if way == "subprotocol" else None)
+    await communicator.connect()
+    if way == "auth_frame":
+        await communicator.send_json_to({"type": "auth", "token": token})
+    # then
+    assert (await communicator.receive_json_from())["code"] == "account_erased"
+    assert await closed_with(communicator) == 4401
+    usernames = await database_sync_to_async(list)(User.objects.values_list("username", flat=True))
+    assert member.username not in usernames
 
 
 async def test_token_in_a_first_message_authenticates(crew, make_token):

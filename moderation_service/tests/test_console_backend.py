@@ -10,6 +10,7 @@ from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from shared.accounts.models import User
+from shared.accounts.services import user_anonymise
 from shared.accounts.tests.factories import UserFactory
 from shared.auth.oidc_admin import ModeratorConsoleBackend
 from shared.moderation.services import MODERATORS_GROUP
@@ -143,6 +144,21 @@ def test_a_banned_moderator_cannot_sign_in(backend: ModeratorConsoleBackend) -> 
     with pytest.raises(SuspiciousOperation):
         backend.update_user(user, maria)
 
+    assert backend.get_user(user.id) is None
+
+
+def test_an_erased_moderator_cannot_sign_in_nor_get_a_new_account(
+    backend: ModeratorConsoleBackend,
+) -> None:
+    # given: maria's account was erased; her identity at the provider still exists
+    maria = claims(["moderator", "user"])
+    user = backend.create_user(maria)
+    user_anonymise(user_id=user.id)
+    assert not backend.filter_users_by_claims(maria).exists()
+    # when / then
+    with pytest.raises(SuspiciousOperation):
+        backend.create_user(maria)
+    assert list(User.objects.values_list("id", flat=True)) == [user.id]
     assert backend.get_user(user.id) is None
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
+from shared.accounts.services import user_anonymise
 from shared.groups.tests.factories import MembershipFactory
 from shared.safety.models import Alert, AlertAcknowledgement, AlertStatus, LocationPoint
 from shared.safety.tests.factories import AlertFactory, LocationPointFactory
@@ -50,6 +51,18 @@ def alert(crew):
 
 
 # --- Raising ---
+
+
+def test_a_still_valid_token_of_an_erased_account_raises_nothing(crew, client_as):
+    # given: the user service erased the sender's account; their token has not expired
+    client = client_as("sender", crew)
+    user_anonymise(user_id=crew.sender.id)
+    # when
+    response = client.post(ALERTS, raise_body(crew.group), format="json")
+    # then
+    assert response.status_code == 401
+    assert error(response)["code"] == "account_erased"
+    assert not Alert.objects.exists()
 
 
 def test_a_member_raises_an_alert(crew, client_as, crew_services):

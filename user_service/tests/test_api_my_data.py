@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from shared.accounts.models import User
@@ -20,6 +21,20 @@ from shared.events.tests.factories import EventFactory, ParticipationFactory
 from shared.groups.models import MemberRole, Membership
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
 from shared.moderation.tests.factories import BanFactory, ReportFactory
+from shared.safety.models import (
+    AcknowledgementKind,
+    Alert,
+    AlertAcknowledgement,
+    CheckInTimer,
+    LocationPoint,
+)
+from shared.safety.tests.factories import (
+    AlertAcknowledgementFactory,
+    AlertFactory,
+    AlertTargetFactory,
+    CheckInTimerFactory,
+    LocationPointFactory,
+)
 from tests.conftest import actor_params, error
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +76,12 @@ def test_export_returns_everything_held_on_me_as_a_json_download(
         "messages",
         "reports_filed",
         "bans",
+        "alerts_raised",
+        "alert_acknowledgements",
+        "check_in_timers",
+        "notifications",
+        "notification_preferences",
+        "push_subscriptions",
     }
     assert body["profile"]["id"] == str(me.id)
     assert body["profile"]["email"] == me.email
@@ -92,15 +113,52 @@ def test_export_needs_a_signed_in_user(
     assert client_as(actor).get(EXPORT_URL).status_code == status
 
 
+def test_export_holds_my_safety_alerts_with_their_trail_answers_and_timers(
+    auth_client: Callable[..., Any],
+) -> None:
+    # given
+    client = auth_client()
+    me = client.user
+    crew = MembershipFactory(user=me).group
+    alert = AlertFactory(
+        sender=me, message="Lost at the exit", location=Point(22.15, 65.58, srid=4326)
+    )
+    AlertTargetFactory(alert=alert, group=crew)
+    LocationPointFactory(alert=alert, point=Point(22.16, 65.59, srid=4326), accuracy_m=12.0)
+    AlertAcknowledgementFactory(alert=AlertFactory(), user=me, kind=AcknowledgementKind.SEEN)
+    timer = CheckInTimerFactory(user=me, group=crew, message="Walking home")
+    # when
+    body = client.get(EXPORT_URL).json()
+    # then
+    [raised] = body["alerts_raised"]
+    assert (raised["id"], raised["message"], raised["status"]) == (
+        str(alert.id),
+        "Lost at the exit",
+        "open",
+    )
+    assert raised["location"] == {"lat": 65.58, "lng": 22.15}
+    assert [c["crew_id"] for c in raised["crews"]] == [str(crew.id)]
+    assert [(p["lat"], p["lng"], p["accuracy_m"]) for p in raised["trail"]] == [
+        (65.59, 22.16, 12.0)
+    ]
+    assert [a["kind"] for a in body["alert_acknowledgements"]] == ["seen"]
+    assert [(t["id"], t["crew_id"], t["message"]) for t in body["check_in_timers"]] == [
+        (str(timer.id), str(crew.id), "Walking home")
+    ]
+
+
 def test_my_export_holds_nothing_of_anyone_else(auth_client: Callable[..., Any]) -> None:
     client = auth_client()
     other = UserFactory(email="other@example.test")
     EventFactory(organizer=other, title="Someone else's party")
     ReportFactory(reporter=other)
+    AlertFactory(sender=other, message="Someone else's alert")
+    CheckInTimerFactory(user=other)
 
     body = client.get(EXPORT_URL).json()
 
     assert (body["events_organised"], body["reports_filed"], body["rsvps"]) == ([], [], [])
+    assert (body["alerts_raised"], body["check_in_timers"]) == ([], [])
     assert "other@example.test" not in str(body)
 
 
@@ -142,17 +200,52 @@ def test_delete_me_erases_the_account_and_undoes_what_it_took_part_in(
     assert "maria" not in str(payload)
 
 
-def test_the_same_identity_signing_in_again_gets_a_fresh_account(
+def test_delete_me_leaves_my_alerts_to_the_crew_without_my_positions_answers_or_timers(
     auth_client: Callable[..., Any],
 ) -> None:
+    # given
     client = auth_client()
-    client.delete(URL)
+    me = client.user
+    alert = AlertFactory(sender=me, message="Lost at the exit")
+    LocationPointFactory(alert=alert)
+    answer = AlertAcknowledgementFactory(alert=AlertFactory(), user=me)
+    timer = CheckInTimerFactory(user=me)
+    # when
+    response = client.delete(URL)
+    # then
+    assert response.status_code == 204
+    kept = Alert.objects.get(id=alert.id)
+    assert (kept.sender_id, kept.location, kept.message) == (me.id, None, "")
+    assert not LocationPoint.objects.filter(alert=alert).exists()
+    assert not AlertAcknowledgement.objects.filter(id=answer.id).exists()
+    assert not CheckInTimer.objects.filter(id=timer.id).exists()
 
-    response = client.get(URL)
+
+def test_a_still_valid_token_of_an_erased_account_is_refused_and_makes_no_account(
+    auth_client: Callable[..., Any],
+) -> None:
+    # given
+    client = auth_client(user=UserFactory(username="maria", email="maria@example.test"))
+    assert client.delete(URL).status_code == 204
+    # when: the same token, still valid, comes back
+    responses = [client.get(URL), client.patch(URL, {"bio": "Back!"}), client.get(EXPORT_URL)]
+    # then
+    for response in responses:
+        assert response.status_code == 401
+        assert error(response)["code"] == "account_erased"
+    assert not User.objects.filter(username="maria").exists()
+    assert not User.objects.filter(email="maria@example.test").exists()
+    assert list(User.objects.values_list("id", flat=True)) == [client.user.id]
+
+
+def test_an_erased_account_does_not_stop_anyone_else(auth_client: Callable[..., Any]) -> None:
+    erased, other = auth_client(), auth_client()
+    erased.delete(URL)
+
+    response = other.get(URL)
 
     assert response.status_code == 200
-    assert response.json()["id"] != str(client.user.id)
-    assert User.objects.get(id=client.user.id).deleted_at is not None
+    assert response.json()["id"] == str(other.user.id)
 
 
 @pytest.mark.parametrize(("actor", "status"), actor_params({"anonymous": 401, "banned": 403}))

@@ -6,13 +6,15 @@ SERVICE_NAME = "user"
 ROOT_URLCONF = "user_service.urls"
 WSGI_APPLICATION = "user_service.wsgi.application"
 # Accounts is this service's own app; the others are read for the data export, and their
-# services undo a user's RSVPs and memberships when the account is erased.
+# services undo a user's RSVPs and memberships, and remove their safety data, when the
+# account is erased.
 INSTALLED_APPS = [
     *COMMON_APPS,
     "shared.events",
     "shared.groups",
     "shared.chat",
     "shared.moderation",
+    "shared.safety",
     "shared.notifications",
 ]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp user API"}

@@ -281,7 +281,7 @@ const en = {
     exportExplain: 'Download everything CrewUp holds about you, as a JSON file.',
     export: 'Export my data',
     deleteTitle: 'Delete account',
-    deleteExplain: 'Your profile is erased, your RSVPs and crew memberships removed; your messages stay as "deleted user".',
+    deleteExplain: 'Your profile is erased, your RSVPs, crew memberships, check-ins and notifications removed; your messages and safety alerts stay for your crews as "deleted user", without your positions. This sign-in cannot be used on CrewUp again.',
     deleteConfirm: 'Type your username ({{username}}) to confirm',
     delete: 'Delete my account',
   },

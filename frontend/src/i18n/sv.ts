@@ -285,7 +285,7 @@ const sv: Same<Resources> = {
     exportExplain: 'Ladda ner allt CrewUp har om dig, som en JSON-fil.',
     export: 'Exportera mina uppgifter',
     deleteTitle: 'Radera kontot',
-    deleteExplain: 'Din profil raderas, dina svar och medlemskap tas bort; dina meddelanden blir kvar som "raderad användare".',
+    deleteExplain: 'Din profil raderas, dina svar, medlemskap, incheckningar och notiser tas bort; dina meddelanden och trygghetslarm blir kvar för dina crews som "raderad användare", utan dina positioner. Inloggningen kan inte användas på CrewUp igen.',
     deleteConfirm: 'Skriv ditt användarnamn ({{username}}) för att bekräfta',
     delete: 'Radera mitt konto',
   },

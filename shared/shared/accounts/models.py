@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -196,3 +197,25 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
         if self.banned_until is None:
             return True
         return self.banned_until > (moment or timezone.now())
+
+
+class ErasedSubject(models.Model):
+    """A Keycloak subject (`sub`) whose CrewUp account was erased: its tokens are refused for good.
+
+    An erased subject stays erased: a token of it, still valid or new, never makes an account
+    again (`user_provision_from_claims`). A table of its own rather than the `sub` left on the
+    anonymised row: only a SHA-256 digest of the subject is kept here, and nothing links it to
+    that row (whose `keycloak_id` is replaced), so the row stays anonymous, while a token's
+    subject can still be checked against the table.
+    """
+
+    subject_digest = models.CharField(max_length=64, primary_key=True)
+    erased_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"erased subject {self.subject_digest[:12]}"
+
+    @staticmethod
+    def digest_of(subject: str) -> str:
+        """The digest this table keeps of a token's `sub`."""
+        return hashlib.sha256(subject.encode()).hexdigest()

@@ -1,6 +1,7 @@
 """Writes on accounts. Owned by the user service; every service provisions users through it.
 
-Erasing an account touches every domain app and lives in `shared.accounts.erasure`.
+Erasing an account touches every domain app and lives in `shared.accounts.erasure`; its last
+step, anonymising the row, is `user_anonymise` here.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from shared.accounts.errors import UserNotFound
-from shared.accounts.models import INTEREST_MAX_LENGTH, INTERESTS_MAX_COUNT, User
+from shared.accounts.errors import AccountErased, UserNotFound
+from shared.accounts.models import INTEREST_MAX_LENGTH, INTERESTS_MAX_COUNT, ErasedSubject, User
 from shared.accounts.user_cache import user_cache, user_changed
 from shared.auth.tokens import TokenClaims
 from shared.metrics import USERS_REGISTERED
 
 logger = logging.getLogger(__name__)
+
+DELETED_USERNAME_PREFIX = "deleted-user-"
 
 # The profile fields a user edits, by their API names (`display_name` is stored as an override
 # of the name from Keycloak).
@@ -45,6 +48,12 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
     row. The row comes from `user_cache` when this process read it lately and nothing has
     changed it since (see there).
 
+    An erased subject stays erased: its row was anonymised and its `sub` recorded in
+    `ErasedSubject`, so a token of it, however valid, finds no row and makes none. That check
+    costs a query only where a row is missing (a first sign-in, or an erased subject).
+
+    Raises:
+        AccountErased: the token's subject erased their account.
     Side effects: increments `users_registered_total` when a row is created.
     """
     profile = {
@@ -64,7 +73,12 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
             user = None
         else:
             user_cache.put(claims.subject, user, generation=generation)
+    if user is not None and user.deleted_at is not None:
+        raise AccountErased()
     if user is None:
+        digest = ErasedSubject.digest_of(claims.subject)
+        if ErasedSubject.objects.filter(subject_digest=digest).exists():
+            raise AccountErased()
         try:
             with transaction.atomic():
                 user = User.objects.create_user(keycloak_id=claims.subject, **profile)
@@ -78,6 +92,51 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
         for field in changed:
             setattr(user, field, profile[field])
         user.save(update_fields=[*changed, "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_anonymise(*, user_id: UUID, now: datetime | None = None) -> User:
+    """Clear every personal field of the user's row, and refuse its subject's tokens for good.
+
+    The last step of erasing an account: `shared.accounts.erasure.user_account_delete` first
+    undoes what the user took part in, then calls this. The row stays (others' data points
+    to it): username `deleted-user-<8 hex>`, e-mail, names, profile and roles cleared,
+    inactive, `deleted_at` set, and `keycloak_id` replaced, while the subject's digest goes
+    to `ErasedSubject`, so no token of it signs in or makes a new account again.
+
+    Raises:
+        UserNotFound: no such user, or an account already erased.
+    Side effects: every process drops the user from its user cache (the row changed).
+    """
+    now = now or timezone.now()
+    user = User.objects.select_for_update().filter(id=user_id, deleted_at__isnull=True).first()
+    if user is None:
+        raise UserNotFound()
+    ErasedSubject.objects.update_or_create(
+        subject_digest=ErasedSubject.digest_of(user.keycloak_id), defaults={"erased_at": now}
+    )
+    user.username = f"{DELETED_USERNAME_PREFIX}{user.id.hex[:8]}"
+    user.keycloak_id = f"deleted:{user.id}"
+    user.email = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.display_name_override = ""
+    user.bio = ""
+    user.avatar_url = ""
+    user.interests = []
+    user.home_location = None
+    user.realm_roles = []
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.last_login = None
+    user.last_seen_at = None
+    user.deleted_at = now
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
     return user
 
 

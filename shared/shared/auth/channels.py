@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
+from shared.accounts.errors import AccountErased
 from shared.auth.drf import authenticate_bearer
 from shared.auth.jwks import JWKSUnavailable
 from shared.auth.tokens import InvalidToken, TokenClaims
@@ -35,6 +36,8 @@ async def authenticate_token(token: str) -> tuple[Any, TokenClaims | None, str |
         user, claims = await database_sync_to_async(authenticate_bearer)(token)
     except InvalidToken:
         return AnonymousUser(), None, "invalid_token"
+    except AccountErased as error:
+        return AnonymousUser(), None, error.code
     except JWKSUnavailable:
         return AnonymousUser(), None, "identity_provider_unavailable"
     return user, claims, None

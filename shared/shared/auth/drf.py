@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from shared.accounts.errors import AccountErased
 from shared.accounts.models import User
 from shared.accounts.services import user_provision_from_claims
 from shared.auth.jwks import JWKSUnavailable
@@ -29,6 +30,7 @@ def authenticate_bearer(token: str) -> tuple[User, TokenClaims]:
 
     Raises:
         InvalidToken, JWKSUnavailable.
+        AccountErased: the token's subject erased their account (the token may still be valid).
     """
     claims = decode_access_token(token)
     user = user_provision_from_claims(claims=claims)
@@ -38,7 +40,10 @@ def authenticate_bearer(token: str) -> tuple[User, TokenClaims]:
 
 
 class OIDCJWTAuthentication(BaseAuthentication):
-    """`Authorization: Bearer <access token>`; no header means anonymous, a bad token means 401."""
+    """`Authorization: Bearer <access token>`; no header means anonymous, a bad token means 401.
+
+    A valid token of an erased account is refused with 401 `account_erased`.
+    """
 
     keyword = b"bearer"
 
@@ -62,6 +67,8 @@ class OIDCJWTAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 f"Invalid token: {error}", code="invalid_token"
             ) from error
+        except AccountErased as error:
+            raise exceptions.AuthenticationFailed(error.message, code=error.code) from error
         except JWKSUnavailable as error:
             raise IdentityProviderUnavailable() from error
 

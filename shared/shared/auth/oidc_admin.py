@@ -19,6 +19,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db.models import QuerySet
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from shared.accounts.errors import AccountErased
 from shared.accounts.models import User
 from shared.accounts.services import user_provision_from_claims
 from shared.auth.tokens import TokenClaims
@@ -75,7 +76,11 @@ class ModeratorConsoleBackend(OIDCAuthenticationBackend):
 
     def _grant(self, claims: dict[str, Any]) -> User:
         token_claims = TokenClaims.from_payload({"exp": 0, **claims})
-        user = user_provision_from_claims(claims=token_claims)
+        try:
+            user = user_provision_from_claims(claims=token_claims)
+        except AccountErased as error:
+            logger.warning("console sign-in refused: account erased")
+            raise SuspiciousOperation("an erased account cannot sign in to the console") from error
         user = console_access_sync(user_id=user.id, roles=token_claims.roles)
         if user.is_banned_at():
             logger.warning("console sign-in refused: banned", extra={"console_user": str(user.id)})

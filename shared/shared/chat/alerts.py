@@ -136,3 +136,40 @@ def safety_notice_locations_clear(*, before: datetime) -> int:
             Message.objects.bulk_update(batch, ["data"])
         cleared += len(batch)
     return cleared
+
+
+@transaction.atomic
+def safety_notices_anonymise(
+    *, group_ids: list[UUID], alert_ids: list[UUID], sender: dict[str, Any] | None
+) -> int:
+    """Clear an erased sender from the notices of their alerts in these crews' chat.
+
+    A notice keeps a copy of the alert: the sender's name, position and message. The copy
+    gets the anonymised account's summary (`sender`) instead, no position and no message (nor
+    a resolution note of theirs), and the notice's text is written anew from it. Returns how
+    many notices changed; running it again changes them the same way.
+    """
+    if not alert_ids:
+        return 0
+    notices = list(
+        Message.objects.select_for_update()
+        .filter(
+            group_id__in=group_ids,
+            kind=MessageKind.SAFETY_ALERT,
+            data__alert_id__in=[str(alert_id) for alert_id in alert_ids],
+        )
+        .only("id", "body", "data")
+        .order_by("id")
+    )
+    for notice in notices:
+        alert = notice.data.get("alert") or {}
+        sender_id = (alert.get("sender") or {}).get("id")
+        resolver_id = (alert.get("resolved_by") or {}).get("id")
+        if resolver_id is not None and resolver_id == sender_id:
+            alert["resolved_by"] = sender
+            alert["resolution_note"] = ""
+        alert.update(sender=sender, location=None, message="")
+        notice.data["alert"] = alert
+        notice.body = _notice_body(str(notice.data.get("change")), alert)
+    Message.objects.bulk_update(notices, ["body", "data"])
+    return len(notices)

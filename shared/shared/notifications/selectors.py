@@ -14,7 +14,7 @@ from shared.notifications.kinds import (
     Channel,
     NotificationKind,
 )
-from shared.notifications.models import Notification, NotificationPreference
+from shared.notifications.models import Notification, NotificationPreference, PushSubscription
 
 
 def notification_list(*, recipient_id: UUID) -> QuerySet[Notification]:
@@ -97,3 +97,21 @@ def preference_table(*, user_id: UUID) -> list[dict[str, object]]:
             }
         )
     return table
+
+
+# --- A person's own notification data (the data export) ---
+
+
+def notification_list_of_recipient(*, recipient_id: UUID) -> QuerySet[Notification]:
+    """Every notification of the person, also those they get only by push or e-mail, newest first."""
+    return Notification.objects.filter(recipient_id=recipient_id).order_by("-created_at", "-id")
+
+
+def preference_list_of_user(*, user_id: UUID) -> QuerySet[NotificationPreference]:
+    """The channel choices the person stored (kinds without one follow their defaults)."""
+    return NotificationPreference.objects.filter(user_id=user_id).order_by("kind")
+
+
+def push_subscription_list_of_user(*, user_id: UUID) -> QuerySet[PushSubscription]:
+    """The person's push subscriptions (one per browser), newest first."""
+    return PushSubscription.objects.filter(user_id=user_id).order_by("-created_at", "id")

@@ -222,3 +222,15 @@ def push_subscription_delete(*, user_id: UUID, endpoint: str) -> bool:
     """Forget one of the person's push subscriptions; return whether there was one."""
     deleted, _ = PushSubscription.objects.filter(user_id=user_id, endpoint=endpoint).delete()
     return deleted > 0
+
+
+@transaction.atomic
+def notifications_erase(*, user_id: UUID) -> None:
+    """Delete everything notifications hold of the person, as erasing their account asks.
+
+    Their notifications (with their deliveries), channel choices and push subscriptions: only
+    they ever saw them, and nothing must reach their devices any more.
+    """
+    Notification.objects.filter(recipient_id=user_id).delete()
+    NotificationPreference.objects.filter(user_id=user_id).delete()
+    PushSubscription.objects.filter(user_id=user_id).delete()

@@ -389,3 +389,23 @@ def checkin_timers_due(*, before: datetime, limit: int) -> list[tuple[UUID, date
         .order_by("due_at", "id")
         .values_list("id", "due_at")[:limit]
     )
+
+
+# --- A user's own safety data (the data export) ---
+
+
+def alert_list_of_sender(*, sender_id: UUID) -> QuerySet[Alert]:
+    """Return every alert the user raised, newest first, with its crews and its whole trail."""
+    return (
+        Alert.objects.filter(sender_id=sender_id)
+        .prefetch_related(
+            Prefetch("targets", queryset=AlertTarget.objects.order_by("created_at", "id")),
+            Prefetch("locations", queryset=LocationPoint.objects.order_by("recorded_at", "id")),
+        )
+        .order_by("-created_at", "id")
+    )
+
+
+def acknowledgement_list_of_user(*, user_id: UUID) -> QuerySet[AlertAcknowledgement]:
+    """Return the user's answers to alerts, oldest first."""
+    return AlertAcknowledgement.objects.filter(user_id=user_id).order_by("created_at", "id")

@@ -255,6 +255,84 @@ class ExportBanSerializer(serializers.Serializer):
     lift_reason = serializers.CharField()
 
 
+class ExportLocationPointSerializer(serializers.Serializer):
+    lat = serializers.FloatField(source="point.y")
+    lng = serializers.FloatField(source="point.x")
+    accuracy_m = serializers.FloatField(allow_null=True)
+    recorded_at = serializers.DateTimeField()
+
+
+class ExportAlertCrewSerializer(serializers.Serializer):
+    crew_id = serializers.UUIDField(source="group_id")
+    event_id = serializers.UUIDField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportAlertSerializer(serializers.Serializer):
+    """An alert the user raised, with the crews it went to and the positions they sent."""
+
+    id = serializers.UUIDField()
+    alert_type = serializers.CharField()
+    message = serializers.CharField()
+    location = LocationSerializer(allow_null=True)
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolution_note = serializers.CharField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    crews = ExportAlertCrewSerializer(source="targets", many=True)
+    trail = ExportLocationPointSerializer(source="locations", many=True)
+
+
+class ExportAcknowledgementSerializer(serializers.Serializer):
+    alert_id = serializers.UUIDField()
+    kind = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ExportCheckInTimerSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    crew_id = serializers.UUIDField(source="group_id")
+    due_at = serializers.DateTimeField()
+    status = serializers.CharField()
+    message = serializers.CharField()
+    last_location = LocationSerializer(allow_null=True)
+    last_location_at = serializers.DateTimeField(allow_null=True)
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    fired_at = serializers.DateTimeField(allow_null=True)
+    fired_alert_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ExportNotificationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    payload = serializers.JSONField()
+    in_app = serializers.BooleanField()
+    read_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ExportNotificationPreferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    in_app = serializers.BooleanField()
+    push = serializers.BooleanField()
+    email = serializers.BooleanField()
+
+
+class ExportPushSubscriptionSerializer(serializers.Serializer):
+    """A browser that gets pushes; its encryption keys stay out (the device's, not about you)."""
+
+    endpoint = serializers.CharField()
+    user_agent = serializers.CharField()
+    language = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_success_at = serializers.DateTimeField(allow_null=True)
+    last_failure_at = serializers.DateTimeField(allow_null=True)
+
+
 class ExportProfileSerializer(MeOutputSerializer):
     class Meta(MeOutputSerializer.Meta):
         fields = [
@@ -283,6 +361,12 @@ class UserExportOutputSerializer(serializers.Serializer):
     messages = ExportMessageSerializer(many=True)
     reports_filed = ExportReportSerializer(many=True)
     bans = ExportBanSerializer(many=True)
+    alerts_raised = ExportAlertSerializer(many=True)
+    alert_acknowledgements = ExportAcknowledgementSerializer(many=True)
+    check_in_timers = ExportCheckInTimerSerializer(many=True)
+    notifications = ExportNotificationSerializer(many=True)
+    notification_preferences = ExportNotificationPreferenceSerializer(many=True)
+    push_subscriptions = ExportPushSubscriptionSerializer(many=True)
 
 
 class ErrorDetailOutputSerializer(serializers.Serializer):

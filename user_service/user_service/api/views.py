@@ -85,8 +85,11 @@ class UserViewSet(viewsets.GenericViewSet):
         description=(
             "Your upcoming events are cancelled, your RSVPs withdrawn and your crews left "
             "(ownership goes to the next admin or member); your profile is anonymised and your "
-            "messages stay, shown as 'Deleted user'. Your sign-in at the identity provider is "
-            "not deleted by this call."
+            "messages stay, shown as 'Deleted user'. Your safety alerts stay for your crews "
+            "without your positions and words; your answers to alerts, check-in timers, "
+            "notifications and push subscriptions are deleted. Your sign-in at the identity "
+            "provider is not deleted by this call, but CrewUp refuses it from then on (401 "
+            "`account_erased`), tokens still valid included."
         ),
     )
     @me.mapping.delete

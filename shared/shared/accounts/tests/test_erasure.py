@@ -10,12 +10,13 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from shared.accounts.erasure import user_account_delete
-from shared.accounts.errors import UserNotFound
-from shared.accounts.models import User
+from shared.accounts.errors import AccountErased, UserNotFound
+from shared.accounts.models import ErasedSubject, User
 from shared.accounts.services import user_provision_from_claims
 from shared.accounts.tests.factories import UserFactory
 from shared.auth.tokens import TokenClaims
 from shared.chat import realtime
+from shared.chat.alerts import safety_alert_notice_post
 from shared.chat.models import Message
 from shared.chat.services import message_send
 from shared.events.models import Event, EventStatus, Participation, ParticipationStatus
@@ -25,6 +26,25 @@ from shared.groups.models import Group, JoinPolicy, JoinRequest, MemberRole, Mem
 from shared.groups.services import group_remove
 from shared.groups.tests.factories import GroupFactory, JoinRequestFactory, MembershipFactory
 from shared.moderation.tests.factories import ReportFactory
+from shared.notifications.kinds import NotificationKind
+from shared.notifications.models import Notification, NotificationPreference, PushSubscription
+from shared.notifications.services import notify, preferences_update, push_subscription_save
+from shared.safety import live
+from shared.safety.models import (
+    AcknowledgementKind,
+    Alert,
+    AlertAcknowledgement,
+    AlertStatus,
+    AlertTarget,
+    CheckInTimer,
+    LocationPoint,
+)
+from shared.safety.tests.factories import (
+    AlertAcknowledgementFactory,
+    AlertFactory,
+    CheckInTimerFactory,
+    LocationPointFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +66,7 @@ def user() -> User:
     )
 
 
-def test_the_account_is_anonymised_and_its_identity_released(user: User) -> None:
+def test_the_account_is_anonymised_and_its_subject_refused_for_good(user: User) -> None:
     # given
     old_sub = user.keycloak_id
     now = timezone.now()
@@ -70,13 +90,13 @@ def test_the_account_is_anonymised_and_its_identity_released(user: User) -> None
     assert personal == ("", "", "", "", "", "", [], None, [])
     assert (erased.is_active, erased.is_staff, erased.deleted_at) == (False, False, now)
     assert erased.display_name == "Deleted user"
-    # a new sign-in with the same identity makes a fresh account
+    # a token of the same identity, still valid, is refused and makes no fresh account
     claims = TokenClaims.from_payload(
         {"sub": old_sub, "preferred_username": "maria", "exp": 9999999999}
     )
-    fresh = user_provision_from_claims(claims=claims)
-    assert fresh.id != user.id
-    assert fresh.deleted_at is None
+    with pytest.raises(AccountErased):
+        user_provision_from_claims(claims=claims)
+    assert list(User.objects.values_list("id", flat=True)) == [user.id]
 
 
 def test_messages_stay_and_show_no_personal_data(
@@ -210,11 +230,13 @@ def test_a_failure_midway_undoes_everything(user: User, monkeypatch: pytest.Monk
     # given: the last step fails
     event = EventFactory(organizer=user)
     membership = MembershipFactory(user=user)
+    alert = AlertFactory(sender=user, message="Lost at the exit")
+    timer = CheckInTimerFactory(user=user)
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("shared.accounts.erasure._anonymise", broken)
+    monkeypatch.setattr("shared.accounts.erasure.safety_notices_anonymise", broken)
     # when
     with pytest.raises(RuntimeError):
         user_account_delete(user_id=user.id)
@@ -222,3 +244,128 @@ def test_a_failure_midway_undoes_everything(user: User, monkeypatch: pytest.Monk
     assert Event.objects.get(id=event.id).status == EventStatus.SCHEDULED
     assert Membership.objects.filter(id=membership.id).exists()
     assert User.objects.get(id=user.id).email == "maria@example.test"
+    assert Alert.objects.get(id=alert.id).message == "Lost at the exit"
+    assert CheckInTimer.objects.filter(id=timer.id).exists()
+    assert not ErasedSubject.objects.exists()
+
+
+# --- safety data ---
+
+
+def test_alerts_they_raised_stay_for_the_crew_without_their_positions_or_words(
+    user: User,
+) -> None:
+    # given: an alert to a crew, with a trail, a crew member's answer and a resolution of theirs
+    crew = GroupFactory()
+    helper = MembershipFactory(group=crew).user
+    alert = AlertFactory(
+        sender=user,
+        message="Asthma attack, behind the stage",
+        crews=[crew],
+        status=AlertStatus.RESOLVED,
+        resolved_at=timezone.now(),
+        resolved_by=user,
+        resolution_note="Fine now, at home on Storgatan",
+    )
+    LocationPointFactory(alert=alert)
+    LocationPointFactory(alert=alert)
+    answer = AlertAcknowledgementFactory(alert=alert, user=helper, kind=AcknowledgementKind.SEEN)
+    # when
+    user_account_delete(user_id=user.id)
+    # then
+    kept = Alert.objects.get(id=alert.id)
+    assert (kept.sender_id, kept.alert_type, kept.status) == (user.id, "help", "resolved")
+    assert (kept.location, kept.message, kept.resolution_note) == (None, "", "")
+    assert not LocationPoint.objects.filter(alert=alert).exists()
+    assert AlertTarget.objects.filter(alert=alert, group=crew).exists()
+    assert AlertAcknowledgement.objects.filter(id=answer.id).exists()
+
+
+def test_their_answers_to_alerts_and_their_check_in_timers_are_deleted(user: User) -> None:
+    # given
+    others_alert = AlertFactory(message="Lost my phone")
+    answer = AlertAcknowledgementFactory(
+        alert=others_alert, user=user, kind=AcknowledgementKind.ON_MY_WAY
+    )
+    active = CheckInTimerFactory(user=user, message="Walking home along the river")
+    fired = CheckInTimerFactory(user=user, status="cancelled", cancelled_at=timezone.now())
+    someone_elses = CheckInTimerFactory()
+    # when
+    user_account_delete(user_id=user.id)
+    # then
+    assert not AlertAcknowledgement.objects.filter(id=answer.id).exists()
+    assert not CheckInTimer.objects.filter(id__in=[active.id, fired.id]).exists()
+    assert CheckInTimer.objects.filter(id=someone_elses.id).exists()
+    assert Alert.objects.get(id=others_alert.id).message == "Lost my phone"
+
+
+def test_the_chat_notices_of_their_alerts_lose_their_name_position_and_message(
+    user: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given: the alert's notice is in the crew's chat, with a copy of the alert
+    crew = GroupFactory()
+    MembershipFactory(group=crew, user=user)
+    alert = AlertFactory(sender=user, message="Behind the stage", crews=[crew])
+    target = AlertTarget.objects.select_related("alert__sender").get(alert=alert)
+    other_alert = AlertFactory(crews=[crew], message="Someone else's words")
+    other_target = AlertTarget.objects.select_related("alert__sender").get(alert=other_alert)
+    with django_capture_on_commit_callbacks(execute=False):
+        notice = safety_alert_notice_post(
+            group_id=crew.id,
+            alert_id=alert.id,
+            change="raised",
+            alert=live.alert_payload(target.alert, target=target),
+        ).message
+        others = safety_alert_notice_post(
+            group_id=crew.id,
+            alert_id=other_alert.id,
+            change="raised",
+            alert=live.alert_payload(other_target.alert, target=other_target),
+        ).message
+    assert "Mia" in notice.body
+    # when
+    with django_capture_on_commit_callbacks(execute=False):
+        user_account_delete(user_id=user.id)
+    # then
+    stored = Message.objects.get(id=notice.id)
+    assert stored.body == "Deleted user raised a help alert."
+    copy = stored.data["alert"]
+    assert (copy["location"], copy["message"]) == (None, "")
+    assert copy["sender"] == {
+        "id": str(user.id),
+        "username": f"deleted-user-{user.id.hex[:8]}",
+        "display_name": "Deleted user",
+    }
+    for personal in ("maria", "Maria", "Lind", "Mia", "Behind the stage"):
+        assert personal not in repr(stored.data)
+    assert Message.objects.get(id=others.id).data == others.data
+
+
+def test_their_notifications_choices_and_push_subscriptions_are_deleted(
+    user: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given
+    other = UserFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        notify(
+            recipient_ids=[user.id, other.id],
+            kind=NotificationKind.JOIN_APPROVED,
+            payload={"group_name": "Front row"},
+            dedupe_key="joined:1",
+        )
+        preferences_update(
+            user_id=user.id, changes=[{"kind": NotificationKind.JOIN_APPROVED, "email": True}]
+        )
+        push_subscription_save(
+            user_id=user.id,
+            endpoint="https://push.example.test/maria-phone",
+            p256dh="BPk3e4D7J8wy9o3fHMc7nvQ1C4",
+            auth="tB3l8M5d",
+        )
+    # when
+    user_account_delete(user_id=user.id)
+    # then
+    assert not Notification.objects.filter(recipient=user).exists()
+    assert not NotificationPreference.objects.filter(user=user).exists()
+    assert not PushSubscription.objects.filter(user=user).exists()
+    assert Notification.objects.filter(recipient=other).exists()

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from shared.accounts.models import User
-from shared.accounts.services import user_ban_apply, user_provision_from_claims
+from shared.accounts.errors import AccountErased
+from shared.accounts.models import ErasedSubject, User
+from shared.accounts.services import user_anonymise, user_ban_apply, user_provision_from_claims
 from shared.accounts.tests.factories import UserFactory
 from shared.accounts.user_cache import CHANNEL, UserCache, user_cache, user_changed
 from shared.auth.tokens import TokenClaims
@@ -97,6 +98,42 @@ def test_a_change_announced_by_another_process_drops_the_user(listening: UserCac
     # then: dropped within moments, and the next request reads the ban
     assert eventually(lambda: listening.get(user.keycloak_id) is None, seconds=2)
     assert user_provision_from_claims(claims=claims_of(user)).is_banned is True
+
+
+def test_an_erasure_here_refuses_the_kept_users_token_at_once(listening: UserCache) -> None:
+    # given: the user is kept here
+    user = UserFactory(realm_roles=["user"])
+    user_provision_from_claims(claims=claims_of(user))
+    assert listening.get(user.keycloak_id) is not None
+    # when
+    user_anonymise(user_id=user.id)
+    # then
+    with pytest.raises(AccountErased):
+        user_provision_from_claims(claims=claims_of(user))
+
+
+def test_an_erasure_announced_by_another_process_refuses_the_kept_users_token(
+    listening: UserCache,
+) -> None:
+    # given: the user is kept here
+    user = UserFactory(realm_roles=["user"])
+    user_provision_from_claims(claims=claims_of(user))
+    # when: the user service erases them (its own writes, then its announcement on Redis)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE accounts_user SET keycloak_id = %s, deleted_at = now() WHERE id = %s",
+            [f"deleted:{user.id}", user.id],
+        )
+        cursor.execute(
+            "INSERT INTO accounts_erasedsubject (subject_digest, erased_at) VALUES (%s, now())",
+            [ErasedSubject.digest_of(user.keycloak_id)],
+        )
+    redis.Redis.from_url(settings.REDIS_URL).publish(CHANNEL, str(user.id))
+    # then: dropped within moments, and the token is refused without making an account
+    assert eventually(lambda: listening.get(user.keycloak_id) is None, seconds=2)
+    with pytest.raises(AccountErased):
+        user_provision_from_claims(claims=claims_of(user))
+    assert not User.objects.filter(keycloak_id=user.keycloak_id).exists()
 
 
 def test_a_change_is_announced_when_it_commits(
