@@ -221,6 +221,16 @@ def test_production_ingress_routes_exactly_the_public_paths_over_tls():
     )
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_ingress_body_limit_is_the_services_limit(environment):
+    """A body the Ingress passes on and a service refuses unread ends in a 502: one limit."""
+    documents = rendered(environment)
+    limit = by_name(documents, "ConfigMap")["crewup"]["data"]["REQUEST_BODY_MAX_BYTES"]
+    assert limit == str(2 * 1024 * 1024)  # shared.settings.common's default
+    annotations = by_name(documents, "Ingress")["crewup"]["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == limit
+
+
 def test_an_internal_path_cannot_be_routed():
     result = run(
         tool("helm"),

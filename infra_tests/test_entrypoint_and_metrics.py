@@ -8,25 +8,29 @@ instead of /app/.venv.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import psycopg
 import pytest
 
+from infra_tests.processes import (
+    ENTRYPOINT,
+    POD_IP,
+    STARTUP_SECONDS,
+    UNWRITABLE_METRICS_DIR,
+    Process,
+    entrypoint,
+    free_port,
+    get,
+    start_entrypoint,
+    stop,
+    wait_until_answers,
+)
 from infra_tests.test_monitoring import queried_metrics
-from infra_tests.tools import REPO, clean_env
+from infra_tests.tools import REPO
 
-ENTRYPOINT = REPO / "docker" / "entrypoint.sh"
+# The test database, its migration and the pods' environment: conftest.py.
 SERVICES = {
     "event": "events",
     "group": "groups",
@@ -34,7 +38,6 @@ SERVICES = {
     "safety": "safety",
     "moderation": "moderation",
 }
-POD_IP = "10.1.2.3"
 # Metrics of the infrastructure's exporters (kube-state-metrics, cAdvisor and the kubelet,
 # RabbitMQ, postgres_exporter) and Prometheus's own `up`: not the services' to export.
 INFRASTRUCTURE_PREFIXES = ("kube_", "container_", "machine_", "node_", "rabbitmq_", "pg_")
@@ -42,141 +45,6 @@ INFRASTRUCTURE_NAMES = {"up"}
 # Queried by a panel or an alert but exported by code still being written: each is an expected
 # failure until it lands, and then (strict) a failure that asks to remove it from here.
 PENDING = {}
-STARTUP_SECONDS = 90
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get(url: str, *, host: str | None = None, timeout: float = 5) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Host": host} if host else {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen
-    port: int
-    log: Path
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def wait_until_answers(process: Process, path: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.popen.poll() is not None:
-            raise AssertionError(
-                f"{process.name} exited {process.popen.returncode}:\n{process.output()[-3000:]}"
-            )
-        try:
-            status, _ = get(process.url(path), timeout=2)
-        except OSError:
-            status = 0
-        if status == 200:
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"{process.name} did not answer {path}:\n{process.output()[-3000:]}")
-
-
-def stop(process: Process) -> None:
-    if process.popen.poll() is None:
-        os.killpg(process.popen.pid, signal.SIGTERM)
-        try:
-            process.popen.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.popen.pid, signal.SIGKILL)
-            process.popen.wait()
-
-
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    name = f"test_crewup_infra_{uuid.uuid4().hex[:8]}"
-    host = os.environ.get("PGHOST", "127.0.0.1")
-    user = os.environ.get("PGUSER", "postgres")
-    with psycopg.connect(host=host, user=user, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgis://{user}@{host}:5432/{name}"
-    with psycopg.connect(host=host, user=user, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    # Not the repository: the image runs from /app, where no source tree is.
-    return tmp_path_factory.mktemp("entrypoint")
-
-
-@pytest.fixture(scope="module")
-def rabbitmq_url() -> Iterator[str]:
-    """A RabbitMQ virtual host of this module alone: the workers started here must not consume
-    (or collide with) the queues of a system running on this machine."""
-    from shared.messaging.testing import rabbitmqctl, url_with_vhost
-
-    vhost = f"crewup-infra-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield url_with_vhost("amqp://guest:guest@127.0.0.1:5672//", vhost)
-    rabbitmqctl("delete_vhost", vhost)
-
-
-@pytest.fixture(scope="module")
-def environment(database_url, workdir, rabbitmq_url) -> dict[str, str]:
-    """What the chart gives a pod (ConfigMap, Secret and the pod's own env), locally."""
-    return clean_env(
-        DJANGO_SECRET_KEY=uuid.uuid4().hex * 2,
-        DJANGO_DEBUG="false",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_ALLOWED_HOSTS=f"{POD_IP},crewup.example,127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        RABBITMQ_URL=rabbitmq_url,
-        OIDC_ISSUER="http://127.0.0.1:9/realms/crewup",
-        OIDC_AUDIENCE="crewup-api",
-        OIDC_RP_CLIENT_SECRET="test-only",
-        LOG_LEVEL="WARNING",
-        WEB_CONCURRENCY="2",
-        TMPDIR=str(workdir),
-    )
-
-
-def entrypoint(
-    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ENTRYPOINT), *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-# The image's default metrics directory, which the migration Job does not mount writable
-# (read-only root filesystem): one-off commands must not write there.
-UNWRITABLE_METRICS_DIR = "/proc/crewup-read-only"
-
-
-@pytest.fixture(scope="module")
-def migrated(environment, workdir) -> subprocess.CompletedProcess[str]:
-    env = {**environment, "PROMETHEUS_MULTIPROC_DIR": UNWRITABLE_METRICS_DIR}
-    result = entrypoint("migrate", env=env, cwd=workdir)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -186,19 +54,12 @@ def running(migrated, environment, workdir) -> Iterator[dict[str, Process]]:
 
     def start(name: str, args: list[str], **extra: str) -> Process:
         port = free_port()
-        log = workdir / f"{name}.log"
         env = {**environment, "PORT": str(port), **extra}
         if "METRICS_PORT" in extra:
             port = int(extra["METRICS_PORT"])
-        popen = subprocess.Popen(
-            [str(ENTRYPOINT), *args],
-            env=env,
-            cwd=workdir,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        processes[name] = start_entrypoint(
+            name, args, env=env, cwd=workdir, log_dir=workdir, port=port
         )
-        processes[name] = Process(name, popen, port, log)
         return processes[name]
 
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from infra_tests.test_entrypoint_and_metrics import free_port
+from infra_tests.processes import free_port
 from infra_tests.tools import REPO, clean_env, run, tool
 
 DOCKERFILE = REPO / "Dockerfile"

@@ -5,6 +5,14 @@
 # The SPA is frontend/dist (built by scripts/run.sh) with a fallback to index.html for its
 # routes, and /config.json, its runtime configuration, written here from the environment. Its
 # service worker (/sw.js) and manifest are served uncached (revalidated) with their own types.
+#
+# Every route passes the same request headers to the services: the host and port the client
+# asked for (X-Forwarded-Host, X-Forwarded-Port, X-Forwarded-Proto), set here whatever the
+# client sent, so the links the services build name this ingress; the client's address
+# (X-Forwarded-For) and the request id (X-Request-ID, the client's or a new one).
+# A body above the services' limit (REQUEST_BODY_MAX_BYTES) is refused here, with 413 and the
+# services' JSON error, before anything of it is sent on.
+# `scripts/ingress.sh render` only writes the configuration; the ports come from services.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -20,6 +28,24 @@ for service in "${SERVICES[@]}"; do
   locations+="    location /api/v1/${PREFIX[$service]}/ { proxy_pass http://${service}_service; }
 "
 done
+
+# The services' body limit (shared.settings.common), from the environment or .env as they read
+# it. Equal limits matter: a body nginx passes on and a service refuses before reading it ends
+# with the service closing the connection while nginx still writes (a 502, "Broken pipe").
+body_max_bytes=${REQUEST_BODY_MAX_BYTES:-$( (sed -n 's/^REQUEST_BODY_MAX_BYTES=//p' .env 2>/dev/null || true) | tail -n 1)}
+body_max_bytes=${body_max_bytes:-2097152}
+too_large='{"error": {"code": "request_too_large", "message": "The request body exceeds '"$body_max_bytes"' bytes.", "fields": {}}}'
+
+# The request headers of every route. (A location that sets one header inherits none of the
+# server's, so the WebSocket route repeats them.)
+proxy_headers() {  # indent
+  local header
+  for header in 'Host $host' 'X-Forwarded-Host $http_host' 'X-Forwarded-Port $server_port' \
+    'X-Forwarded-Proto $scheme' 'X-Forwarded-For $proxy_add_x_forwarded_for' \
+    'X-Request-ID $crewup_request_id'; do
+    printf '%sproxy_set_header %s;\n' "$1" "$header"
+  done
+}
 
 # --- the SPA (frontend/) ---
 spa_dist="$PWD/frontend/dist"
@@ -64,7 +90,10 @@ http {
   fastcgi_temp_path $conf_dir/tmp/fastcgi;
   uwsgi_temp_path $conf_dir/tmp/uwsgi;
   scgi_temp_path $conf_dir/tmp/scgi;
-  client_max_body_size 4m;
+  client_max_body_size $body_max_bytes;
+  # Read the whole body before passing it on (nginx's default, relied on): a service gets it
+  # at once, and never a body over the limit.
+  proxy_request_buffering on;
   include /etc/nginx/mime.types;
   gzip on;
   gzip_types application/javascript text/css application/json application/manifest+json image/svg+xml;
@@ -77,27 +106,22 @@ $upstreams  upstream group_ws { server 127.0.0.1:$GROUP_WS_PORT; }
     listen 127.0.0.1:$INGRESS_PORT;
     proxy_http_version 1.1;
     proxy_set_header Connection "";
-    proxy_set_header Host \$host;
-    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto \$scheme;
-    proxy_set_header X-Request-ID \$crewup_request_id;
+$(proxy_headers "    ")
+    error_page 413 @request_too_large;
+    location @request_too_large {
+      default_type application/json;
+      return 413 '$too_large';
+    }
 $locations
     location /ws/ {
       proxy_pass http://group_ws;
       proxy_set_header Upgrade \$http_upgrade;
       proxy_set_header Connection \$connection_upgrade;
+$(proxy_headers "      ")
       proxy_read_timeout 1h;
     }
-    # The console builds its OIDC redirect URI from Host: keep the port the browser used.
-    # (A location that sets one header inherits none, so all are repeated.)
-    location /admin/ {
-      proxy_pass http://moderation_service;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$http_host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header X-Request-ID \$crewup_request_id;
-    }
+    # The console builds its OIDC redirect URI from the forwarded host: the port the browser used.
+    location /admin/ { proxy_pass http://moderation_service; }
     location ~ ^/(healthz|readyz|metrics)\$ { return 404; }
 $spa_locations
   }

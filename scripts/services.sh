@@ -1,9 +1,11 @@
 # Sourced by the scripts: the services, their local ports and the env they run with.
 # shellcheck shell=bash
 SERVICES=(event group user safety moderation)
-declare -A SERVICE_PORT=([event]=8001 [group]=8002 [user]=8003 [safety]=8004 [moderation]=8005)
+# Each port can be moved by its variable (the ingress tests render an ingress on free ports).
+declare -A SERVICE_PORT=([event]=${EVENT_PORT:-8001} [group]=${GROUP_PORT:-8002} [user]=${USER_PORT:-8003}
+  [safety]=${SAFETY_PORT:-8004} [moderation]=${MODERATION_PORT:-8005})
 # The group service's WebSockets run under daphne beside its gunicorn (REST).
-GROUP_WS_PORT=8012
+GROUP_WS_PORT=${GROUP_WS_PORT:-8012}
 # Celery worker processes per service, as the Helm chart's `workers` deploy them (a test in
 # infra_tests/test_chart.py keeps the two equal).
 declare -A WORKER_CONCURRENCY=([moderation]=2 [user]=2 [group]=1 [safety]=2)
@@ -12,8 +14,8 @@ declare -A WORKER_CONCURRENCY=([moderation]=2 [user]=2 [group]=1 [safety]=2)
 # same decision is the CPU requests (the cgroup's CPU weight). See docs/adr/0002.
 declare -A SERVICE_NICE=([event]=5 [group]=5 [user]=5 [safety]=0 [moderation]=5 [group-ws]=5)
 declare -A WORKER_NICE=([moderation]=5 [user]=0 [group]=5 [safety]=0)
-IDENTITY_PORT=8090
-INGRESS_PORT=8080
+IDENTITY_PORT=${IDENTITY_PORT:-8090}
+INGRESS_PORT=${INGRESS_PORT:-8080}
 RUN_DIR="${RUN_DIR:-$PWD/.run}"
 
 # Settings read .env themselves (real environment variables win over it).

@@ -11,16 +11,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "group_service.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from group_service.routing import websocket_urlpatterns  # noqa: E402
+from group_service.sockets import (  # noqa: E402
+    RequestIdMiddleware,
+    browser_origin_validator,
+    send_close_reasons,
+)
 from shared.auth.channels import JWTAuthMiddleware  # noqa: E402
 
+send_close_reasons()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            JWTAuthMiddleware(URLRouter(websocket_urlpatterns))
+        "websocket": RequestIdMiddleware(
+            browser_origin_validator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

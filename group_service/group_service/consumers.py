@@ -3,10 +3,11 @@
 Protocol (JSON frames):
 - client → server: `auth` {token}, `message` {body, client_id?}, `typing`, `edit` {message_id,
   body}, `delete` {message_id}, `sync` {after}, `ping`.
-- server → client: `ready` {group_id, last_sequence, online}, `message` {message}, `ack`
-  {client_id, sequence, id}, `message_edited` / `message_deleted` {message}, `typing` {user_id},
-  `presence` {online}, `member_joined` / `member_left` {user_id}, `safety_alert` {...}, `pong`
-  {last_sequence}, `error` {code, message}.
+- server → client: `ready` {group_id, last_sequence, online}, `auth_ok` {expires_at}, `message`
+  {message}, `ack` {client_id, sequence, id}, `message_edited` / `message_deleted` {message},
+  `typing` {user_id}, `presence` {online}, `member_joined` / `member_left` {user_id},
+  `safety_alert` {...}, `pong` {last_sequence}, `error` {code, message}.
+The README's "Live chat" section is the protocol's full description, for clients.
 
 Every message carries its crew's sequence number. The socket tracks the last number it sent
 and fills any gap from PostgreSQL before sending a later one, and checks the crew's latest
@@ -15,8 +16,9 @@ history even when the channel layer drops a broadcast. A client that reconnects 
 `?after=<last seen>`. The crew's events reach the process once and its sockets here from there
 (`group_service.fanout`).
 
-Close codes: 4401 unauthenticated or token expired, 4403 not a member, removed or banned,
-1009 frame too large.
+Close codes (`group_service.sockets`), each with its reason: 4401 unauthenticated or token
+expired, 4403 not a member, removed, banned or the crew taken down, 4009 frame too large, 4011
+server error.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from django.core.exceptions import ValidationError
 from group_service.fanout import chat_fanout
 from group_service.sockets import (
     CLOSE_FORBIDDEN,
+    CLOSE_SERVER_ERROR,
+    CLOSE_TOO_LARGE,
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME_BYTES,
     AuthenticatedSocketMixin,
@@ -60,7 +64,6 @@ logger = logging.getLogger(__name__)
 
 TYPING_MIN_INTERVAL_SECONDS = 2.0
 SETTLE_CHECK_SECONDS = 1.0
-CLOSE_TOO_LARGE = 1009
 
 
 class ClientError(Exception):
@@ -104,7 +107,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
                 )
                 await self.announce_presence()
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Serve the socket: its client's frames, its own channel and its inbox, one at a time.
 
         Channels' `AsyncConsumer.__call__` with a third source, the inbox, where the process's
@@ -115,7 +118,8 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         a frame sent to a socket the client closed before its `websocket.disconnect` was
         handled. Raised from a delivery, it ended the consumer without `disconnect()`: the
         open-socket gauge, the group membership and the presence entry stayed behind (1 of 213
-        sockets in a 2-minute soak). The disconnect follows.
+        sockets in a 2-minute soak). The disconnect follows. (Whatever else ends the consumer,
+        `AuthenticatedSocketMixin.__call__` still runs `disconnect()`.)
         """
 
         async def send_unless_gone(message: dict[str, Any]) -> None:
@@ -299,9 +303,9 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             body, client_id = item
             try:
                 await self.answering_errors(self.store_message(body, client_id))
-            except Exception:  # as an error in a handler did: the socket closes with 1011
+            except Exception:
                 logger.exception("storing a chat message failed")
-                await self.close(code=1011)
+                await self.close_with(CLOSE_SERVER_ERROR, "server_error")
                 return
 
     async def finish_writes(self) -> None:

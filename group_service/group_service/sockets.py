@@ -1,31 +1,135 @@
-"""What the group service's sockets share: signing in within a second, closing when the token
-expires, their background tasks, and closing with an error frame that says why."""
+"""What the group service's sockets share: who may open one (the handshake's Origin), the
+request id their log lines carry, signing in within a second, closing when the token expires,
+their background tasks, closing with a code and a reason, and releasing what a socket holds
+however it ends.
+
+The protocol (frames both ways, close codes, token renewal) is described in the README's
+"Live chat" section.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from typing import Any
 
+from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator
+from django.conf import settings
+from django_guid import set_guid
+from django_guid.utils import generate_guid, validate_guid
+
 from shared.metrics import WEBSOCKET_CONNECTIONS
+
+logger = logging.getLogger(__name__)
 
 APPLICATION_SUBPROTOCOL = "crewup.chat.v1"
 AUTH_TIMEOUT_SECONDS = 1.0
 MAX_FRAME_BYTES = 16 * 1024
+# Close codes. An application may send 1000 or 3000-4999 only (RFC 6455 7.4.2; daphne refuses
+# any other with an exception), so RFC 6455's 1009 and 1011 become 4009 and 4011 here.
+CLOSE_TOO_LARGE = 4009
+CLOSE_SERVER_ERROR = 4011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+
+
+class BrowserOriginValidator(OriginValidator):
+    """Refuse a handshake from another site's page; accept one without an Origin header.
+
+    Browsers send Origin on every WebSocket handshake, so a page elsewhere is refused as
+    channels' `AllowedHostsOriginValidator` refuses it (`Origin: null` too). A client that is
+    not a browser (the command line, a native app, a bot) sends none and is accepted: the
+    socket is authenticated by a bearer token the client presents, never by a cookie a browser
+    would add by itself, so there is no cross-site request to guard against.
+    """
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        return parsed_origin is None or super().valid_origin(parsed_origin)
+
+
+def browser_origin_validator(application: Any) -> BrowserOriginValidator:
+    """`BrowserOriginValidator` for the hosts of `ALLOWED_HOSTS`, as channels' own factory."""
+    allowed_hosts = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed_hosts:
+        allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
+    return BrowserOriginValidator(application, allowed_hosts)
+
+
+class RequestIdMiddleware(BaseMiddleware):
+    """Log all a socket does with its handshake's request id, as django_guid does for HTTP.
+
+    The id is the X-Request-ID the ingress passes on (the client's, or one it made), or a new
+    one when it is missing or malformed. Each socket runs in an asyncio task of its own, so the
+    id set here is that socket's alone.
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        given = next(
+            (value.decode("latin1") for name, value in scope["headers"] if name == b"x-request-id"),
+            "",
+        )
+        set_guid(given if given and validate_guid(given) else generate_guid())
+        return await super().__call__(scope, receive, send)
+
+
+def send_close_reasons() -> None:
+    """Have daphne put a close's reason into the close frame, beside its code.
+
+    ASGI's `websocket.close` carries a `reason`, and channels' `close(code, reason)` sends it,
+    but daphne 4.2 passes the code alone to autobahn (django/daphne#374, open): a client saw
+    4403 for a ban with no reason. Called once by `asgi.py`; calling it again changes nothing.
+    """
+    from daphne.ws_protocol import WebSocketProtocol
+
+    original = WebSocketProtocol.handle_reply
+    if getattr(original, "sends_close_reasons", False):
+        return
+
+    def handle_reply(protocol: Any, message: dict[str, Any]) -> None:
+        if (
+            message.get("type") == "websocket.close"
+            and message.get("reason")
+            and protocol.state != protocol.STATE_CONNECTING
+        ):
+            protocol.sendClose(code=message.get("code", 1000), reason=message["reason"])
+        else:
+            original(protocol, message)
+
+    handle_reply.sends_close_reasons = True  # type: ignore[attr-defined]
+    WebSocketProtocol.handle_reply = handle_reply
 
 
 class AuthenticatedSocketMixin:
     """For `AsyncJsonWebsocketConsumer`s whose `user` is set once the token was checked.
 
-    Put it first among the bases; it uses the consumer's `send_json` and `close`.
+    Put it first among the bases; it uses the consumer's `send_json`, `close` and `disconnect`.
+    A consumer that serves its socket its own way overrides `serve`, not `__call__`.
     """
 
     user: Any
     tasks: dict[str, asyncio.Task[Any]]
     counted: bool
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Serve the socket, then release what it holds, however it ended.
+
+        Channels calls `disconnect` when the client's `websocket.disconnect` arrives; an error
+        raised by a handler ends the consumer without it, and the open-socket gauge, the
+        groups and the presence entry stayed behind (the gauge went from 7 to 10 after three
+        frames daphne could not close). So `disconnect` runs here unless it already ran: a
+        socket still counted as open has not released what it holds (`disconnect` uncounts it).
+        """
+        try:
+            await self.serve(scope, receive, send)
+        finally:
+            if getattr(self, "counted", False):
+                await self.disconnect(CLOSE_SERVER_ERROR)  # type: ignore[attr-defined]
+
+    async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await super().__call__(scope, receive, send)  # type: ignore[misc]
 
     async def accept_and_sign_in(self) -> None:
         """Accept with the application subprotocol (never echoing the token), count the socket,
@@ -40,6 +144,15 @@ class AuthenticatedSocketMixin:
         )
         WEBSOCKET_CONNECTIONS.inc()
         self.counted = True
+        headers = dict(scope["headers"])
+        logger.info(
+            "socket opened",
+            extra={
+                "path": scope["path"],
+                "host": headers.get(b"host", b"").decode("latin1"),
+                "client": (scope.get("client") or [None])[0],
+            },
+        )
         if scope.get("auth_error"):
             await self.close_with(CLOSE_UNAUTHENTICATED, scope["auth_error"])
             return
@@ -72,9 +185,10 @@ class AuthenticatedSocketMixin:
         self.start_task("expiry", close_at_expiry())
 
     async def close_with(self, code: int, reason: str) -> None:
-        """Send an error frame saying why, then close with `code`."""
+        """Send an error frame saying why, then close with `code` and `reason`."""
         with contextlib.suppress(Exception):
             await self.send_json(  # type: ignore[attr-defined]
                 {"type": "error", "code": reason, "message": reason.replace("_", " ")}
             )
-        await self.close(code=code)  # type: ignore[attr-defined]
+        logger.info("socket closed by the server", extra={"code": code, "reason": reason})
+        await self.close(code=code, reason=reason)  # type: ignore[attr-defined]

@@ -6,80 +6,20 @@ Real daphne processes, real sockets, the real Redis channel layer, the test data
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import websockets
-from django.db import connection
 
 from shared.chat.models import Message
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
+from tests.live import daphne, open_chat, service_environment
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SERVICE_DIR = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def daphne(env: dict[str, str]) -> Iterator[int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "group_service.asgi:application"],
-        cwd=SERVICE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", port), timeout=0.2),
-            ):
-                break
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode())
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def service_env(oidc_provider) -> dict[str, str]:
-    """The environment of a group-service process that uses this test's database and key server."""
-    database = connection.settings_dict
-    return {
-        **os.environ,
-        "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "OIDC_ISSUER": oidc_provider.issuer,
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-async def open_chat(port: int, group_id, token: str):
-    chat = await websockets.connect(
-        f"ws://127.0.0.1:{port}/ws/groups/{group_id}/chat/",
-        subprotocols=["crewup.chat.v1", f"bearer.{token}"],
-        origin="http://127.0.0.1:8080",
-    )
-    ready = json.loads(await asyncio.wait_for(chat.recv(), 5))
-    assert ready["type"] == "ready"
-    return chat
+    return service_environment(issuer=oidc_provider.issuer)
 
 
 async def next_message(chat) -> dict:

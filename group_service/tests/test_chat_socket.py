@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import logging
+import logging.config
+import re
 from typing import Any
 from unittest import mock
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from prometheus_client import REGISTRY
 
 from group_service.asgi import application
 from shared.accounts.models import User
 from shared.accounts.services import user_anonymise
 from shared.accounts.tests.factories import UserFactory
-from shared.chat import realtime
+from shared.chat import live_state, realtime
 from shared.chat.models import Message
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
 
@@ -31,11 +39,12 @@ def crew():
 
 
 def socket(
-    group_id: Any, token: str | None = None, *, query: str = "", origin=ORIGIN
+    group_id: Any, token: str | None = None, *, query: str = "", origin=ORIGIN, headers=()
 ) -> WebsocketCommunicator:
     protocols = ["crewup.chat.v1"] + ([f"bearer.{token}"] if token else [])
     path = f"/ws/groups/{group_id}/chat/" + (f"?{query}" if query else "")
-    return WebsocketCommunicator(application, path, headers=[origin], subprotocols=protocols)
+    headers = [*([origin] if origin else []), *headers]
+    return WebsocketCommunicator(application, path, headers=headers, subprotocols=protocols)
 
 
 async def connect(communicator: WebsocketCommunicator) -> dict[str, Any]:
@@ -58,10 +67,19 @@ async def next_of(
 
 
 async def closed_with(communicator: WebsocketCommunicator, timeout: float = 3) -> int:
+    return (await close_of(communicator, timeout))["code"]
+
+
+async def close_of(communicator: WebsocketCommunicator, timeout: float = 3) -> dict[str, Any]:
+    """The socket's close (code and reason), the frames before it read and dropped."""
     while True:
         output = await communicator.receive_output(timeout=timeout)
         if output["type"] == "websocket.close":
-            return output["code"]
+            return output
+
+
+def open_sockets() -> float:
+    return REGISTRY.get_sample_value("websocket_connections_open") or 0.0
 
 
 def token_for(make_token, user, **kwargs) -> str:
@@ -162,15 +180,35 @@ async def test_token_in_a_first_message_authenticates(crew, make_token):
     await communicator.disconnect()
 
 
-async def test_foreign_origin_is_refused(crew, make_token):
+@pytest.mark.parametrize(
+    "origin", [b"https://evil.example", b"null"], ids=["foreign_site_case", "null_origin_case"]
+)
+async def test_foreign_origin_is_refused(crew, make_token, origin):
     group, owner, _ = crew
-    communicator = socket(
-        group.id, token_for(make_token, owner), origin=(b"origin", b"https://evil.example")
-    )
+    communicator = socket(group.id, token_for(make_token, owner), origin=(b"origin", origin))
 
     connected, _ = await communicator.connect()
 
     assert not connected
+
+
+async def test_a_client_without_an_origin_header_is_accepted(crew, make_token):
+    """The command line, a native app or a bot sends no Origin; its token is what counts."""
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner), origin=None)
+
+    ready = await connect(communicator)
+
+    assert ready["group_id"] == str(group.id)
+    await communicator.disconnect()
+
+
+async def test_a_client_without_an_origin_header_still_needs_a_token(crew):
+    group, *_ = crew
+    communicator = socket(group.id, origin=None)
+    await communicator.connect()
+
+    assert (await close_of(communicator, timeout=2))["reason"] == "authentication_required"
 
 
 async def test_socket_closes_when_the_token_expires_unless_refreshed(crew, make_token):
@@ -283,14 +321,18 @@ async def test_a_burst_is_rate_limited_without_dropping_the_socket(crew, make_to
     await communicator.disconnect()
 
 
-async def test_a_1mb_frame_is_refused_with_1009(crew, make_token):
+async def test_a_frame_over_16_kib_gets_an_error_frame_then_close_4009_with_its_reason(
+    crew, make_token
+):
     group, owner, _ = crew
     communicator = socket(group.id, token_for(make_token, owner))
     await connect(communicator)
 
     await communicator.send_to(text_data='{"type": "message", "body": "' + "x" * 1_000_000 + '"}')
 
-    assert await closed_with(communicator) == 1009
+    assert (await next_of(communicator, "error"))["code"] == "frame_too_large"
+    close = await close_of(communicator)
+    assert (close["code"], close["reason"]) == (4009, "frame_too_large")
     assert not await database_sync_to_async(Message.objects.filter(group=group).exists)()
 
 
@@ -356,7 +398,8 @@ async def test_closing_all_sockets_of_a_user(crew, make_token):
 
     frame = await next_of(communicator, "error")
     assert frame["code"] == "user_banned"
-    assert await closed_with(communicator) == 4403
+    close = await close_of(communicator)
+    assert (close["code"], close["reason"]) == (4403, "user_banned")
 
 
 async def test_a_crew_taken_down_by_a_moderator_closes_every_socket_on_it(crew, make_token):
@@ -416,3 +459,68 @@ async def test_removed_member_is_cut_off_and_the_crew_is_told(crew, make_token):
         "reason": "removed",
     }
     await other.disconnect()
+
+
+async def test_an_error_that_ends_the_consumer_still_releases_the_socket(crew, make_token):
+    group, owner, _ = crew
+    before = open_sockets()
+    communicator = socket(group.id, token_for(make_token, owner))
+    await connect(communicator)
+    assert open_sockets() == before + 1
+
+    # when a handler raises (an event the consumer has no handler for)
+    await get_channel_layer().group_send(
+        realtime.user_group_name(owner.id), {"type": "no.such.event"}
+    )
+    with pytest.raises(ValueError, match="No handler"):
+        await communicator.wait(timeout=3)
+
+    # then the gauge and the presence entry were released all the same
+    assert open_sockets() == before
+    assert str(owner.id) not in await live_state.presence_online(group_id=group.id)
+
+
+@pytest.fixture
+def log_stream():
+    """The group service's log lines, as the JSON the deployed process writes."""
+    stream = io.StringIO()
+    config = {**settings.LOGGING, "handlers": {**settings.LOGGING["handlers"]}}
+    config["handlers"]["stdout"] = {**config["handlers"]["stdout"], "stream": stream}
+    config["loggers"] = {
+        "group_service": {"handlers": ["stdout"], "level": "INFO", "propagate": False}
+    }
+    logging.config.dictConfig(config)
+    yield stream
+    logging.config.dictConfig(settings.LOGGING)
+
+
+def log_lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+async def test_socket_log_lines_carry_the_handshake_request_id(crew, log_stream):
+    group, *_ = crew
+    request_id = "0123456789abcdef0123456789abcdef"
+    communicator = socket(
+        group.id, headers=[(b"x-request-id", request_id.encode()), (b"host", b"127.0.0.1")]
+    )
+    await communicator.connect()
+    await closed_with(communicator, timeout=2)  # no token: closed after a second
+
+    lines = {line["message"]: line for line in log_lines(log_stream)}
+    assert lines["socket opened"]["request_id"] == request_id
+    assert lines["socket opened"]["host"] == "127.0.0.1"
+    assert lines["socket opened"]["path"] == f"/ws/groups/{group.id}/chat/"
+    closed = lines["socket closed by the server"]
+    assert (closed["request_id"], closed["code"]) == (request_id, 4401)
+    assert closed["reason"] == "authentication_required"
+
+
+async def test_a_socket_without_a_request_id_logs_with_one_of_its_own(crew, log_stream):
+    group, *_ = crew
+    communicator = socket(group.id, headers=[(b"x-request-id", b"not an id")])
+    await communicator.connect()
+    await closed_with(communicator, timeout=2)
+
+    (opened,) = [line for line in log_lines(log_stream) if line["message"] == "socket opened"]
+    assert re.fullmatch(r"[0-9a-f]{32}", opened["request_id"])

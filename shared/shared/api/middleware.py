@@ -12,11 +12,17 @@ from shared.core.logging import current_user_id
 
 
 class BodySizeLimitMiddleware:
-    """Refuse a body above `REQUEST_BODY_MAX_BYTES` with 413 before anything reads it.
+    """Refuse a body above `REQUEST_BODY_MAX_BYTES` with 413 before anything reads it, and read
+    what the view left of a body within the limit before answering.
 
     Django alone would answer 400 after starting to read; a client deserves to know the
     request was too large. Bodies without a Content-Length (chunked) are capped by Django's
     own `DATA_UPLOAD_MAX_MEMORY_SIZE`, which is set to the same limit.
+
+    A request refused before its body was read (401, 403, 404, ...) still has it on the
+    socket: gunicorn drains at most 64 KiB of it and then closes the connection, and the
+    ingress, still writing the rest, answered 502 ("Broken pipe") instead. So the body is
+    read to its end first (at most the limit, from the ingress on the same network).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -37,6 +43,12 @@ class BodySizeLimitMiddleware:
             )
         token = current_user_id.set(None)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             current_user_id.reset(token)
+        while request.read(_DRAIN_CHUNK_BYTES):
+            pass
+        return response
+
+
+_DRAIN_CHUNK_BYTES = 64 * 1024

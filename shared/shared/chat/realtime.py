@@ -126,8 +126,8 @@ def broadcast_to_group(group_id: UUID, *, event_type: str, payload: dict[str, An
 def close_user_sockets(user_id: UUID, *, code: int = 4403, reason: str = "user_banned") -> bool:
     """Close every live chat socket of a user, in every group-service process.
 
-    The client reads `reason` from the error frame sent before the close; `user_banned` is the
-    code a banned user's API calls and new sockets get too.
+    The client reads `reason` from the error frame sent before the close and from the close
+    frame itself; `user_banned` is the code a banned user's API calls and new sockets get too.
 
     Side effects: one channel-layer message to the user's group; each consumer closes itself.
     """

@@ -257,7 +257,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CrewUp <no-reply@cre
 # Bodies above this are refused with 413 before anything reads them.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
-USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
+# Links the services build (pagination, the console's sign-in redirect) name the host, port and
+# scheme the client used, from the X-Forwarded-Host, -Port and -Proto headers. They are trusted
+# because only the ingress reaches a service, and it sets them on every request whatever the
+# client sent (scripts/ingress.sh; ingress-nginx in the cluster): locally the services listen
+# on 127.0.0.1, in the cluster the network policies admit only the ingress controller, the
+# release's own pods and monitoring. A request sent to a service directly (from the machine, or
+# from inside the cluster) is trusted too: it can only pick its links' host among ALLOWED_HOSTS
+# (any other is refused with 400), and a request without them gets links to where it was sent.
+# A service exposed without such a proxy sets these false.
+USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=True)
+USE_X_FORWARDED_PORT = env.bool("DJANGO_USE_X_FORWARDED_PORT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 # Probes and scrapes reach the pods over plain HTTP inside the cluster.
