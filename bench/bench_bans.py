@@ -3,22 +3,25 @@
 Self-contained: its own RabbitMQ vhost (`crewup-bench-<pid>`, deleted at the end) and its own
 database (`crewup_bench_bans`, created and migrated when missing), so a running system and
 concurrent test runs neither see nor disturb its events. It starts real Celery workers: the
-user service's consumer (prefork, one child: as deployed) and the moderation service's relay
-worker. Bans are written as the moderation service writes them: an outbox row in the ban's
+group service's consumer (which closes banned users' sockets; prefork, one child: as
+deployed) and the moderation service's relay worker. The ban itself is enforced at its commit
+(moderation writes it to the accounts), so what is measured here is how soon the services
+that act on its event (sockets closed, the person told) have done so. Bans are written as the moderation service writes them: an outbox row in the ban's
 transaction, whose after-commit hook queues the relay task.
 
 Figures, each with its target:
-1. ban -> enforced latency, p50/p95, at 50 bans/s: from the outbox write (the event's
-   `occurred_at`) to the account row updated by the user-service consumer (its `updated_at`,
+1. ban -> consumed latency, p50/p95, at 50 bans/s: from the outbox write (the event's
+   `occurred_at`) to the group service's record of the event (`ProcessedEvent.processed_at`,
    stamped in the consumer's transaction); both clocks are this machine's. Target p95 <= 500 ms.
 2. outbox relay publish rate (rows locked, published with confirms, marked sent) against raw
    kombu publishing with confirms of the same messages on one channel, in the same run.
    Target >= 0.5x.
 3. a backlog of 10,000 ban events (written while no relay ran) drained: all published and
-   applied by the user service. Target <= 60 s.
+   consumed by the group service. Target <= 60 s.
 
 Run: `uv run python bench/bench_bans.py` (needs PostgreSQL/PostGIS, RabbitMQ and root for
-`rabbitmqctl`). BENCH_BAN_RATE, BENCH_BAN_COUNT, BENCH_PUBLISH_COUNT, BENCH_BACKLOG change sizes.
+`rabbitmqctl`). BENCH_BAN_RATE, BENCH_BAN_COUNT, BENCH_PUBLISH_COUNT, BENCH_BACKLOG,
+BENCH_CONSUMER_WORKERS change sizes.
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ RATE = float(os.environ.get("BENCH_BAN_RATE", "50"))
 BAN_COUNT = int(os.environ.get("BENCH_BAN_COUNT", "500"))
 PUBLISH_COUNT = int(os.environ.get("BENCH_PUBLISH_COUNT", "5000"))
 BACKLOG = int(os.environ.get("BENCH_BACKLOG", "10000"))
-# The user service's event consumers run in this many worker processes (replicas): each
+# The group service's event consumers run in this many worker processes (replicas): each
 # applies one event per transaction, so the rate scales with processes until the database
 # is the limit.
-USER_WORKERS = int(os.environ.get("BENCH_USER_WORKERS", "4"))
+CONSUMER_WORKERS = int(os.environ.get("BENCH_CONSUMER_WORKERS", "4"))
+CONSUMER = "group"
 
 
 def base_environment() -> dict[str, str]:
@@ -272,47 +276,58 @@ def bench_publish_rates(url: str) -> tuple[float, float, float]:
     return raw_rate, batched_rate, relay_rate
 
 
+def consumed(event_ids: list) -> int:
+    """How many of these events the consumer has applied."""
+    from shared.messaging.models import ProcessedEvent
+
+    return ProcessedEvent.objects.filter(consumer=CONSUMER, event_id__in=event_ids).count()
+
+
 def bench_latency() -> list[float]:
-    """Ban BAN_COUNT users at RATE bans/s; return each ban's latency to enforcement, in ms."""
+    """Ban BAN_COUNT users at RATE bans/s; return each ban's latency to its consumer, in ms."""
     from django.db import transaction
 
-    from shared.accounts.models import User
+    from shared.messaging.models import ProcessedEvent
     from shared.messaging.outbox import outbox_enqueue
     from shared.messaging.schemas import UserBanned
 
     users = make_users(BAN_COUNT, "latency")
-    ids = [user.id for user in users]
+    occurred = {}
     started = time.monotonic()
     for index, user in enumerate(users):
         delay = started + index / RATE - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        event = UserBanned(user_id=user.id, reason="Spam links")
         with transaction.atomic():
-            outbox_enqueue(event=UserBanned(user_id=user.id, reason="Spam links"))
+            outbox_enqueue(event=event)
+        occurred[event.event_id] = event.occurred_at
+    ids = list(occurred)
     wait_for(
-        lambda: User.objects.filter(id__in=ids, is_banned=True).count() == BAN_COUNT,
+        lambda: consumed(ids) == BAN_COUNT,
         timeout=60,
-        what="the latency bans to be applied",
+        what="the latency bans to be consumed",
     )
-    rows = User.objects.filter(id__in=ids).values_list("ban_event_at", "updated_at")
-    return [(updated - occurred).total_seconds() * 1000 for occurred, updated in rows]
+    rows = ProcessedEvent.objects.filter(consumer=CONSUMER, event_id__in=ids).values_list(
+        "event_id", "processed_at"
+    )
+    return [(processed - occurred[event_id]).total_seconds() * 1000 for event_id, processed in rows]
 
 
 def bench_backlog() -> tuple[float, float]:
     """Write BACKLOG ban events with no relay running, then trigger it.
 
-    Returns (seconds until all published, seconds until all applied by the user service).
+    Returns (seconds until all published, seconds until all consumed by the group service).
     """
     from django.db import transaction
 
     from moderation_service.celery import outbox_relay_soon
-    from shared.accounts.models import User
     from shared.messaging.models import OutboxMessage
     from shared.messaging.schemas import UserBanned
 
     users = make_users(BACKLOG, "backlog")
-    ids = [user.id for user in users]
     events = [UserBanned(user_id=user.id, reason="Spam links") for user in users]
+    ids = [event.event_id for event in events]
     with transaction.atomic():
         OutboxMessage.objects.bulk_create(
             [
@@ -336,9 +351,9 @@ def bench_backlog() -> tuple[float, float]:
     )
     published = time.monotonic() - started
     wait_for(
-        lambda: User.objects.filter(id__in=ids, is_banned=True).count() == BACKLOG,
+        lambda: consumed(ids) == BACKLOG,
         timeout=180,
-        what="the backlog to be applied",
+        what="the backlog to be consumed",
         interval=0.2,
     )
     return published, time.monotonic() - started
@@ -371,13 +386,15 @@ def main() -> None:
         # 2. publish rates (no worker running; a sink queue takes the messages)
         raw_rate, batched_rate, relay_rate = bench_publish_rates(broker_url)
 
-        # The user service's queue exists before any ban is published (workers declare it).
+        # The group service's queue exists before any ban is published (workers declare it).
         with broker_connection(broker_url) as connection:
             event_topology_declare(
-                connection.channel(), service="user", routing_keys=["user.banned", "user.unbanned"]
+                connection.channel(), service=CONSUMER, routing_keys=["user.banned"]
             )
-        for index in range(USER_WORKERS):
-            workers.append(Worker(f"user-{index}", "user_service", env, "-P", "prefork", "-c", "1"))
+        for index in range(CONSUMER_WORKERS):
+            workers.append(
+                Worker(f"group-{index}", "group_service", env, "-P", "prefork", "-c", "1")
+            )
         workers.append(Worker("moderation", "moderation_service", env, "-c", "2"))
 
         # Warm-up: the first ban goes through every process once.
@@ -387,10 +404,11 @@ def main() -> None:
         from shared.messaging.outbox import outbox_enqueue
         from shared.messaging.schemas import UserBanned
 
+        warm_event = UserBanned(user_id=warm.id, reason="warm-up")
         with transaction.atomic():
-            outbox_enqueue(event=UserBanned(user_id=warm.id, reason="warm-up"))
+            outbox_enqueue(event=warm_event)
         wait_for(
-            lambda: User.objects.filter(id=warm.id, is_banned=True).exists(),
+            lambda: consumed([warm_event.event_id]) == 1,
             timeout=60,
             what="the workers to start (see .run/bench-bans-*.log)",
         )
@@ -408,19 +426,19 @@ def main() -> None:
     ratio = relay_rate / raw_rate
     rows = [
         (
-            f"ban -> enforced p50 at {RATE:.0f} bans/s ({BAN_COUNT} bans)",
+            f"ban -> consumed p50 at {RATE:.0f} bans/s ({BAN_COUNT} bans)",
             f"{p50:.1f} ms",
             "",
             "",
         ),
         (
-            f"ban -> enforced p95 at {RATE:.0f} bans/s",
+            f"ban -> consumed p95 at {RATE:.0f} bans/s",
             f"{p95:.1f} ms",
             "<= 500 ms",
             "ok" if p95 <= 500 else "MISSED",
         ),
         (
-            "ban -> enforced max / mean",
+            "ban -> consumed max / mean",
             f"{max(latencies):.1f} / {statistics.mean(latencies):.1f} ms",
             "",
             "",
@@ -440,14 +458,14 @@ def main() -> None:
         ),
         (f"backlog of {BACKLOG} events: all published", f"{published_s:.1f} s", "", ""),
         (
-            f"backlog of {BACKLOG} events: all applied by the user service",
+            f"backlog of {BACKLOG} events: all consumed by the group service",
             f"{drained_s:.1f} s ({BACKLOG / drained_s:.0f} events/s)",
             "<= 60 s",
             "ok" if drained_s <= 60 else "MISSED",
         ),
     ]
     print(
-        f"\n## Ban events over RabbitMQ ({USER_WORKERS} user-service worker processes, "
+        f"\n## Ban events over RabbitMQ ({CONSUMER_WORKERS} group-service worker processes, "
         "prefork -c 1 each; moderation relay worker -c 2)\n"
     )
     print("| figure | measured | target | verdict |")

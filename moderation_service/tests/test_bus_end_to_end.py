@@ -1,7 +1,8 @@
-"""The issue's outage test end to end: stop RabbitMQ, ban 20 users, start it: all 20 applied.
+"""The issue's outage test end to end: stop RabbitMQ, ban 20 users, start it: all 20 delivered.
 
 Real processes: the moderation service's Celery worker and beat (the relay) and the user
-service's worker (the consumer), against this session's RabbitMQ vhost and test database.
+service's worker (the consumer: its notifier tells each banned person), against this
+session's RabbitMQ vhost and test database.
 RabbitMQ is shared with other runs, so the outage is played by a TCP proxy in front of it that
 refuses connections and cuts the open ones (`BrokerProxy`): for every process here the
 broker is gone, and then back on the same address.
@@ -17,7 +18,6 @@ import pytest
 from django.db import transaction
 
 from moderation_service.celery import app
-from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
 from shared.messaging.models import OutboxMessage
 from shared.messaging.outbox import outbox_enqueue
@@ -29,6 +29,8 @@ from shared.messaging.testing import (
     test_database_url,
     wait_until,
 )
+from shared.notifications.kinds import NotificationKind
+from shared.notifications.models import Notification
 
 pytest_plugins = ["shared.messaging.testing.plugin"]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,7 +90,7 @@ def test_bans_made_while_rabbitmq_is_down_are_all_delivered_when_it_returns(bus,
     # given every process is up and the user service's queue exists
     users = UserFactory.create_batch(20)
     wait_until(
-        lambda: bus.queue_exists("user.moderation-events"),
+        lambda: bus.queue_exists("user.notifications"),
         timeout=30,
         message=lambda: logs(processes),
     )
@@ -106,18 +108,19 @@ def test_bans_made_while_rabbitmq_is_down_are_all_delivered_when_it_returns(bus,
     assert elapsed < 5
     time.sleep(1)
     assert OutboxMessage.objects.filter(published_at__isnull=True).count() == 20
-    assert not User.objects.filter(is_banned=True).exists()
+    assert not Notification.objects.exists()
 
     # when RabbitMQ is back
     broker.start()
 
-    # then the relay publishes the backlog and the user service applies every ban
+    # then the relay publishes the backlog and the user service handles every ban event
     ids = [user.id for user in users]
+    banned_told = Notification.objects.filter(kind=NotificationKind.BANNED)
     wait_until(
-        lambda: User.objects.filter(id__in=ids, is_banned=True).count() == 20,
+        lambda: banned_told.filter(recipient_id__in=ids).count() == 20,
         timeout=45,
         message=lambda: logs(processes),
     )
     assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
-    assert not User.objects.exclude(id__in=ids).filter(is_banned=True).exists()
+    assert banned_told.count() == 20
     assert uuid.UUID(str(users[0].id))  # the ids are the accounts' own

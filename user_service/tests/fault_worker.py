@@ -1,6 +1,7 @@
 """A user-service worker for the fault test (`celery -A tests.fault_worker worker`).
 
-The service's own consumer step and subscriber, with a test-only wrapper around the handler:
+The service's own consumer step (the notifier's) and handler of `user.banned`, with a
+test-only wrapper around the handler:
 - `BAN_APPLY_DELAY_MS`: each ban takes this long, so the worker is caught in flight;
 - `BAN_APPLY_HOLD_AT=n`: the n-th ban this process handles writes `BAN_APPLY_HOLD_FILE` and
   hangs inside the handler, so the test's SIGKILL lands mid-event deterministically;
@@ -30,6 +31,7 @@ app.steps["consumer"].add(
     EventConsumerStep.configure(
         service="user",
         handlers={"user.banned": "tests.fault_worker.slow_on_user_banned"},
+        topic="notifications",
         acks_late=os.environ.get("FAULT_ACKS_LATE", "true") == "true",
     )
 )
@@ -43,8 +45,8 @@ def _record_applied(event_id: str) -> None:
 
 
 def slow_on_user_banned(event: UserBanned) -> None:
-    """The user service's handler, slowed down and observable (see the module docstring)."""
-    from user_service.subscribers import on_user_banned
+    """The notifier's handler, slowed down and observable (see the module docstring)."""
+    from shared.notifications.notifier import on_user_banned
 
     global _handled
     _handled += 1

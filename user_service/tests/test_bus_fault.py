@@ -1,4 +1,5 @@
-"""Fault test of the issue: SIGKILL the user-service worker while it applies 200 bans.
+"""Fault test of the issue: SIGKILL the user-service worker while it handles 200 ban events
+(the notifier tells each banned person).
 
 A real `celery worker` subprocess consumes from this session's RabbitMQ vhost and writes to
 this session's test database. With late acknowledgement every ban is applied exactly once;
@@ -13,7 +14,6 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
 from shared.messaging.consumer_step import event_topology_declare
 from shared.messaging.models import ProcessedEvent
@@ -21,6 +21,8 @@ from shared.messaging.outbox import outbox_enqueue
 from shared.messaging.publisher import outbox_relay
 from shared.messaging.schemas import UserBanned
 from shared.messaging.testing import WorkerProcess, test_database_url, wait_until
+from shared.notifications.kinds import NotificationKind
+from shared.notifications.models import Notification
 
 pytest_plugins = ["shared.messaging.testing.plugin"]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 BANS = 200
 HOLD_AT = 80
+CONSUMER = "user.notifications"
 
 
 def applied_log(path: Path) -> list[str]:
@@ -44,7 +47,12 @@ def test_a_worker_killed_mid_ban_loses_none_and_applies_none_twice(
 ):
     # given 200 ban events on the user service's queue
     users = UserFactory.create_batch(BANS)
-    event_topology_declare(bus.connection().channel(), service="user", routing_keys=["user.banned"])
+    event_topology_declare(
+        bus.connection().channel(),
+        service="user",
+        routing_keys=["user.banned"],
+        topic="notifications",
+    )
     with transaction.atomic():
         for user in users:
             outbox_enqueue(event=UserBanned(user_id=user.id, reason="Spam links"))
@@ -82,7 +90,7 @@ def test_a_worker_killed_mid_ban_loses_none_and_applies_none_twice(
     ).start()
     try:
         wait_until(
-            lambda: ProcessedEvent.objects.filter(consumer="user").count() >= expected_applied,
+            lambda: ProcessedEvent.objects.filter(consumer=CONSUMER).count() >= expected_applied,
             timeout=60,
             message=second.output,
         )
@@ -92,8 +100,8 @@ def test_a_worker_killed_mid_ban_loses_none_and_applies_none_twice(
     # then
     applied = applied_log(log)
     assert len(applied) == len(set(applied)) == expected_applied  # none twice
-    assert ProcessedEvent.objects.filter(consumer="user").count() == expected_applied
-    assert User.objects.filter(is_banned=True).count() == expected_applied
+    assert ProcessedEvent.objects.filter(consumer=CONSUMER).count() == expected_applied
+    assert Notification.objects.filter(kind=NotificationKind.BANNED).count() == expected_applied
     assert (in_flight in applied) is acks_late
-    assert bus.depth("user.moderation-events") == 0
-    assert bus.depth("user.moderation-events.dlq") == 0
+    assert bus.depth("user.notifications") == 0
+    assert bus.depth("user.notifications.dlq") == 0

@@ -1,15 +1,19 @@
-"""The user service's Celery worker: ban events to the accounts, and the notifier.
+"""The user service's Celery worker: the notifier.
 
 Run (worker, and beat exactly once per deployment):
     celery -A user_service worker -n user@%h --concurrency 2
     celery -A user_service beat -s <state dir>/user-celerybeat-schedule
 
-Two consumer steps run in the worker's main process, each on its own durable queue:
-`user.moderation-events` applies bans to the accounts, and `user.notifications` (the
-notifier) turns the domain events of every producer into notifications (stored, and pushed
-live to the person's open sockets) and deliveries (push, e-mail), which the pool's processes
-send as tasks on `user.tasks`. Beat issues the event reminders and resends the deliveries
-that are due again (`user_service.tasks`).
+One consumer step runs in the worker's main process, on the durable queue
+`user.notifications`: the notifier turns the domain events of every producer into
+notifications (stored, and pushed live to the person's open sockets) and deliveries (push,
+e-mail), which the pool's processes send as tasks on `user.tasks`. Beat issues the event
+reminders and resends the deliveries that are due again (`user_service.tasks`).
+
+Bans are not applied here: moderation writes the ban state with the ban itself
+(`shared.accounts.services.user_ban_state_write`), so it holds with this worker or the
+broker down, and no late or reordered `user.banned` event can write it again. The notifier
+still takes `user.banned`/`user.unbanned`, to tell the person.
 """
 
 from __future__ import annotations
@@ -26,11 +30,7 @@ from shared.notifications.kinds import NOTIFIER_ROUTES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "user_service.settings")
 
-# Dotted paths: the subscribers import models, which can load only once Django is set up.
-HANDLERS = {
-    "user.banned": "user_service.subscribers.on_user_banned",
-    "user.unbanned": "user_service.subscribers.on_user_unbanned",
-}
+# Dotted paths: the handlers import models, which can load only once Django is set up.
 NOTIFIER_HANDLERS = {
     routing_key: f"shared.notifications.notifier.{name}"
     for routing_key, name in NOTIFIER_ROUTES.items()
@@ -45,7 +45,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.include = ["user_service.tasks"]
 # Each service's tasks on its own queue: workers of one service never take another's tasks.
 app.conf.task_default_queue = TASK_QUEUE
-app.steps["consumer"].add(EventConsumerStep.configure(service="user", handlers=HANDLERS))
 app.steps["consumer"].add(
     EventConsumerStep.configure(service="user", handlers=NOTIFIER_HANDLERS, topic="notifications")
 )

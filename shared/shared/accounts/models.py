@@ -104,8 +104,9 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_banned = models.BooleanField(default=False)
     banned_until = models.DateTimeField(null=True, blank=True)
-    # When the ban or unban now in force happened (`occurred_at` of its event): events that
-    # arrive out of order and are older than this change nothing.
+    # When the ban or lift now in force happened (the `occurred_at` of its event). These three
+    # are written only by `accounts.services.user_ban_state_write`, in moderation's ban
+    # transaction; no event consumer writes them.
     ban_event_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     # Database defaults as well: pods still running the code from before these columns

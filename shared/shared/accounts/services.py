@@ -1,12 +1,12 @@
 """Writes on accounts. Owned by the user service; every service provisions users through it.
 
 Erasing an account touches every domain app and lives in `shared.accounts.erasure`; its last
-step, anonymising the row, is `user_anonymise` here.
+step, anonymising the row, is `user_anonymise` here. The ban state is moderation's to write,
+through `user_ban_state_write` here.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -14,16 +14,13 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from shared.accounts.errors import AccountErased, UserNotFound
 from shared.accounts.models import INTEREST_MAX_LENGTH, INTERESTS_MAX_COUNT, ErasedSubject, User
-from shared.accounts.user_cache import user_cache, user_changed
+from shared.accounts.user_cache import user_cache
 from shared.auth.tokens import TokenClaims
 from shared.metrics import USERS_REGISTERED
-
-logger = logging.getLogger(__name__)
 
 DELETED_USERNAME_PREFIX = "deleted-user-"
 
@@ -206,66 +203,37 @@ def _clean_interests(interests: Any) -> list[str]:
     return kept
 
 
-def _ban_event_update(
-    *, user_id: UUID, occurred_at: datetime, event_id: UUID, **changes: Any
-) -> bool:
-    """Write `changes` unless a newer ban event is in force; return whether the row changed.
+@transaction.atomic
+def user_ban_state_write(
+    *, user_id: UUID, banned: bool, until: datetime | None, occurred_at: datetime
+) -> User:
+    """Write the user's ban state (`is_banned`, `banned_until`, `ban_event_at`); return the row.
 
-    One conditional UPDATE: atomic on its own, and under concurrent updates PostgreSQL
-    re-checks the condition on the newest row version, so the later event always wins.
+    The one write of those columns. Only moderation calls it, in the transaction that writes
+    the `Ban` row (`shared.moderation.services`), so the state is committed with the ban or
+    lift it follows: the ban holds on the user's next request to any service at once, with no
+    broker or worker running, and no consumer of the `user.banned`/`user.unbanned` events
+    writes it again (a late or reordered event cannot bring a lifted ban back).
+
+    The one ordering rule: the user row is locked (`SELECT ... FOR UPDATE`, held to the
+    caller's commit) before the state is written, so the writes of one user apply one after
+    the other, in the order their transactions take the lock; moderation reads the `Ban` rows
+    under the same lock, so the state written is always the one they say. `ban_event_at` is
+    the `occurred_at` of the write in force (the event's), never earlier than the one before:
+    a write whose clock reads earlier (a `now` taken before waiting for the lock) keeps the
+    newer time, and its state still applies, so no ban is lost to a clock.
+
+    Raises:
+        UserNotFound: no such user.
+    Side effects: drops the user from every process's `user_cache` (`user_changed`, through
+        the save), so the change holds from the next request.
     """
-    updated = (
-        User.objects.filter(id=user_id)
-        .filter(Q(ban_event_at__isnull=True) | Q(ban_event_at__lte=occurred_at))
-        .update(**changes, ban_event_at=occurred_at, updated_at=timezone.now())
-    )
-    if updated:
-        user_changed(user_id)
-    if not updated:
-        if User.objects.filter(id=user_id).exists():
-            logger.info(
-                "ban event %s (%s) is older than the one in force; ignored",
-                event_id,
-                occurred_at.isoformat(),
-            )
-        else:
-            logger.warning("ban event %s names an unknown user %s", event_id, user_id)
-    return bool(updated)
-
-
-# One statement each, so no transaction of their own: inside the consumer's transaction they
-# commit with the event's processed record.
-def user_ban_apply(
-    *, user_id: UUID, until: datetime | None, occurred_at: datetime, event_id: UUID
-) -> bool:
-    """Mark the user banned until `until` (None: until lifted); return whether it changed the row.
-
-    Idempotent, and safe when events arrive out of order: a ban that happened before the ban
-    or unban now in force (`ban_event_at`) changes nothing. An unknown user changes nothing.
-
-    Side effects: none beyond the row; every service's `NotBanned` reads it on the next request.
-    """
-    return _ban_event_update(
-        user_id=user_id,
-        occurred_at=occurred_at,
-        event_id=event_id,
-        is_banned=True,
-        banned_until=until,
-    )
-
-
-def user_ban_lift(*, user_id: UUID, occurred_at: datetime, event_id: UUID) -> bool:
-    """Lift the user's ban; return whether it changed the row.
-
-    An unban lifts only if it is not older than the ban now in force (a ban issued after it,
-    delivered before it, stays). Idempotent; an unknown user changes nothing.
-
-    Side effects: none beyond the row.
-    """
-    return _ban_event_update(
-        user_id=user_id,
-        occurred_at=occurred_at,
-        event_id=event_id,
-        is_banned=False,
-        banned_until=None,
-    )
+    user = User.objects.select_for_update().filter(id=user_id).first()
+    if user is None:
+        raise UserNotFound()
+    user.is_banned = banned
+    user.banned_until = until if banned else None
+    if user.ban_event_at is None or user.ban_event_at < occurred_at:
+        user.ban_event_at = occurred_at
+    user.save(update_fields=["is_banned", "banned_until", "ban_event_at", "updated_at"])
+    return user

@@ -4,8 +4,8 @@ A service's `celery.py` adds one step per subscription::
 
     app.steps["consumer"].add(
         EventConsumerStep.configure(
-            service="user",
-            handlers={"user.banned": "user_service.subscribers.on_user_banned"},
+            service="group",
+            handlers={"user.banned": "group_service.subscribers.on_user_banned"},
         )
     )
 
@@ -48,7 +48,7 @@ def event_queue_name(
     service: str, exchange: str = MODERATION_EXCHANGE, topic: str | None = None
 ) -> str:
     """Return the queue of `service` for `topic`, by default the events of `exchange`
-    (`user.moderation-events`, `user.notifications`)."""
+    (`group.moderation-events`, `user.notifications`)."""
     return f"{service}.{topic or exchange.replace('.', '-')}"
 
 

@@ -11,7 +11,8 @@ Confirms are streamed: a batch of rows is published on a channel in confirm mode
 relay waits for the broker's acks of the whole batch (RabbitMQ acks several deliveries at
 once), instead of one round trip per message. A row the broker nacks or returns stays
 pending with its error, and is retried by the next run, after the rows behind it that were
-confirmed: consumers order ban events by `occurred_at`, not by arrival.
+confirmed: no consumer depends on the order of arrival (the ban state is written with the
+ban itself, not by a consumer; the events only make the other services act on it).
 
 Messages are published `mandatory`: a message no queue is bound to comes back from the broker,
 counts as a failure and stays pending, instead of being dropped by the exchange.

@@ -8,8 +8,11 @@ Bans: `user_ban` writes the `Ban`, marks the user banned (`is_banned`, `banned_u
 service reads the same users table, so the ban holds on the user's next request anywhere),
 writes the audit row and the `UserBanned` outbox row, all in one transaction: if any of them
 fails, nothing happened. `user_unban`, `ban_lift` and `ban_expire_due` undo a ban the same
-way with `UserUnbanned`. The relay that publishes the outbox and the consumers that apply the
-events are the messaging layer's.
+way with `UserUnbanned`. These are the only writers of the user's ban state, each through
+`shared.accounts.services.user_ban_state_write` (its docstring has the ordering rule); the
+events only tell the other services' runtimes (the group service closes sockets, the notifier
+tells the person), which never write the ban state, so a late or reordered event changes
+nothing. The relay that publishes the outbox and the consumers are the messaging layer's.
 
 Locking: a ban write locks the user row first, then the user's ban rows, so concurrent bans,
 lifts and expiries of one user are served one after the other. A report write locks the
@@ -36,6 +39,7 @@ from django.utils import timezone
 
 from shared.accounts.errors import UserNotFound
 from shared.accounts.models import User
+from shared.accounts.services import user_ban_state_write
 from shared.auth.tokens import ROLE_ADMIN, ROLE_MODERATOR
 from shared.chat.errors import MessageDeleted, MessageNotFound
 from shared.chat.realtime import close_user_sockets
@@ -155,9 +159,7 @@ def user_ban(
     ban = Ban(user=user, reason=reason, starts_at=now, until=until, created_by_id=moderator_id)
     ban.full_clean(exclude=["user", "created_by"], validate_constraints=False)
     ban.save()
-    user.is_banned = True
-    user.banned_until = until
-    user.save(update_fields=["is_banned", "banned_until", "updated_at"])
+    user_ban_state_write(user_id=user.id, banned=True, until=until, occurred_at=now)
     _audit(
         actor_id=moderator_id,
         action=ActionCode.USER_BANNED,
@@ -283,9 +285,7 @@ def _lift(
     ban: Ban, *, user: User, actor_id: UUID | None, reason: str, action: str, now: datetime
 ) -> Ban:
     _close_ban(ban, actor_id=actor_id, reason=reason, now=now)
-    user.is_banned = False
-    user.banned_until = None
-    user.save(update_fields=["is_banned", "banned_until", "updated_at"])
+    user_ban_state_write(user_id=user.id, banned=False, until=None, occurred_at=now)
     _audit(
         actor_id=actor_id,
         action=action,

@@ -94,8 +94,9 @@ REDIS_URL = env.str("REDIS_URL")
 RABBITMQ_URL = env.str("RABBITMQ_URL")
 
 # --- Celery ---
-# Workers: the moderation service runs the outbox relay and ban expiry (tasks + beat); the user
-# and group services consume ban events (shared.messaging.consumer_step). STYLE.md §7.
+# Workers: the moderation service runs the outbox relay and ban expiry (tasks + beat); the group
+# service (closing sockets) and the user service's notifier consume ban events
+# (shared.messaging.consumer_step). STYLE.md §7.
 CELERY_BROKER_URL = RABBITMQ_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues a task after commit must not hang on an unreachable broker.

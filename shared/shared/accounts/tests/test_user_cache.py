@@ -16,7 +16,11 @@ from django.utils import timezone
 
 from shared.accounts.errors import AccountErased
 from shared.accounts.models import ErasedSubject, User
-from shared.accounts.services import user_anonymise, user_ban_apply, user_provision_from_claims
+from shared.accounts.services import (
+    user_anonymise,
+    user_ban_state_write,
+    user_provision_from_claims,
+)
 from shared.accounts.tests.factories import UserFactory
 from shared.accounts.user_cache import CHANNEL, UserCache, user_cache, user_changed
 from shared.auth.tokens import TokenClaims
@@ -77,11 +81,11 @@ def test_saving_a_user_drops_it_here_at_once(listening: UserCache) -> None:
     assert user_provision_from_claims(claims=claims_of(user)).is_banned is True
 
 
-def test_a_ban_applied_from_a_ban_event_drops_the_user(listening: UserCache) -> None:
+def test_a_write_of_the_ban_state_drops_the_user(listening: UserCache) -> None:
     user = UserFactory(realm_roles=["user"])
     user_provision_from_claims(claims=claims_of(user))
 
-    user_ban_apply(user_id=user.id, until=None, occurred_at=timezone.now(), event_id=uuid4())
+    user_ban_state_write(user_id=user.id, banned=True, until=None, occurred_at=timezone.now())
 
     assert user_provision_from_claims(claims=claims_of(user)).is_banned is True
 

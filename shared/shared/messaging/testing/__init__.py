@@ -84,6 +84,8 @@ class Bus:
                 for name in (
                     f"{service}.moderation-events",
                     f"{service}.moderation-events.dlq",
+                    f"{service}.notifications",
+                    f"{service}.notifications.dlq",
                     f"{service}.tasks",
                     f"{service}.probe",
                 ):

@@ -450,3 +450,71 @@ def test_ban_expire_due_works_through_every_batch() -> None:
 
     assert lifted == 5
     assert not Ban.objects.not_lifted().exists()
+
+
+# --- the ban state: one writer, one order ---
+
+
+def test_every_ban_write_records_when_it_happened_on_the_user(moderator: User) -> None:
+    # given
+    start = timezone.now()
+    target = UserFactory()
+    at = [start + timedelta(minutes=minutes) for minutes in range(4)]
+    # when / then: a ban, a lift by user, a ban, a lift by id, a ban that expires
+    user_ban(moderator_id=moderator.id, user_id=target.id, reason=REASON, now=at[0])
+    target.refresh_from_db()
+    assert (target.is_banned, target.ban_event_at) == (True, at[0])
+    user_unban(moderator_id=moderator.id, user_id=target.id, reason="Appeal accepted.", now=at[1])
+    target.refresh_from_db()
+    assert (target.is_banned, target.ban_event_at) == (False, at[1])
+    ban = user_ban(
+        moderator_id=moderator.id,
+        user_id=target.id,
+        reason=REASON,
+        until=at[3] + timedelta(days=1),
+        now=at[2],
+    )
+    target.refresh_from_db()
+    assert (target.is_banned, target.banned_until, target.ban_event_at) == (
+        True,
+        at[3] + timedelta(days=1),
+        at[2],
+    )
+    ban_lift(moderator_id=moderator.id, ban_id=ban.id, reason="Appeal accepted.", now=at[3])
+    target.refresh_from_db()
+    assert (target.is_banned, target.banned_until, target.ban_event_at) == (False, None, at[3])
+    expiring = user_ban(
+        moderator_id=moderator.id,
+        user_id=target.id,
+        reason=REASON,
+        until=at[3] + timedelta(hours=1),
+    )
+    expired_at = expiring.until + timedelta(seconds=1)
+    assert ban_expire_due(now=expired_at) == 1
+    target.refresh_from_db()
+    assert (target.is_banned, target.ban_event_at) == (False, expired_at)
+
+
+def test_a_ban_whose_clock_reads_before_the_last_lift_still_bans(moderator: User) -> None:
+    """A ban reads its clock, then waits for the user's lock while a lift commits: it applies
+    after the lift although its time is earlier, and `ban_event_at` does not go back."""
+    # given
+    start = timezone.now()
+    ban = BanFactory(starts_at=start)
+    user_unban(
+        moderator_id=moderator.id,
+        user_id=ban.user_id,
+        reason="Appeal accepted.",
+        now=start + timedelta(seconds=2),
+    )
+    # when
+    user_ban(
+        moderator_id=moderator.id,
+        user_id=ban.user_id,
+        reason=REASON,
+        now=start + timedelta(seconds=1),
+    )
+    # then
+    user = User.objects.get(id=ban.user_id)
+    assert (user.is_banned, user.ban_event_at) == (True, start + timedelta(seconds=2))
+    assert Ban.objects.in_force_at(start + timedelta(seconds=3)).filter(user=user).exists()
