@@ -38,7 +38,8 @@ class ChatWriter:
         self.task: asyncio.Task[None] | None = None
 
     async def store(self, message: SocketMessage) -> Message:
-        """Store `message`, broadcast it, and return it.
+        """Store `message`, broadcast it, and return it (or, when its sender stored one with its
+        client_id before, return that one, neither stored nor broadcast again).
 
         Raises the ValidationError of its body, or the error that kept it from being stored.
         """
