@@ -16,6 +16,12 @@ history even when the channel layer drops a broadcast. A client that reconnects 
 `?after=<last seen>`. The crew's events reach the process once and its sockets here from there
 (`group_service.fanout`).
 
+A `message` frame may carry a `client_id` (a string of 1 to 64 characters, the client's own
+key for it): its `ack`, and the `error` that refused it, carry it back. Sending it again is
+idempotent: a message its sender already stored in the crew with that `client_id` is
+acknowledged again (the same sequence and id) and neither stored nor broadcast again, so a
+client resends what was not acknowledged when it reconnects.
+
 Close codes (`group_service.sockets`), each with its reason: 4401 unauthenticated or token
 expired, 4403 not a member, removed, banned or the crew taken down, 4009 frame too large, 4011
 server error.
@@ -56,6 +62,7 @@ from shared.auth.channels import authenticate_token
 from shared.auth.permissions import is_moderator
 from shared.chat import live_state, realtime
 from shared.chat.errors import RateLimited
+from shared.chat.models import MAX_CLIENT_ID_LENGTH
 from shared.chat.selectors import chat_can_read, chat_last_sequence, message_range
 from shared.chat.services import SocketMessage, message_delete, message_edit
 from shared.metrics import CHAT_DELIVERY_SECONDS, CHAT_GAPS_FILLED, WEBSOCKET_CONNECTIONS
@@ -64,6 +71,14 @@ logger = logging.getLogger(__name__)
 
 TYPING_MIN_INTERVAL_SECONDS = 2.0
 SETTLE_CHECK_SECONDS = 1.0
+
+
+def answer_key(content: dict[str, Any]) -> dict[str, Any]:
+    """The `client_id` of a message frame, to carry back in the error that refuses it."""
+    client_id = content.get("client_id")
+    if isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH:
+        return {"client_id": client_id}
+    return {}
 
 
 class ClientError(Exception):
@@ -239,7 +254,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         elif self.user is None:
             raise ClientError("authentication_required", "Send an auth frame first.")
         elif kind == "message":
-            await self.handle_message(content)
+            await self.answering_errors(self.handle_message(content), **answer_key(content))
         elif kind == "typing":
             await self.handle_typing()
         elif kind == "edit":
@@ -253,16 +268,18 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         else:
             raise ClientError("unknown_type", "Unknown frame type.")
 
-    async def answering_errors(self, work: Any) -> None:
-        """Run `work`, answering the client's mistakes with an error frame."""
+    async def answering_errors(self, work: Any, **extra: Any) -> None:
+        """Run `work`, answering the client's mistakes with an error frame (plus `extra`)."""
         try:
             await work
         except ClientError as error:
-            await self.send_error(error.code, error.message, **error.extra)
+            await self.send_error(error.code, error.message, **error.extra, **extra)
         except ApplicationError as error:
-            await self.send_error(error.code, error.message, **error.fields)
+            await self.send_error(error.code, error.message, **error.fields, **extra)
         except ValidationError as error:
-            await self.send_error("invalid", "The frame is invalid.", fields=error.message_dict)
+            await self.send_error(
+                "invalid", "The frame is invalid.", fields=error.message_dict, **extra
+            )
 
     async def send_error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
@@ -285,15 +302,25 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "auth_ok", "expires_at": claims.expires_at})
 
     async def handle_message(self, content: dict[str, Any]) -> None:
-        body = content.get("body")
+        body, client_id = content.get("body"), content.get("client_id")
         if not isinstance(body, str):
             raise ClientError("invalid", "A message has a text body.")
-        retry_after = await live_state.chat_message_rate_limit_hit(user_id=self.user.id)
+        if client_id is not None and not (
+            isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH
+        ):
+            raise ClientError(
+                "invalid",
+                f"client_id is a string of 1 to {MAX_CLIENT_ID_LENGTH} characters.",
+                fields={"client_id": ["Invalid."]},
+            )
+        retry_after = await live_state.chat_message_rate_limit_hit(
+            user_id=self.user.id, group_id=self.group_id, client_id=client_id
+        )
         if retry_after:
             raise RateLimited(retry_after)
         # Stored by this socket's writer, in order; deliveries to this socket go on meanwhile
         # instead of waiting behind its own writes for the database thread.
-        self.outbox.put_nowait((body, content.get("client_id")))
+        self.outbox.put_nowait((body, client_id))
         if "writer" not in self.tasks:
             self.start_task("writer", self.write_messages())
 
@@ -302,7 +329,9 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         while (item := await self.outbox.get()) is not None:
             body, client_id = item
             try:
-                await self.answering_errors(self.store_message(body, client_id))
+                await self.answering_errors(
+                    self.store_message(body, client_id), **answer_key({"client_id": client_id})
+                )
             except Exception:
                 logger.exception("storing a chat message failed")
                 await self.close_with(CLOSE_SERVER_ERROR, "server_error")
@@ -317,12 +346,13 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(writer), 10)
 
-    async def store_message(self, body: str, client_id: Any) -> None:
+    async def store_message(self, body: str, client_id: str | None) -> None:
         if not self.joined:
             return  # cut off (removed, banned, the crew taken down): nothing more is stored
-        # Stored with the other sockets' messages of the moment, and broadcast.
+        # Stored with the other sockets' messages of the moment, and broadcast; or, sent
+        # before with this client_id, the stored one (not broadcast again).
         message = await chat_writer().store(
-            SocketMessage(group_id=self.group_id, sender=self.user, body=body)
+            SocketMessage(group_id=self.group_id, sender=self.user, body=body, client_id=client_id)
         )
         await self.send_json(
             {

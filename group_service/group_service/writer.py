@@ -9,7 +9,9 @@ one call and one statement (`message_send_from_sockets`), broadcasts the stored 
 order they were numbered, and then answers each socket.
 
 A socket waits for each of its messages before handing on the next, so its messages are
-stored in the order it received them.
+stored in the order it received them. A message its sender had stored already under the same
+`client_id` (a client resending what was not acknowledged) is answered with the stored one and
+not broadcast again.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.db import IntegrityError
 
 from shared.chat import realtime
 from shared.chat.models import Message
-from shared.chat.services import SocketMessage, message_send_from_sockets
+from shared.chat.services import RepeatedMessage, SocketMessage, message_send_from_sockets
 
 MAX_BATCH = 100
 
@@ -35,7 +38,8 @@ class ChatWriter:
         self.task: asyncio.Task[None] | None = None
 
     async def store(self, message: SocketMessage) -> Message:
-        """Store `message`, broadcast it, and return it.
+        """Store `message`, broadcast it, and return it (or, when its sender stored one with its
+        client_id before, return that one, neither stored nor broadcast again).
 
         Raises the ValidationError of its body, or the error that kept it from being stored.
         """
@@ -58,15 +62,23 @@ class ChatWriter:
                 if isinstance(outcome, Message):
                     await realtime.abroadcast_message(outcome)
                     answer(future, result=outcome)
+                elif isinstance(outcome, RepeatedMessage):
+                    answer(future, result=outcome.message)
                 else:
                     answer(future, error=outcome)
 
-    async def stored(self, messages: list[SocketMessage]) -> list[Message | Exception]:
-        """Each message stored, or why it was not."""
+    async def stored(
+        self, messages: list[SocketMessage], *, again: bool = True
+    ) -> list[Message | RepeatedMessage | Exception]:
+        """Each message stored (or the one it repeats), or why it was not."""
         try:
             outcomes: list[Any] = await database_sync_to_async(message_send_from_sockets)(messages)
         except Exception as error:
             if len(messages) == 1:
+                if again and isinstance(error, IntegrityError) and messages[0].client_id:
+                    # Its client_id stored by another process at the same moment (a resend
+                    # after a reconnect to another process): answered as a repeat now.
+                    return await self.stored(messages, again=False)
                 return [error]
             # One of them failed the statement for all (its crew deleted meanwhile?): each
             # alone then, so that only that one fails.

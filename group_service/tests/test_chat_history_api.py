@@ -2,8 +2,10 @@
 
 import pytest
 
+from shared.chat.models import Message
 from shared.chat.services import message_send
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
+from tests.conftest import error
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +76,46 @@ def test_send_over_http_numbers_the_message(auth_client, crew):
     assert response.status_code == 201
     assert response.json()["body"] == "on my way"
     assert response.json()["sequence"] == 1
+
+
+def test_a_send_repeated_with_its_client_id_answers_the_stored_message(auth_client, crew):
+    client = auth_client(user=crew.created_by)
+    first = client.post(url(crew.id), {"body": "hello", "client_id": "c1"}, format="json")
+
+    again = client.post(url(crew.id), {"body": "hello", "client_id": "c1"}, format="json")
+
+    assert [first.status_code, again.status_code] == [201, 201]
+    assert again.json() == first.json()
+    assert list(Message.objects.filter(group=crew).values_list("sequence", "client_id")) == [
+        (1, "c1")
+    ]
+
+
+def test_two_members_may_send_with_the_same_client_id(auth_client, crew):
+    member = MembershipFactory(group=crew).user
+
+    answers = [
+        auth_client(user=user).post(url(crew.id), {"body": "hi", "client_id": "c1"}, format="json")
+        for user in (crew.created_by, member)
+    ]
+
+    assert [(a.status_code, a.json()["sequence"]) for a in answers] == [(201, 1), (201, 2)]
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    ["x" * 65, "", 123, ["c1"]],
+    ids=["long_case", "empty_case", "int_case", "list_case"],
+)
+def test_an_invalid_client_id_is_400_and_stores_nothing(auth_client, crew, client_id):
+    response = auth_client(user=crew.created_by).post(
+        url(crew.id), {"body": "hi", "client_id": client_id}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert error(response)["code"] == "invalid"
+    assert "client_id" in error(response)["fields"]
+    assert not Message.objects.filter(group=crew).exists()
 
 
 def test_edit_by_another_member_is_403_and_changes_nothing(auth_client, crew):

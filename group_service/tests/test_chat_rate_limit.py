@@ -45,6 +45,26 @@ def test_messages_sent_over_http_are_rate_limited_with_retry_after(auth_client):
 
 
 @pytest.mark.django_db
+def test_a_send_repeated_with_its_client_id_is_not_counted_again(auth_client):
+    # given a message sent with a client_id, and the rest of the window used but one
+    crew = GroupFactory()
+    client = auth_client(user=crew.created_by)
+    client.post(messages_url(crew), {"body": "once", "client_id": "c1"}, format="json")
+    for number in range(LIMIT - 2):
+        client.post(messages_url(crew), {"body": f"m{number}"}, format="json")
+    # when it is sent again, several times
+    repeats = [
+        client.post(messages_url(crew), {"body": "once", "client_id": "c1"}, format="json")
+        for _ in range(3)
+    ]
+    # then the repeats are answered, and one new message is still allowed
+    assert [repeat.status_code for repeat in repeats] == [201] * 3
+    assert client.post(messages_url(crew), {"body": "last"}, format="json").status_code == 201
+    assert client.post(messages_url(crew), {"body": "over"}, format="json").status_code == 429
+    assert Message.objects.filter(group=crew).count() == LIMIT
+
+
+@pytest.mark.django_db
 def test_one_users_http_burst_does_not_limit_another_member(auth_client):
     # given: the owner used up their window
     crew = GroupFactory()

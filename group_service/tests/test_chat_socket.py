@@ -251,6 +251,74 @@ async def test_reconnecting_client_gets_what_it_missed(crew, make_token):
     await late.disconnect()
 
 
+async def test_a_message_resent_after_a_reconnect_is_acknowledged_again_and_stored_once(
+    crew, make_token
+):
+    # given a message stored, whose ack the client did not get before its socket went
+    group, owner, member = crew
+    reader = socket(group.id, token_for(make_token, member))
+    await connect(reader)
+    sender = socket(group.id, token_for(make_token, owner))
+    await connect(sender)
+    await sender.send_json_to({"type": "message", "body": "on my way", "client_id": "c1"})
+    first_ack = await next_of(sender, "ack")
+    await sender.disconnect()
+    # when it reconnects and resends it, then sends a message without a client_id
+    again = socket(group.id, token_for(make_token, owner), query="after=1")
+    await connect(again)
+    await again.send_json_to({"type": "message", "body": "on my way", "client_id": "c1"})
+    second_ack = await next_of(again, "ack")
+    await again.send_json_to({"type": "message", "body": "as before"})
+    third_ack = await next_of(again, "ack")
+    # then the same ack, one row for it, and the next message takes the next number
+    assert second_ack == first_ack
+    assert (first_ack["client_id"], first_ack["sequence"]) == ("c1", 1)
+    assert (third_ack["client_id"], third_ack["sequence"]) == (None, 2)
+    assert [(await next_of(reader, "message"))["message"]["sequence"] for _ in range(2)] == [1, 2]
+    assert (await next_of(again, "message"))["message"]["sequence"] == 2
+    rows = await database_sync_to_async(
+        lambda: list(Message.objects.filter(group=group).values_list("sequence", "body"))
+    )()
+    assert rows == [(1, "on my way"), (2, "as before")]
+    await again.disconnect()
+    await reader.disconnect()
+
+
+@pytest.mark.parametrize(
+    "client_id",
+    ["x" * 65, "", 7, {"id": 1}],
+    ids=["long_case", "empty_case", "int_case", "dict_case"],
+)
+async def test_an_invalid_client_id_is_an_error_frame_and_nothing_is_stored(
+    crew, make_token, client_id
+):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner))
+    await connect(communicator)
+
+    await communicator.send_json_to({"type": "message", "body": "hi", "client_id": client_id})
+
+    error = await next_of(communicator, "error")
+    assert error["code"] == "invalid"
+    assert "client_id" in error["fields"]
+    assert "client_id" not in error
+    assert not await database_sync_to_async(Message.objects.filter(group=group).exists)()
+    await communicator.disconnect()
+
+
+async def test_the_error_refusing_a_message_carries_its_client_id(crew, make_token):
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner))
+    await connect(communicator)
+
+    await communicator.send_json_to({"type": "message", "body": "x" * 2001, "client_id": "c9"})
+
+    error = await next_of(communicator, "error")
+    assert (error["code"], error["client_id"]) == ("invalid", "c9")
+    assert "body" in error["fields"]
+    await communicator.disconnect()
+
+
 async def test_a_dropped_broadcast_is_filled_from_the_database_in_order(crew, make_token):
     group, owner, member = crew
     sender, reader = (

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 import uuid
 from unittest import mock
 
 import pytest
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from group_service import writer as writer_module
 from group_service.writer import ChatWriter
 from shared.chat import realtime
 from shared.chat.models import Message
-from shared.chat.services import SocketMessage, message_send_from_sockets
+from shared.chat.services import SocketMessage, message_send, message_send_from_sockets
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -114,3 +117,58 @@ async def test_a_socket_that_stopped_waiting_has_its_message_stored_all_the_same
 
     assert await database_sync_to_async(stored)(group) == [(1, "sent, then gone"), (2, "after")]
     assert broadcasts == [1, 2]
+
+
+async def test_a_repeated_client_id_is_answered_with_the_stored_message_and_not_broadcast(
+    crew, broadcasts
+):
+    group, users = crew
+    chat = ChatWriter()
+    # given a message stored under its client_id
+    first = await chat.store(
+        SocketMessage(group_id=group.id, sender=users[0], body="hi", client_id="c1")
+    )
+    # when it comes again, twice in one batch, beside a new one
+    answers = await asyncio.gather(
+        chat.store(SocketMessage(group_id=group.id, sender=users[0], body="hi", client_id="c1")),
+        chat.store(SocketMessage(group_id=group.id, sender=users[1], body="new", client_id="c1")),
+        chat.store(SocketMessage(group_id=group.id, sender=users[1], body="new", client_id="c1")),
+    )
+    # then each repeat gets the stored message; only new messages are stored and broadcast
+    assert [(m.id, m.sequence) for m in answers] == [
+        (first.id, 1),
+        (answers[1].id, 2),
+        (answers[1].id, 2),
+    ]
+    assert broadcasts == [1, 2]
+    assert await database_sync_to_async(stored)(group) == [(1, "hi"), (2, "new")]
+
+
+async def test_a_client_id_stored_elsewhere_at_the_same_moment_is_answered_as_a_repeat(
+    crew, broadcasts
+):
+    # given another process storing the same key, not yet committed
+    group, users = crew
+    holding = threading.Event()
+
+    def other_process() -> None:
+        try:
+            with transaction.atomic():
+                message_send(group_id=group.id, sender_id=users[0].id, body="hi", client_id="c1")
+                holding.set()
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_process)
+    thread.start()
+    assert await asyncio.to_thread(holding.wait, 5)
+    # when this process's socket stores it (its statement waits, then hits the unique index)
+    answer = await ChatWriter().store(
+        SocketMessage(group_id=group.id, sender=users[0], body="hi", client_id="c1")
+    )
+    await asyncio.to_thread(thread.join)
+    # then it is answered with the other's message, stored once and not broadcast from here
+    assert answer.sequence == 1
+    assert broadcasts == []
+    assert await database_sync_to_async(stored)(group) == [(1, "hi")]

@@ -125,6 +125,55 @@ describe('ChatConnection', () => {
     expect(JSON.parse(socket().sent[0]!)).toEqual({ type: 'message', body: 'queued', client_id: 'c1' });
   });
 
+  it('sends again, in order, the messages not acknowledged when the socket dropped', async () => {
+    const { connection, flush, runTimers, socket } = setup(0);
+    connection.connect();
+    await flush();
+    socket().frame({ type: 'ready', last_sequence: 0, online: [] });
+    connection.sendMessage('one', 'c1');
+    connection.sendMessage('two', 'c2');
+    connection.sendMessage('three', 'c3');
+    socket().frame({ type: 'ack', client_id: 'c1', sequence: 1, id: 'm1' });
+    // c2 was stored but its ack was lost with the socket; c3 never arrived
+    socket().drop();
+    connection.sendMessage('four', 'c4'); // while down
+    expect(connection.unacknowledged).toEqual(['c2', 'c3', 'c4']);
+    await runTimers();
+    expect(socket().sent).toEqual([]);
+
+    socket().frame({ type: 'ready', last_sequence: 1, online: [] });
+
+    expect(socket().sent.map((s) => JSON.parse(s) as Record<string, unknown>)).toEqual([
+      { type: 'message', body: 'two', client_id: 'c2' },
+      { type: 'message', body: 'three', client_id: 'c3' },
+      { type: 'message', body: 'four', client_id: 'c4' },
+    ]);
+  });
+
+  it('sends a message again until it is answered, and not after', async () => {
+    const { connection, flush, runTimers, socket } = setup(0);
+    connection.connect();
+    await flush();
+    socket().frame({ type: 'ready', last_sequence: 0, online: [] });
+    connection.sendMessage('stored', 'c1');
+    connection.sendMessage('refused', 'c2');
+    connection.sendMessage('lost', 'c3');
+    socket().drop();
+    await runTimers();
+    socket().frame({ type: 'ready', last_sequence: 0, online: [] });
+    socket().frame({ type: 'ack', client_id: 'c1', sequence: 1, id: 'm1' });
+    socket().frame({ type: 'error', code: 'rate_limited', message: 'slow down', client_id: 'c2' });
+    expect(connection.unacknowledged).toEqual(['c3']);
+
+    socket().drop();
+    await runTimers();
+    socket().frame({ type: 'ready', last_sequence: 1, online: [] });
+
+    expect(socket().sent.map((s) => (JSON.parse(s) as { client_id: string }).client_id)).toEqual(['c3']);
+    socket().frame({ type: 'ack', client_id: 'c3', sequence: 2, id: 'm2' });
+    expect(connection.unacknowledged).toEqual([]);
+  });
+
   it('stops on 4403 (removed or banned) and says why', async () => {
     const { connection, events, flush, runTimers, socket } = setup(0);
     connection.connect();

@@ -2,6 +2,11 @@
  * One crew's live chat socket (`/ws/groups/<id>/chat/`, protocol in group_service/consumers.py):
  * the token travels as a subprotocol, every message carries its crew's sequence number, and a
  * reconnect passes `?after=<last seen>` so the server fills the gap from PostgreSQL.
+ *
+ * A message is kept, with its client id, until the server answers it (an `ack`, or an `error`
+ * carrying its client id). A socket can go with a message stored but its ack lost, so every
+ * message still unanswered is sent again, in order, once a new socket is ready: the server
+ * stores one message per client id and acknowledges a repeat with the stored one.
  */
 import type { ChatMessage } from '../api/groups';
 
@@ -52,6 +57,8 @@ export class ChatConnection {
   private stopped = false;
   private lastErrorCode: string | null = null;
   private readonly outbox: Record<string, unknown>[] = [];
+  /** Messages not answered yet, by client id, in the order they were sent. */
+  private readonly unanswered = new Map<string, Record<string, unknown>>();
   private readonly options: Required<Omit<ChatConnectionOptions, 'after' | 'onFrame'>> & Pick<ChatConnectionOptions, 'onFrame'>;
 
   constructor(options: ChatConnectionOptions) {
@@ -103,9 +110,16 @@ export class ChatConnection {
     this.setState('closed');
   }
 
-  /** Send a message; it waits in an outbox while the socket is down. */
+  /** Send a message; it is sent (again) on every new socket until the server answers it. */
   sendMessage(body: string, clientId: string): void {
-    this.sendOrQueue({ type: 'message', body, client_id: clientId });
+    const frame = { type: 'message', body, client_id: clientId };
+    this.unanswered.set(clientId, frame);
+    this.sendNow(frame);
+  }
+
+  /** The client ids of the messages sent and not answered yet, in order. */
+  get unacknowledged(): string[] {
+    return [...this.unanswered.keys()];
   }
 
   typing(): void {
@@ -212,6 +226,7 @@ export class ChatConnection {
         this.attempts = 0;
         this.setState('open');
         emit({ type: 'ready', lastSequence: Number(frame.last_sequence ?? 0), online: (frame.online as string[]) ?? [] });
+        for (const frame of this.unanswered.values()) if (!this.sendNow(frame)) break;
         while (this.outbox.length && this.sendNow(this.outbox[0]!)) this.outbox.shift();
         break;
       }
@@ -221,9 +236,12 @@ export class ChatConnection {
         emit({ type: 'message', message });
         break;
       }
-      case 'ack':
-        emit({ type: 'ack', clientId: (frame.client_id as string | null) ?? null, sequence: Number(frame.sequence), id: String(frame.id) });
+      case 'ack': {
+        const clientId = (frame.client_id as string | null) ?? null;
+        if (clientId !== null) this.unanswered.delete(clientId);
+        emit({ type: 'ack', clientId, sequence: Number(frame.sequence), id: String(frame.id) });
         break;
+      }
       case 'message_edited':
       case 'message_deleted':
         emit({ type: frame.type, message: frame.message as ChatMessage });
@@ -241,10 +259,14 @@ export class ChatConnection {
       case 'safety_alert':
         emit({ type: 'safety_alert', frame });
         break;
-      case 'error':
+      case 'error': {
+        const clientId = (frame.client_id as string | null) ?? null;
+        // Refused (too long, rate limited...): shown as failed, not sent again.
+        if (clientId !== null) this.unanswered.delete(clientId);
         this.lastErrorCode = String(frame.code ?? '');
-        emit({ type: 'error', code: String(frame.code ?? 'error'), message: String(frame.message ?? ''), clientId: (frame.client_id as string | null) ?? null });
+        emit({ type: 'error', code: String(frame.code ?? 'error'), message: String(frame.message ?? ''), clientId });
         break;
+      }
       default:
         break;
     }

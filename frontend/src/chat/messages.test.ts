@@ -41,4 +41,21 @@ describe('chat messages', () => {
     const both = mergeMessages([pending], [m(5)]);
     expect(settlePending(both, 'c1', 'm5').map((x) => x.id)).toEqual(['m5']);
   });
+
+  it('show a resent message once, whichever of its stored copy and its acks comes first', () => {
+    const pending = m(Number.MAX_SAFE_INTEGER, { id: 'pending-c1', clientId: 'c1', pending: true });
+    // acknowledged twice (sent, then sent again after a reconnect), then stored
+    const twice = settlePending(settlePending([m(1), pending], 'c1', 'm2'), 'c1', 'm2');
+    expect(twice.map((x) => [x.id, x.pending])).toEqual([
+      ['m1', undefined],
+      ['m2', true],
+    ]);
+    expect(mergeMessages(twice, [m(2)]).map((x) => [x.id, x.pending])).toEqual([
+      ['m1', undefined],
+      ['m2', false],
+    ]);
+    // the stored copy from the catch-up first, then the repeat's ack
+    const caughtUp = mergeMessages([m(1), pending], [m(2)]);
+    expect(settlePending(caughtUp, 'c1', 'm2').map((x) => x.id)).toEqual(['m1', 'm2']);
+  });
 });

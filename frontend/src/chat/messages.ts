@@ -18,9 +18,11 @@ export function mergeMessages(current: readonly ShownMessage[], incoming: readon
   return [...stored, ...pending];
 }
 
-/** Drop the pending copy of a message once the server has it under its real id. */
+/** Drop the pending copy of a message once the server has it under its real id. An ack can
+ * come again for a message already acknowledged (it was resent after a reconnect): the copy
+ * stays, once, until the stored message replaces it. */
 export function settlePending(current: readonly ShownMessage[], clientId: string, id: string): ShownMessage[] {
-  const hasStored = current.some((m) => m.id === id);
+  const hasStored = current.some((m) => m.id === id && !m.pending);
   return current.flatMap((m) => {
     if (m.clientId !== clientId || !m.pending) return [m];
     return hasStored ? [] : [{ ...m, id, pending: true }];

@@ -13,6 +13,7 @@ from group_service.api.serializers import ErrorOutputSerializer
 from shared.auth.permissions import is_moderator
 from shared.chat import live_state, realtime
 from shared.chat.errors import RateLimited
+from shared.chat.models import MAX_CLIENT_ID_LENGTH
 from shared.chat.selectors import HISTORY_PAGE_MAX, message_list
 from shared.chat.services import message_delete, message_edit, message_send
 
@@ -32,6 +33,29 @@ class MessageListInputSerializer(serializers.Serializer):
 
 class MessageSendInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+class ClientIdField(serializers.CharField):
+    """A string as sent: a number is refused, not turned into one (it would not be the key)."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MessageCreateInputSerializer(MessageSendInputSerializer):
+    client_id = ClientIdField(
+        max_length=MAX_CLIENT_ID_LENGTH,
+        required=False,
+        allow_null=True,
+        trim_whitespace=False,
+        help_text=(
+            "The client's own key for the message. Sending again with it answers the message"
+            " stored the first time (201, the same body), and is not counted again against"
+            " the rate limit."
+        ),
+    )
 
 
 class MessageSenderOutputSerializer(serializers.Serializer):
@@ -80,9 +104,12 @@ class MessageViewSet(viewsets.ViewSet):
         )
 
     @extend_schema(
-        request=MessageSendInputSerializer,
+        request=MessageCreateInputSerializer,
         responses={
-            201: MessageOutputSerializer,
+            201: OpenApiResponse(
+                MessageOutputSerializer,
+                description="Stored, or stored before under the same `client_id` (a repeat).",
+            ),
             429: OpenApiResponse(
                 ErrorOutputSerializer,
                 description="Too many messages (socket and HTTP together); `Retry-After`.",
@@ -90,15 +117,23 @@ class MessageViewSet(viewsets.ViewSet):
         },
     )
     def create(self, request: Request, group_pk: UUID) -> Response:
-        data = MessageSendInputSerializer(data=request.data)
+        data = MessageCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        client_id = data.validated_data.get("client_id")
         # The socket's limit, in the same window: one limit per user whichever way they send.
-        retry_after = live_state.chat_message_rate_limit_hit_sync(user_id=request.user.id)
+        retry_after = live_state.chat_message_rate_limit_hit_sync(
+            user_id=request.user.id, group_id=group_pk, client_id=client_id
+        )
         if retry_after:
             raise RateLimited(retry_after)
         message = message_send(
-            group_id=group_pk, sender_id=request.user.id, body=data.validated_data["body"]
+            group_id=group_pk,
+            sender_id=request.user.id,
+            body=data.validated_data["body"],
+            client_id=client_id,
         )
+        # A repeat answers as the first send did (201): a client that lost the first answer
+        # cannot tell, and need not.
         return Response(realtime.message_payload(message), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MessageSendInputSerializer, responses=MessageOutputSerializer)

@@ -70,10 +70,14 @@ async def presence_online(*, group_id: UUID) -> list[str]:
 
 # A sliding window: the times of the actions in the last `window` seconds, in a sorted set.
 # Atomic in Redis, so the limit holds across sockets and processes without a window edge
-# letting a burst of twice the limit through.
+# letting a burst of twice the limit through. An action already in the window (the same
+# member: a client resending a message under its client_id) is allowed and not counted again.
 _SLIDING_WINDOW = """
 local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZSCORE', key, ARGV[4]) then
+  return '0'
+end
 if redis.call('ZCARD', key) < limit then
   redis.call('ZADD', key, now, ARGV[4])
   redis.call('EXPIRE', key, math.ceil(window) + 1)
@@ -89,13 +93,26 @@ def _rate_limit_key(scope: str, user_id: UUID) -> str:
     return f"crewup:ratelimit:{scope}:{user_id}"
 
 
-async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_seconds: float) -> float:
+def _action_member(action_key: str | None) -> str:
+    # Prefixed, so a client's key never equals the random member of an unkeyed action.
+    return uuid.uuid4().hex if action_key is None else f"key:{action_key}"
+
+
+async def rate_limit_hit(
+    *,
+    scope: str,
+    user_id: UUID,
+    limit: int,
+    window_seconds: float,
+    action_key: str | None = None,
+) -> float:
     """Count one action; return 0 when allowed, else the seconds until the next is allowed.
 
-    A refused action is not counted.
+    A refused action is not counted. An action with the `action_key` of one counted in the
+    window (a repeat) is allowed and not counted again.
     """
     key = _rate_limit_key(scope, user_id)
-    arguments = (time.time(), window_seconds, limit, uuid.uuid4().hex)
+    arguments = (time.time(), window_seconds, limit, _action_member(action_key))
     client = get_redis()
     try:  # by its digest: every chat message passes here, so the script is sent once
         retry_after = await client.evalsha(_SLIDING_WINDOW_SHA, 1, key, *arguments)
@@ -104,10 +121,17 @@ async def rate_limit_hit(*, scope: str, user_id: UUID, limit: int, window_second
     return max(0.0, float(retry_after))
 
 
-def rate_limit_hit_sync(*, scope: str, user_id: UUID, limit: int, window_seconds: float) -> float:
+def rate_limit_hit_sync(
+    *,
+    scope: str,
+    user_id: UUID,
+    limit: int,
+    window_seconds: float,
+    action_key: str | None = None,
+) -> float:
     """`rate_limit_hit` for synchronous code (an HTTP view): the same window, the same key."""
     key = _rate_limit_key(scope, user_id)
-    arguments = (time.time(), window_seconds, limit, uuid.uuid4().hex)
+    arguments = (time.time(), window_seconds, limit, _action_member(action_key))
     return max(0.0, float(redis_client().eval(_SLIDING_WINDOW, 1, key, *arguments)))
 
 
@@ -115,25 +139,36 @@ def rate_limit_hit_sync(*, scope: str, user_id: UUID, limit: int, window_seconds
 CHAT_MESSAGE_SCOPE = "chat"
 
 
-async def chat_message_rate_limit_hit(*, user_id: UUID) -> float:
+def _chat_message_key(group_id: UUID, client_id: str | None) -> str | None:
+    return None if client_id is None else f"{group_id}:{client_id}"
+
+
+async def chat_message_rate_limit_hit(
+    *, user_id: UUID, group_id: UUID, client_id: str | None = None
+) -> float:
     """Count one chat message the user sends on a socket; 0 or the seconds to wait.
 
     The limit is `CHAT_RATE_LIMIT_MESSAGES` per `CHAT_RATE_LIMIT_WINDOW_SECONDS`, shared with
-    `chat_message_rate_limit_hit_sync`.
+    `chat_message_rate_limit_hit_sync`. A message resent with the `client_id` of one counted
+    in the window (socket or HTTP) is not counted again.
     """
     return await rate_limit_hit(
         scope=CHAT_MESSAGE_SCOPE,
         user_id=user_id,
         limit=settings.CHAT_RATE_LIMIT_MESSAGES,
         window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
+        action_key=_chat_message_key(group_id, client_id),
     )
 
 
-def chat_message_rate_limit_hit_sync(*, user_id: UUID) -> float:
+def chat_message_rate_limit_hit_sync(
+    *, user_id: UUID, group_id: UUID, client_id: str | None = None
+) -> float:
     """Count one chat message the user sends over HTTP, in the sockets' window."""
     return rate_limit_hit_sync(
         scope=CHAT_MESSAGE_SCOPE,
         user_id=user_id,
         limit=settings.CHAT_RATE_LIMIT_MESSAGES,
         window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
+        action_key=_chat_message_key(group_id, client_id),
     )

@@ -8,6 +8,7 @@ from django.db.models import Q
 from shared.core.models import BaseModel
 
 MAX_MESSAGE_LENGTH = 2000
+MAX_CLIENT_ID_LENGTH = 64
 
 
 class MessageKind(models.TextChoices):
@@ -54,6 +55,12 @@ class Message(BaseModel):
     deleted_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The sender's own key for the message: a client that resends what was not acknowledged
+    # gets the stored message back instead of a second copy (one per sender in a crew). NULL,
+    # not "", for none: the unique index leaves out the messages without one.
+    client_id = models.CharField(  # noqa: DJ001
+        max_length=MAX_CLIENT_ID_LENGTH, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["group", "sequence"]
@@ -63,6 +70,14 @@ class Message(BaseModel):
             ),
             models.CheckConstraint(
                 condition=Q(sequence__gte=1), name="chat_message_sequence_positive"
+            ),
+            # Per crew: the same key sent to another crew is another message, never answered
+            # with this crew's. Also what makes a race of two resends fail rather than skip a
+            # number (see `shared.chat.services._numbered_insert`).
+            models.UniqueConstraint(
+                fields=["group", "sender", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="chat_message_client_id_unique",
             ),
         ]
 

@@ -395,6 +395,13 @@ export interface components {
         GroupJoinByInviteInputRequest: {
             token: string;
         };
+        /**
+         * @description A crew as the API returns it, from a `Group` or a `GroupRecord`.
+         *
+         *     The fields below document the shape (OpenAPI); `to_representation` builds the same dict
+         *     by hand, as the event output does (`shared.api.representation`);
+         *     `test_group_output_matches_its_declared_fields` keeps them equal.
+         */
         GroupOutput: {
             /** Format: uuid */
             readonly id: string;
@@ -531,6 +538,11 @@ export interface components {
          * @enum {string}
          */
         MembershipUpdateInputRoleEnum: "admin" | "member";
+        MessageCreateInputRequest: {
+            body: string;
+            /** @description The client's own key for the message. Sending again with it answers the message stored the first time (201, the same body), and is not counted again against the rate limit. */
+            client_id?: string | null;
+        };
         /** @description The same shape as a `message` frame on the socket. */
         MessageOutput: {
             /** Format: uuid */
@@ -553,9 +565,6 @@ export interface components {
             results: components["schemas"]["MessageOutput"][];
             first_sequence: number | null;
             last_sequence: number | null;
-        };
-        MessageSendInputRequest: {
-            body: string;
         };
         MessageSenderOutput: {
             /** Format: uuid */
@@ -824,16 +833,26 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MessageSendInputRequest"];
+                "application/json": components["schemas"]["MessageCreateInputRequest"];
             };
         };
         responses: {
+            /** @description Stored, or stored before under the same `client_id` (a repeat). */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MessageOutput"];
+                };
+            };
+            /** @description Too many messages (socket and HTTP together); `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
         };

@@ -76,3 +76,17 @@ async def test_the_synchronous_rate_limit_counts_in_the_same_window():
     assert (first, second) == (0.0, 0.0)
     assert 0 < third <= 5
     assert 0 < await live_state.rate_limit_hit(**window) <= 5
+
+
+async def test_an_action_repeated_with_its_key_is_allowed_and_not_counted_again():
+    user_id = uuid.uuid4()
+    window = {"scope": "test", "user_id": user_id, "limit": 2, "window_seconds": 5}
+
+    first = await live_state.rate_limit_hit(**window, action_key="c1")
+    repeats = [await live_state.rate_limit_hit(**window, action_key="c1") for _ in range(3)]
+    second = await live_state.rate_limit_hit(**window, action_key="c2")
+    third = await live_state.rate_limit_hit(**window, action_key="c3")
+
+    assert [first, *repeats, second] == [0.0] * 5
+    assert 0 < third <= 5
+    assert await live_state.rate_limit_hit(**window, action_key="c1") == 0.0
