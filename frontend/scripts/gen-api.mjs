@@ -2,24 +2,31 @@
 //   npm run gen:api                       (the local ingress, http://127.0.0.1:8080)
 //   CREWUP_URL=https://crewup.example npm run gen:api
 //   npm run gen:api -- safety moderation  (only those services)
+//   CREWUP_SCHEMA_DIR=/tmp npm run gen:api   (offline: <dir>/<name>.json, written by each service's
+//                                         `manage.py spectacular --format openapi-json --file`)
 // It writes src/api/schema/<name>.ts for all five services (events, groups, users, safety,
 // moderation); the clients beside them (src/api/<name>.ts) take their types from these. A service
 // whose schema answers an error status, or lists no paths, is skipped with a note and its file
 // left as it was.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const base = (process.env.CREWUP_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const services = process.argv.slice(2).length ? process.argv.slice(2) : ['events', 'groups', 'users', 'safety', 'moderation'];
 
 for (const name of services) {
-  const url = `${base}/api/v1/${name}/schema/?format=json`;
-  const response = await fetch(url);
-  if (!response.ok) {
-    console.warn(`skip ${name}: ${url} answered ${response.status}`);
-    continue;
+  let document;
+  if (process.env.CREWUP_SCHEMA_DIR) {
+    document = JSON.parse(await readFile(`${process.env.CREWUP_SCHEMA_DIR}/${name}.json`, 'utf8'));
+  } else {
+    const url = `${base}/api/v1/${name}/schema/?format=json`;
+    const response = await fetch(url);
+    if (!response.ok) {
+      console.warn(`skip ${name}: ${url} answered ${response.status}`);
+      continue;
+    }
+    document = await response.json();
   }
-  const document = await response.json();
   if (!document.paths || Object.keys(document.paths).length === 0) {
     console.warn(`skip ${name}: its schema has no paths yet`);
     continue;

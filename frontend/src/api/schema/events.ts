@@ -187,7 +187,12 @@ export interface components {
             /** @default public */
             visibility?: components["schemas"]["VisibilityEnum"];
         };
-        /** @description An event as a GeoJSON Feature, with what a map pin shows. */
+        /**
+         * @description An event of a discovery result as a GeoJSON Feature, with what a map pin shows.
+         *
+         *     The fields document the shape; `to_representation` builds it from an `EventRecord`
+         *     (`test_geojson_feature_matches_its_declared_fields` keeps the two equal).
+         */
         EventGeoFeatureOutput: {
             type?: components["schemas"]["GisFeatureEnum"];
             /** Format: uuid */

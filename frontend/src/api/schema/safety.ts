@@ -129,6 +129,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/safety/alerts/{id}/token-acknowledgements/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer an alert from its push notification, with the single-use token it carried (no access token: see shared.safety.ack_tokens).
+         * @description Safety alerts: raise one to your crews, answer one, follow its sender.
+         */
+        post: operations["safety_alerts_token_acknowledgements_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/safety/alerts/mine/": {
         parameters: {
             query?: never;
@@ -392,7 +412,10 @@ export interface components {
         /**
          * @description An alert as a viewer sees it: only the crews they are in (all for its sender and moderators).
          *
-         *     Context: `viewer_id`, `viewer_crew_ids` (a set) and `sees_all_crews`.
+         *     From an `Alert` (context: `viewer_id`, `viewer_crew_ids` (a set) and `sees_all_crews`) or
+         *     an `AlertRecord` of a list (which holds the crews to show already). The fields document
+         *     the shape (OpenAPI); `to_representation` builds the same dict by hand, as the event output
+         *     does; `test_alert_output_matches_its_declared_fields` keeps them equal.
          */
         AlertOutput: {
             /** Format: uuid */
@@ -426,6 +449,10 @@ export interface components {
          * @enum {string}
          */
         AlertStatusEnum: "open" | "resolved" | "cancelled";
+        AlertTokenAcknowledgeInputRequest: {
+            token: string;
+            kind: components["schemas"]["AcknowledgementKindEnum"];
+        };
         /**
          * @description * `help` - Help
          *     * `medical` - Medical
@@ -708,15 +735,6 @@ export interface operations {
             };
             /** @description Too many alerts; `retry_after`. */
             429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOutput"];
-                };
-            };
-            /** @description The group, event or identity service is unavailable; nothing was written. */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1058,6 +1076,67 @@ export interface operations {
             };
             /** @description No valid token. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned, or lacking the standing for this alert. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No such alert or crew (or one you may not see). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Conflicts with the alert's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    safety_alerts_token_acknowledgements_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertTokenAcknowledgeInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcknowledgementOutput"];
+                };
+            };
+            /** @description Invalid input; see `fields`. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -37,7 +37,7 @@ export interface paths {
         post?: never;
         /**
          * Erase your account.
-         * @description Your upcoming events are cancelled, your RSVPs withdrawn and your crews left (ownership goes to the next admin or member); your profile is anonymised and your messages stay, shown as 'Deleted user'. Your sign-in at the identity provider is not deleted by this call.
+         * @description Your upcoming events are cancelled, your RSVPs withdrawn and your crews left (ownership goes to the next admin or member); your profile is anonymised and your messages stay, shown as 'Deleted user'. Your safety alerts stay for your crews without your positions and words; your answers to alerts, check-in timers, notifications and push subscriptions are deleted. Your sign-in at the identity provider is not deleted by this call, but CrewUp refuses it from then on (401 `account_erased`), tokens still valid included.
          */
         delete: operations["me_destroy"];
         options?: never;
@@ -61,6 +61,134 @@ export interface paths {
          * @description Your own account (`me`), others' public profiles, and moderators' search.
          */
         get: operations["me_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/notification-preferences/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your channels (in the app, push, e-mail) for each kind of notification.
+         * @description Which channels each kind of notification comes on; safety kinds cannot be silenced.
+         */
+        get: operations["me_notification_preferences_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your channels for some kinds (safety alerts always come in the app and by push).
+         * @description Which channels each kind of notification comes on; safety kinds cannot be silenced.
+         */
+        patch: operations["me_notification_preferences_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/users/me/notifications/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notifications, newest first (cursor pages), with how many are unread.
+         * @description The signed-in person's notifications.
+         */
+        get: operations["me_notifications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/notifications/{id}/read/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark one of your notifications read.
+         * @description The signed-in person's notifications.
+         */
+        post: operations["me_notifications_read_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/notifications/read-all/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark all your notifications read.
+         * @description The signed-in person's notifications.
+         */
+        post: operations["me_notifications_read_all_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/push-subscriptions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get push notifications on this browser (its PushSubscription as JSON).
+         * @description This browser's Web Push subscription for the signed-in person.
+         */
+        post: operations["me_push_subscriptions_create"];
+        /**
+         * Stop push notifications on this browser.
+         * @description This browser's Web Push subscription for the signed-in person.
+         */
+        delete: operations["me_push_subscriptions_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/push-config/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The VAPID public key browsers subscribe with (null when push is off).
+         * @description What a browser needs to subscribe: the server's VAPID public key (null: push is off).
+         */
+        get: operations["push_config_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -104,6 +232,41 @@ export interface components {
         ErrorOutput: {
             error: components["schemas"]["ErrorDetailOutput"];
         };
+        ExportAcknowledgement: {
+            /** Format: uuid */
+            alert_id: string;
+            kind: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description An alert the user raised, with the crews it went to and the positions they sent. */
+        ExportAlert: {
+            /** Format: uuid */
+            id: string;
+            alert_type: string;
+            message: string;
+            location: components["schemas"]["Location"] | null;
+            status: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            resolved_at: string | null;
+            resolution_note: string;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            crews: components["schemas"]["ExportAlertCrew"][];
+            trail: components["schemas"]["ExportLocationPoint"][];
+        };
+        ExportAlertCrew: {
+            /** Format: uuid */
+            crew_id: string;
+            /** Format: uuid */
+            event_id: string | null;
+            /** Format: date-time */
+            delivered_at: string | null;
+        };
         /** @description A ban as its subject sees it: why and when, not which moderator. */
         ExportBan: {
             /** Format: uuid */
@@ -116,6 +279,29 @@ export interface components {
             /** Format: date-time */
             lifted_at: string | null;
             lift_reason: string;
+        };
+        ExportCheckInTimer: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            crew_id: string;
+            /** Format: date-time */
+            due_at: string;
+            status: string;
+            message: string;
+            last_location: components["schemas"]["Location"] | null;
+            /** Format: date-time */
+            last_location_at: string | null;
+            /** Format: date-time */
+            checked_in_at: string | null;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** Format: date-time */
+            fired_at: string | null;
+            /** Format: uuid */
+            fired_alert_id: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         ExportEvent: {
             /** Format: uuid */
@@ -152,6 +338,16 @@ export interface components {
             /** Format: date-time */
             decided_at: string | null;
         };
+        ExportLocationPoint: {
+            /** Format: double */
+            lat: number;
+            /** Format: double */
+            lng: number;
+            /** Format: double */
+            accuracy_m: number | null;
+            /** Format: date-time */
+            recorded_at: string;
+        };
         ExportMembership: {
             /** Format: uuid */
             crew_id: string;
@@ -177,7 +373,30 @@ export interface components {
             /** Format: date-time */
             deleted_at: string | null;
         };
-        /** @description The owner's view of their own account. */
+        ExportNotification: {
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            payload: unknown;
+            in_app: boolean;
+            /** Format: date-time */
+            read_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ExportNotificationPreference: {
+            kind: string;
+            in_app: boolean;
+            push: boolean;
+            email: boolean;
+        };
+        /**
+         * @description The owner's view of their own account.
+         *
+         *     The fields document the shape (OpenAPI); `to_representation` builds the same dict by hand
+         *     (every signed-in page asks for it; a ModelSerializer builds its fields anew each time).
+         *     `test_me_output_matches_its_declared_fields` keeps them equal.
+         */
         ExportProfile: {
             /** Format: uuid */
             readonly id: string;
@@ -205,6 +424,18 @@ export interface components {
             /** Format: date-time */
             readonly last_seen_at: string | null;
         };
+        /** @description A browser that gets pushes; its encryption keys stay out (the device's, not about you). */
+        ExportPushSubscription: {
+            endpoint: string;
+            user_agent: string;
+            language: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            last_failure_at: string | null;
+        };
         ExportReport: {
             /** Format: uuid */
             id: string;
@@ -228,6 +459,30 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description * `safety.alert_raised` - safety.alert_raised
+         *     * `safety.alert_acknowledged` - safety.alert_acknowledged
+         *     * `safety.alert_resolved` - safety.alert_resolved
+         *     * `safety.check_in_missed` - safety.check_in_missed
+         *     * `crew.join_requested` - crew.join_requested
+         *     * `crew.join_approved` - crew.join_approved
+         *     * `crew.join_rejected` - crew.join_rejected
+         *     * `crew.invite_used` - crew.invite_used
+         *     * `event.waitlist_promoted` - event.waitlist_promoted
+         *     * `event.changed` - event.changed
+         *     * `event.cancelled` - event.cancelled
+         *     * `event.reminder` - event.reminder
+         *     * `account.banned` - account.banned
+         *     * `account.unbanned` - account.unbanned
+         * @enum {string}
+         */
+        KindEnum: "safety.alert_raised" | "safety.alert_acknowledged" | "safety.alert_resolved" | "safety.check_in_missed" | "crew.join_requested" | "crew.join_approved" | "crew.join_rejected" | "crew.invite_used" | "event.waitlist_promoted" | "event.changed" | "event.cancelled" | "event.reminder" | "account.banned" | "account.unbanned";
+        /**
+         * @description * `en` - English
+         *     * `sv` - Svenska
+         * @enum {string}
+         */
+        LanguageEnum: "en" | "sv";
         /** @description A point as `{"lat": ..., "lng": ...}` in WGS 84 degrees. */
         Location: {
             /** Format: double */
@@ -242,7 +497,13 @@ export interface components {
             /** Format: double */
             lng: number;
         };
-        /** @description The owner's view of their own account. */
+        /**
+         * @description The owner's view of their own account.
+         *
+         *     The fields document the shape (OpenAPI); `to_representation` builds the same dict by hand
+         *     (every signed-in page asks for it; a ModelSerializer builds its fields anew each time).
+         *     `test_me_output_matches_its_declared_fields` keeps them equal.
+         */
         MeOutput: {
             /** Format: uuid */
             readonly id: string;
@@ -264,6 +525,37 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        NotificationOutput: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["KindEnum"];
+            payload: {
+                [key: string]: unknown;
+            };
+            link: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            read_at: string | null;
+        };
+        NotificationPageOutput: {
+            results: components["schemas"]["NotificationOutput"][];
+            next: string | null;
+            unread_count: number;
+        };
+        PaginatedNotificationPageOutputList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["NotificationPageOutput"][];
+        };
         PaginatedUserSearchOutputList: {
             /** @example 123 */
             count: number;
@@ -279,6 +571,9 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["UserSearchOutput"][];
         };
+        PatchedPreferencesRequest: {
+            preferences?: components["schemas"]["PreferenceRequest"][];
+        };
         /** @description The fields a user edits; any other field sent is ignored. */
         PatchedProfileUpdateInputRequest: {
             display_name?: string;
@@ -286,6 +581,22 @@ export interface components {
             avatar_url?: string;
             interests?: string[];
             home_location?: components["schemas"]["LocationRequest"] | null;
+        };
+        Preference: {
+            kind: components["schemas"]["KindEnum"];
+            in_app?: boolean;
+            push?: boolean;
+            email?: boolean;
+            readonly locked: string[];
+        };
+        PreferenceRequest: {
+            kind: components["schemas"]["KindEnum"];
+            in_app?: boolean;
+            push?: boolean;
+            email?: boolean;
+        };
+        Preferences: {
+            preferences: components["schemas"]["Preference"][];
         };
         /** @description What anyone signed in sees of a user: no e-mail, no home, no ban state. */
         PublicProfileOutput: {
@@ -300,6 +611,24 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        PushConfigOutput: {
+            vapid_public_key: string | null;
+        };
+        PushKeysInputRequest: {
+            p256dh: string;
+            auth: string;
+        };
+        PushSubscriptionInputRequest: {
+            /** Format: uri */
+            endpoint: string;
+            keys: components["schemas"]["PushKeysInputRequest"];
+            /** @default  */
+            language?: components["schemas"]["LanguageEnum"];
+            expirationTime?: number | null;
+        };
+        UnreadCountOutput: {
+            unread_count: number;
+        };
         /** @description Everything CrewUp holds on the user (`shared.accounts.export.UserDataExport`). */
         UserExportOutput: {
             /** Format: date-time */
@@ -312,6 +641,12 @@ export interface components {
             messages: components["schemas"]["ExportMessage"][];
             reports_filed: components["schemas"]["ExportReport"][];
             bans: components["schemas"]["ExportBan"][];
+            alerts_raised: components["schemas"]["ExportAlert"][];
+            alert_acknowledgements: components["schemas"]["ExportAcknowledgement"][];
+            check_in_timers: components["schemas"]["ExportCheckInTimer"][];
+            notifications: components["schemas"]["ExportNotification"][];
+            notification_preferences: components["schemas"]["ExportNotificationPreference"][];
+            push_subscriptions: components["schemas"]["ExportPushSubscription"][];
         };
         /** @description A moderator's view of an account, with its e-mail and ban state. */
         UserSearchOutput: {
@@ -560,6 +895,360 @@ export interface operations {
                 };
             };
             /** @description Banned, or not a moderator. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    me_notification_preferences_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    me_notification_preferences_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPreferencesRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Invalid input; see `fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    me_notifications_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedNotificationPageOutputList"];
+                };
+            };
+            /** @description Invalid input; see `fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    me_notifications_read_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No such notification (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    me_notifications_read_all_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnreadCountOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    me_push_subscriptions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionInputRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; see `fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    me_push_subscriptions_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; see `fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    push_config_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushConfigOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned. */
             403: {
                 headers: {
                     [name: string]: unknown;
