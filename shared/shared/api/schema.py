@@ -8,7 +8,7 @@ from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-PAGE_NOT_FOUND = "No such page: `page` below 1, or past the last page."
+PAGE_NOT_FOUND = "No such page: `page` below 1 or past the last page, or an invalid `cursor`."
 BODY_TOO_LARGE = "The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES)."
 UNSUPPORTED_MEDIA_TYPE = "The body is not `application/json`."
 
