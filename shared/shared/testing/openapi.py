@@ -125,10 +125,21 @@ def fuzz_user(db: None) -> Any:
 
 
 @pytest.fixture
-def fuzz_headers(make_token: Callable[..., str], fuzz_user: Any) -> dict[str, str]:
+def fuzz_roles() -> tuple[str, ...]:
+    """The roles of the fuzz token; a module overrides it (a moderator's API)."""
+    return ("user",)
+
+
+@pytest.fixture
+def fuzz_headers(
+    make_token: Callable[..., str], fuzz_user: Any, fuzz_roles: tuple[str, ...]
+) -> dict[str, str]:
     """A real token from the suite's identity provider, for `fuzz_user`."""
     token = make_token(
-        sub=fuzz_user.keycloak_id, username=fuzz_user.username, email=fuzz_user.email
+        sub=fuzz_user.keycloak_id,
+        username=fuzz_user.username,
+        email=fuzz_user.email,
+        roles=fuzz_roles,
     )
     return {"Authorization": f"Bearer {token}"}
 
