@@ -12,19 +12,12 @@ Two uses, both against the schema the service serves at `/api/v1/<name>/schema/`
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
-# The checks every fuzz test runs (`case.call_and_validate(checks=FUZZ_CHECKS)`).
-FUZZ_CHECK_NAMES = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-)
 
 # Small and repeatable: a handful of generated requests per operation, the same ones every
 # run (`deterministic`), no example database, so a suite takes seconds and a failure recurs.
@@ -47,6 +40,7 @@ def fuzz_settings() -> Any:
 
 
 def fuzz_checks() -> list[Any]:
+    """The checks of every fuzz test: no 5xx; documented status, content type and body."""
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
@@ -79,7 +73,7 @@ def service_schema() -> Any:
     from django.core.wsgi import get_wsgi_application
     from schemathesis.config import SchemathesisConfig
 
-    with _django_test_client_connections():
+    with _test_connection_kept():
         return schemathesis.openapi.from_wsgi(
             f"{_schema_path()}?format=json",
             get_wsgi_application(),
@@ -87,24 +81,21 @@ def service_schema() -> Any:
         )
 
 
-class _django_test_client_connections:  # noqa: N801 (a context manager, used as a statement)
+@contextlib.contextmanager
+def _test_connection_kept() -> Iterator[None]:
     """Keep the test's database connection across WSGI requests, as Django's test client does.
 
     The WSGI handler closes "old" connections when a request starts and ends; in a test that
     would close the connection holding the test's open transaction.
     """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
 
-    def __enter__(self) -> None:
-        from django.core.signals import request_finished, request_started
-        from django.db import close_old_connections
-
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-
-    def __exit__(self, *exc: object) -> None:
-        from django.core.signals import request_finished, request_started
-        from django.db import close_old_connections
-
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
 
@@ -112,7 +103,7 @@ class _django_test_client_connections:  # noqa: N801 (a context manager, used as
 @pytest.fixture
 def fuzz_app(db: None) -> Iterator[None]:
     """The test database open to the WSGI app that schemathesis calls in-process."""
-    with _django_test_client_connections():
+    with _test_connection_kept():
         yield
 
 
