@@ -983,11 +983,57 @@ def test_schema_documents_the_parameters_and_responses(client: Any) -> None:
         "page",
         "page_size",
     }
-    assert set(list_operation["responses"]) == {"200", "400", "401", "403"}
+    assert set(list_operation["responses"]) == {"200", "400", "401", "403", "404"}
     assert "/api/v1/events/{id}/calendar.ics" in schema["paths"]
     assert "/api/v1/events/{id}/join/" in schema["paths"]
     join = schema["paths"]["/api/v1/events/{id}/join/"]["post"]
-    assert set(join["responses"]) == {"200", "201", "400", "401", "403", "404", "409"}
+    assert set(join["responses"]) == {"200", "201", "400", "401", "403", "404", "409", "413", "415"}
+
+
+def _schema(client: Any) -> dict[str, Any]:
+    return client.get(f"{URL}schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+@pytest.mark.parametrize("page", ["0", "99"])
+def test_a_page_that_does_not_exist_is_a_documented_404(
+    db: None, client: Any, api_client: Any, page: str
+) -> None:
+    EventFactory()
+
+    response = api_client.get(URL, {"page": page})
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    documented = _schema(client)["paths"]["/api/v1/events/"]["get"]["responses"]
+    assert documented["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorOutput"
+    }
+
+
+def test_schema_says_distance_km_is_null_without_a_point(
+    db: None, client: Any, api_client: Any
+) -> None:
+    EventFactory()
+
+    response = api_client.get(URL)
+
+    assert response.json()["results"][0]["distance_km"] is None
+    components = _schema(client)["components"]["schemas"]
+    assert components["EventOutput"]["properties"]["distance_km"]["nullable"] is True
+    geo_properties = components["EventGeoFeatureOutput"]["properties"]["properties"]
+    assert geo_properties["properties"]["distance_km"]["nullable"] is True
+
+
+def test_schema_says_waitlist_position_is_null_unless_waitlisted(
+    db: None, client: Any, user_client: Any
+) -> None:
+    event = EventFactory()
+
+    response = user_client.post(f"{URL}{event.id}/join/", {"status": "going"}, format="json")
+
+    assert response.json()["waitlist_position"] is None
+    components = _schema(client)["components"]["schemas"]
+    assert components["ParticipationOutput"]["properties"]["waitlist_position"]["nullable"] is True
 
 
 def test_schema_is_generated_without_warnings() -> None:

@@ -74,3 +74,8 @@ def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str
         raise ValueError(actor)
 
     return build
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_openapi_schema(openapi_validated_responses: list[str]) -> None:
+    """Every answer the API tests get is one the group API's OpenAPI schema documents."""

@@ -212,3 +212,47 @@ def test_a_crew_taken_down_has_no_history_even_for_its_members(auth_client, crew
     crew.save(update_fields=["removed_at"])
 
     assert auth_client(user=crew.created_by).get(url(crew.id)).status_code == 404
+
+
+def _message_operations(client):
+    schema = client.get(
+        "/api/v1/groups/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    ).json()
+    return (
+        schema["paths"]["/api/v1/groups/{group_pk}/messages/"],
+        schema["paths"]["/api/v1/groups/{group_pk}/messages/{id}/"],
+    )
+
+
+def test_schema_documents_the_history_as_one_page_object(client):
+    messages, _ = _message_operations(client)
+
+    content = messages["get"]["responses"]["200"]["content"]["application/json"]
+    assert content["schema"] == {"$ref": "#/components/schemas/MessagePageOutput"}
+
+
+def test_schema_documents_the_refusals_of_the_message_endpoints(client):
+    messages, message = _message_operations(client)
+
+    assert set(messages["get"]["responses"]) == {"200", "400", "401", "403", "404"}
+    assert set(messages["post"]["responses"]) == {
+        "201",
+        "400",
+        "401",
+        "403",
+        "404",
+        "413",
+        "415",
+        "429",
+    }
+    assert set(message["patch"]["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "415",
+    }
+    assert set(message["delete"]["responses"]) == {"204", "401", "403", "404", "409"}

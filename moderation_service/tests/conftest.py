@@ -53,3 +53,8 @@ def moderator(client_as: Callable[[str], Any]) -> Any:
 
 def error(response: Any) -> dict[str, Any]:
     return response.json()["error"]
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_openapi_schema(openapi_validated_responses: list[str]) -> None:
+    """Every answer the API tests get is one the moderation API's OpenAPI schema documents."""

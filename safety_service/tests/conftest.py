@@ -142,3 +142,8 @@ def live(
     for process in (live_services.group, live_services.event):
         assert process.alive(), process.output()
     return live_services
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_openapi_schema(openapi_validated_responses: list[str]) -> None:
+    """Every answer the API tests get is one the safety API's OpenAPI schema documents."""

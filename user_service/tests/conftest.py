@@ -37,3 +37,8 @@ def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str
 
 def error(response: Any) -> dict[str, Any]:
     return response.json()["error"]
+
+
+@pytest.fixture(autouse=True)
+def _responses_match_the_openapi_schema(openapi_validated_responses: list[str]) -> None:
+    """Every answer the API tests get is one the user API's OpenAPI schema documents."""

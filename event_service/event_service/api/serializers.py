@@ -13,7 +13,6 @@ from typing import Any
 import icalendar
 from django.contrib.gis.geos import Point
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -207,7 +206,7 @@ class EventOutputSerializer(serializers.ModelSerializer):
         """The viewer's RSVP; null when signed out or not taking part."""
         return getattr(event, "my_status", None)
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, event: Event | EventRecord) -> float | None:
         """Kilometres from the `lat`/`lng` asked for; null without them."""
         return _distance_km(event)
@@ -271,7 +270,7 @@ class EventGeoFeatureOutputSerializer(GeoFeatureModelSerializer):
             },
         }
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, event: EventRecord) -> float | None:
         return _distance_km(event)
 
@@ -285,7 +284,7 @@ class ParticipationOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "event_id", "user", "status", "waitlist_position", "created_at"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_waitlist_position(self, participation: Participation) -> int | None:
         """1 for the next to get a seat; null unless waitlisted."""
         if participation.status != ParticipationStatus.WAITLISTED:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -79,16 +79,41 @@ class MessageOutputSerializer(serializers.Serializer):
     deleted_at = serializers.DateTimeField(allow_null=True)
 
 
+@extend_schema_serializer(many=False)  # one page object, though the action is `list`
 class MessagePageOutputSerializer(serializers.Serializer):
     results = MessageOutputSerializer(many=True)
     first_sequence = serializers.IntegerField(allow_null=True)
     last_sequence = serializers.IntegerField(allow_null=True)
 
 
+ERRORS = {
+    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
+    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
+    403: OpenApiResponse(
+        ErrorOutputSerializer, description="Banned, or not the sender (nor a moderator)."
+    ),
+    404: OpenApiResponse(
+        ErrorOutputSerializer, description="No such crew (or not a member), or no such message."
+    ),
+    409: OpenApiResponse(ErrorOutputSerializer, description="The message is deleted."),
+    429: OpenApiResponse(
+        ErrorOutputSerializer,
+        description="Too many messages (socket and HTTP together); `Retry-After`.",
+    ),
+}
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}
+
+
 class MessageViewSet(viewsets.ViewSet):
     """A crew's chat history (members only; others get 404), and writes for clients without a socket."""
 
-    @extend_schema(parameters=[MessageListInputSerializer], responses=MessagePageOutputSerializer)
+    @extend_schema(
+        parameters=[MessageListInputSerializer],
+        responses={200: MessagePageOutputSerializer, **_errors(400, 401, 403, 404)},
+    )
     def list(self, request: Request, group_pk: UUID) -> Response:
         params = MessageListInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -110,10 +135,7 @@ class MessageViewSet(viewsets.ViewSet):
                 MessageOutputSerializer,
                 description="Stored, or stored before under the same `client_id` (a repeat).",
             ),
-            429: OpenApiResponse(
-                ErrorOutputSerializer,
-                description="Too many messages (socket and HTTP together); `Retry-After`.",
-            ),
+            **_errors(400, 401, 403, 404, 429),
         },
     )
     def create(self, request: Request, group_pk: UUID) -> Response:
@@ -136,7 +158,10 @@ class MessageViewSet(viewsets.ViewSet):
         # cannot tell, and need not.
         return Response(realtime.message_payload(message), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MessageSendInputSerializer, responses=MessageOutputSerializer)
+    @extend_schema(
+        request=MessageSendInputSerializer,
+        responses={200: MessageOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
     def partial_update(self, request: Request, group_pk: UUID, pk: UUID) -> Response:
         data = MessageSendInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -148,7 +173,7 @@ class MessageViewSet(viewsets.ViewSet):
         )
         return Response(realtime.message_payload(message))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **_errors(401, 403, 404, 409)})
     def destroy(self, request: Request, group_pk: UUID, pk: UUID) -> Response:
         message_delete(
             group_id=group_pk,

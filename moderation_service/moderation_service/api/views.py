@@ -221,7 +221,19 @@ class ReportViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(ReportMineOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        responses={200: ReportOutputSerializer, **_errors(401, 403, 404)},
+        responses={
+            # A moderator's view or a reporter's: anyOf, as the first also matches the second.
+            200: OpenApiResponse(
+                {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/ReportOutput"},
+                        {"$ref": "#/components/schemas/ReportMineOutput"},
+                    ]
+                },
+                description="Moderators get `ReportOutput`; a reporter `ReportMineOutput`.",
+            ),
+            **_errors(401, 403, 404),
+        },
         summary="One report: moderators see any; others only their own (as in `mine`).",
     )
     def retrieve(self, request: Request, pk: str) -> Response:

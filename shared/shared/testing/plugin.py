@@ -35,8 +35,9 @@ for _name, _value in {
 
 from shared.testing.oidc import OIDCTestProvider  # noqa: E402
 
-# The fixtures for delivering notifications (push service, VAPID keys, SMTP server).
-pytest_plugins = ["shared.notifications.testing.plugin"]
+# The fixtures for delivering notifications (push service, VAPID keys, SMTP server), and for
+# checking the API against its OpenAPI schema.
+pytest_plugins = ["shared.notifications.testing.plugin", "shared.testing.openapi"]
 
 
 @pytest.fixture(scope="session", autouse=True)

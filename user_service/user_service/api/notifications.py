@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -57,6 +57,7 @@ class NotificationOutputSerializer(serializers.Serializer):
         return notification_payload(instance)
 
 
+@extend_schema_serializer(many=False)  # one page object, not a list of them wrapped in a page
 class NotificationPageOutputSerializer(serializers.Serializer):
     results = NotificationOutputSerializer(many=True)
     next = serializers.CharField(allow_null=True)

@@ -10,6 +10,9 @@ import math
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shared.accounts.models import (
@@ -55,6 +58,35 @@ class LocationSerializer(serializers.Serializer):
         return {"lat": instance.y, "lng": instance.x}
 
 
+# A profile without an avatar has "" (not null), which `format: uri` alone would refuse.
+AVATAR_URL_SCHEMA = {
+    "type": "string",
+    "maxLength": AVATAR_URL_MAX_LENGTH,
+    "anyOf": [{"format": "uri"}, {"maxLength": 0}],
+    "description": 'An http(s) URL, or "" for no avatar.',
+}
+
+
+@extend_schema_field(AVATAR_URL_SCHEMA)
+class AvatarUrlField(serializers.CharField):
+    """DRF's URLField, "" allowed, but checking the URL itself.
+
+    A URL validator among the field's validators would add `format: uri` to the schema, which
+    "" does not meet.
+    """
+
+    default_error_messages = {"invalid": serializers.URLField.default_error_messages["invalid"]}
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value:
+            try:
+                URLValidator()(value)
+            except DjangoValidationError:
+                self.fail("invalid")
+        return value
+
+
 class ProfileUpdateInputSerializer(serializers.Serializer):
     """The fields a user edits; any other field sent is ignored."""
 
@@ -62,9 +94,7 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
         max_length=DISPLAY_NAME_MAX_LENGTH, allow_blank=True, required=False
     )
     bio = serializers.CharField(max_length=BIO_MAX_LENGTH, allow_blank=True, required=False)
-    avatar_url = serializers.URLField(
-        max_length=AVATAR_URL_MAX_LENGTH, allow_blank=True, required=False
-    )
+    avatar_url = AvatarUrlField(max_length=AVATAR_URL_MAX_LENGTH, allow_blank=True, required=False)
     interests = serializers.ListField(
         child=serializers.CharField(max_length=INTEREST_MAX_LENGTH, allow_blank=True),
         max_length=INTERESTS_MAX_COUNT,
@@ -81,6 +111,7 @@ class PublicProfileOutputSerializer(serializers.ModelSerializer):
     """What anyone signed in sees of a user: no e-mail, no home, no ban state."""
 
     display_name = serializers.CharField(read_only=True)
+    avatar_url = AvatarUrlField(read_only=True)
 
     class Meta:
         model = User
@@ -98,6 +129,7 @@ class MeOutputSerializer(serializers.ModelSerializer):
 
     display_name = serializers.CharField(read_only=True)
     display_name_override = serializers.CharField(read_only=True)
+    avatar_url = AvatarUrlField(read_only=True)
     home_location = LocationSerializer(read_only=True, allow_null=True)
     roles = serializers.ListField(
         source="realm_roles", child=serializers.CharField(), read_only=True

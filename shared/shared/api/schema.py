@@ -1,0 +1,68 @@
+"""The OpenAPI schema generator of every service: drf-spectacular's, plus what all lists share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+PAGE_NOT_FOUND = "No such page: `page` below 1 or past the last page, or an invalid `cursor`."
+BODY_TOO_LARGE = "The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES)."
+UNSUPPORTED_MEDIA_TYPE = "The body is not `application/json`."
+
+
+class ErrorDetailOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField()
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """Every refusal: `{"error": {"code", "message", "fields"}}`."""
+
+    error = ErrorDetailOutputSerializer()
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, plus the error answers every service gives alike.
+
+    `shared.api.pagination.PageNumberPagination` answers `?page=0`, or a page past the end,
+    with a 404 in the error shape, on every paginated list; a body above the size limit is a
+    413, and a body that is not JSON a 415, on every operation that takes one.
+    """
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        if self.method in ("POST", "PUT", "PATCH") and "413" not in responses:
+            # `shared.api.middleware.BodySizeLimitMiddleware`, before any view.
+            responses["413"] = self._error_response("413", BODY_TOO_LARGE, direction)
+        if self.method in ("POST", "PUT", "PATCH") and "415" not in responses:
+            # The only parser is JSON (`DEFAULT_PARSER_CLASSES`).
+            responses["415"] = self._error_response("415", UNSUPPORTED_MEDIA_TYPE, direction)
+        if self.method != "GET" or not self._is_paginated_list(responses):
+            return responses
+        if "404" in responses:
+            described = responses["404"].get("description", "")
+            responses["404"]["description"] = f"{described} Or: {PAGE_NOT_FOUND}".strip()
+            return responses
+        responses["404"] = self._error_response("404", PAGE_NOT_FOUND, direction)
+        return responses
+
+    def _error_response(self, code: str, description: str, direction: Any) -> dict[str, Any]:
+        error = OpenApiResponse(self._error_serializer(), description=description)
+        return self._get_response_for_code(error, code, direction=direction)
+
+    def _is_paginated_list(self, responses: dict[str, Any]) -> bool:
+        return "200" in responses and self._get_paginator() is not None and self._is_list_view()
+
+    def _error_serializer(self) -> Any:
+        """The error serializer the operation documents already: one component per service."""
+        declared = self.get_response_serializers()
+        if isinstance(declared, dict):
+            for code, response in declared.items():
+                status = code[0] if isinstance(code, tuple) else code
+                if 400 <= int(status) < 500 and isinstance(response, OpenApiResponse):
+                    return response.response
+        return ErrorOutputSerializer
