@@ -62,7 +62,7 @@ class LocationSerializer(serializers.Serializer):
 AVATAR_URL_SCHEMA = {
     "type": "string",
     "maxLength": AVATAR_URL_MAX_LENGTH,
-    "anyOf": [{"format": "uri"}, {"maxLength": 0}],
+    "anyOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}],
     "description": 'An http(s) URL, or "" for no avatar.',
 }
 

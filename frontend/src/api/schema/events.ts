@@ -241,8 +241,8 @@ export interface components {
                 readonly visibility?: "public" | "private";
                 readonly capacity?: number | null;
                 readonly going_count?: number;
-                /** Format: float */
-                readonly distance_km?: number;
+                /** Format: double */
+                readonly distance_km?: number | null;
             };
         };
         EventGeoFeatureOutputList: {
@@ -286,11 +286,8 @@ export interface components {
             readonly interested_count: number;
             readonly waitlist_count: number;
             readonly my_status: (components["schemas"]["ParticipationStatusEnum"] | components["schemas"]["NullEnum"]) | null;
-            /**
-             * Format: float
-             * @description Kilometres from the `lat`/`lng` asked for; null without them.
-             */
-            readonly distance_km: number;
+            /** Format: double */
+            readonly distance_km: number | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -390,8 +387,7 @@ export interface components {
             readonly event_id: string;
             readonly user: components["schemas"]["UserOutput"];
             readonly status: components["schemas"]["ParticipationStatusEnum"];
-            /** @description 1 for the next to get a seat; null unless waitlisted. */
-            readonly waitlist_position: number;
+            readonly waitlist_position: number | null;
             /** Format: date-time */
             readonly created_at: string;
         };
@@ -513,6 +509,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
+            /** @description No such page: `page` below 1 or past the last page, or an invalid `cursor`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
         };
     };
     events_create: {
@@ -556,6 +561,24 @@ export interface operations {
             };
             /** @description Banned, or not the organizer. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -665,6 +688,24 @@ export interface operations {
             };
             /** @description Cancelled, ended, or full. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -782,6 +823,24 @@ export interface operations {
             };
             /** @description Cancelled, ended, or full. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -911,6 +970,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
         };
     };
     events_leave_destroy: {
@@ -1011,7 +1088,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
-            /** @description No such event, or a private one. */
+            /** @description No such event, or a private one. Or: No such page: `page` below 1 or past the last page, or an invalid `cursor`. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -408,7 +408,7 @@ export interface components {
             readonly display_name: string;
             readonly display_name_override: string;
             readonly bio: string;
-            /** Format: uri */
+            /** @description An http(s) URL, or "" for no avatar. */
             readonly avatar_url: string;
             readonly interests: string[];
             readonly home_location: components["schemas"]["Location"] | null;
@@ -515,7 +515,7 @@ export interface components {
             readonly display_name: string;
             readonly display_name_override: string;
             readonly bio: string;
-            /** Format: uri */
+            /** @description An http(s) URL, or "" for no avatar. */
             readonly avatar_url: string;
             readonly interests: string[];
             readonly home_location: components["schemas"]["Location"] | null;
@@ -543,19 +543,6 @@ export interface components {
             next: string | null;
             unread_count: number;
         };
-        PaginatedNotificationPageOutputList: {
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
-             */
-            previous?: string | null;
-            results: components["schemas"]["NotificationPageOutput"][];
-        };
         PaginatedUserSearchOutputList: {
             /** @example 123 */
             count: number;
@@ -578,6 +565,7 @@ export interface components {
         PatchedProfileUpdateInputRequest: {
             display_name?: string;
             bio?: string;
+            /** @description An http(s) URL, or "" for no avatar. */
             avatar_url?: string;
             interests?: string[];
             home_location?: components["schemas"]["LocationRequest"] | null;
@@ -605,7 +593,7 @@ export interface components {
             readonly username: string;
             readonly display_name: string;
             readonly bio: string;
-            /** Format: uri */
+            /** @description An http(s) URL, or "" for no avatar. */
             readonly avatar_url: string;
             readonly interests: string[];
             /** Format: date-time */
@@ -866,6 +854,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
         };
     };
     me_export_retrieve: {
@@ -990,6 +996,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
         };
     };
     me_notifications_list: {
@@ -1011,7 +1035,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedNotificationPageOutputList"];
+                    "application/json": components["schemas"]["NotificationPageOutput"];
                 };
             };
             /** @description Invalid input; see `fields`. */
@@ -1034,6 +1058,15 @@ export interface operations {
             };
             /** @description Banned. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No such page: `page` below 1 or past the last page, or an invalid `cursor`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1089,6 +1122,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOutput"];
                 };
             };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
         };
     };
     me_notifications_read_all_create: {
@@ -1119,6 +1170,24 @@ export interface operations {
             };
             /** @description Banned. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1168,6 +1237,24 @@ export interface operations {
             };
             /** @description Banned. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1302,6 +1389,15 @@ export interface operations {
             };
             /** @description Banned, or not a moderator. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No such page: `page` below 1 or past the last page, or an invalid `cursor`. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
