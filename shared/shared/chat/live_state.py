@@ -13,6 +13,7 @@ import math
 import time
 import uuid
 import weakref
+from typing import Any
 from uuid import UUID
 
 import redis.asyncio as redis
@@ -98,6 +99,14 @@ def _action_member(action_key: str | None) -> str:
     return uuid.uuid4().hex if action_key is None else f"key:{action_key}"
 
 
+def _window_call(
+    scope: str, user_id: UUID, limit: int, window_seconds: float, action_key: str | None
+) -> tuple[str, tuple[float, float, int, str]]:
+    """The key and arguments of one count in the sliding-window script."""
+    arguments = (time.time(), window_seconds, limit, _action_member(action_key))
+    return _rate_limit_key(scope, user_id), arguments
+
+
 async def rate_limit_hit(
     *,
     scope: str,
@@ -111,8 +120,7 @@ async def rate_limit_hit(
     A refused action is not counted. An action with the `action_key` of one counted in the
     window (a repeat) is allowed and not counted again.
     """
-    key = _rate_limit_key(scope, user_id)
-    arguments = (time.time(), window_seconds, limit, _action_member(action_key))
+    key, arguments = _window_call(scope, user_id, limit, window_seconds, action_key)
     client = get_redis()
     try:  # by its digest: every chat message passes here, so the script is sent once
         retry_after = await client.evalsha(_SLIDING_WINDOW_SHA, 1, key, *arguments)
@@ -130,8 +138,7 @@ def rate_limit_hit_sync(
     action_key: str | None = None,
 ) -> float:
     """`rate_limit_hit` for synchronous code (an HTTP view): the same window, the same key."""
-    key = _rate_limit_key(scope, user_id)
-    arguments = (time.time(), window_seconds, limit, _action_member(action_key))
+    key, arguments = _window_call(scope, user_id, limit, window_seconds, action_key)
     return max(0.0, float(redis_client().eval(_SLIDING_WINDOW, 1, key, *arguments)))
 
 
@@ -139,8 +146,15 @@ def rate_limit_hit_sync(
 CHAT_MESSAGE_SCOPE = "chat"
 
 
-def _chat_message_key(group_id: UUID, client_id: str | None) -> str | None:
-    return None if client_id is None else f"{group_id}:{client_id}"
+def _chat_message_window(user_id: UUID, group_id: UUID, client_id: str | None) -> dict[str, Any]:
+    """One chat message's count: the user's window, keyed by its `client_id` when it has one."""
+    return {
+        "scope": CHAT_MESSAGE_SCOPE,
+        "user_id": user_id,
+        "limit": settings.CHAT_RATE_LIMIT_MESSAGES,
+        "window_seconds": settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
+        "action_key": None if client_id is None else f"{group_id}:{client_id}",
+    }
 
 
 async def chat_message_rate_limit_hit(
@@ -152,23 +166,11 @@ async def chat_message_rate_limit_hit(
     `chat_message_rate_limit_hit_sync`. A message resent with the `client_id` of one counted
     in the window (socket or HTTP) is not counted again.
     """
-    return await rate_limit_hit(
-        scope=CHAT_MESSAGE_SCOPE,
-        user_id=user_id,
-        limit=settings.CHAT_RATE_LIMIT_MESSAGES,
-        window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
-        action_key=_chat_message_key(group_id, client_id),
-    )
+    return await rate_limit_hit(**_chat_message_window(user_id, group_id, client_id))
 
 
 def chat_message_rate_limit_hit_sync(
     *, user_id: UUID, group_id: UUID, client_id: str | None = None
 ) -> float:
     """Count one chat message the user sends over HTTP, in the sockets' window."""
-    return rate_limit_hit_sync(
-        scope=CHAT_MESSAGE_SCOPE,
-        user_id=user_id,
-        limit=settings.CHAT_RATE_LIMIT_MESSAGES,
-        window_seconds=settings.CHAT_RATE_LIMIT_WINDOW_SECONDS,
-        action_key=_chat_message_key(group_id, client_id),
-    )
+    return rate_limit_hit_sync(**_chat_message_window(user_id, group_id, client_id))
