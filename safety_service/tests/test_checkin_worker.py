@@ -62,17 +62,13 @@ def start_safety_worker(live_services: Any, queue: str) -> live_processes.Proces
     return worker
 
 
-@pytest.fixture(scope="module")
-def worker(live_services: Any) -> Iterator[live_processes.Process]:
-    """One worker on this run's queue for the tests of this module that need one running."""
-    process = start_safety_worker(live_services, django_settings.SAFETY_TASK_QUEUE)
-    yield process
-    process.stop()
-
-
 @pytest.fixture
 def start_worker(live: Any, settings: Any) -> Iterator[Callable[[], live_processes.Process]]:
-    """Start workers on a queue of this test's own (the module's worker cannot take its tasks)."""
+    """Start workers on a queue of this test's own; they exit before the database is flushed.
+
+    A worker that outlived its test could still be firing a timer (holding its rows) while the
+    next test flushes the database, or raise an alert into it.
+    """
     settings.SAFETY_TASK_QUEUE = f"{django_settings.SAFETY_TASK_QUEUE}.{uuid.uuid4().hex[:6]}"
     workers: list[live_processes.Process] = []
 
@@ -84,6 +80,12 @@ def start_worker(live: Any, settings: Any) -> Iterator[Callable[[], live_process
     for process in workers:
         process.stop()
     delete_queue(settings.SAFETY_TASK_QUEUE)
+
+
+@pytest.fixture
+def worker(start_worker: Callable[[], live_processes.Process]) -> live_processes.Process:
+    """One worker on this test's own queue."""
+    return start_worker()
 
 
 def delete_queue(name: str) -> None:
