@@ -231,6 +231,21 @@ def test_the_ingress_body_limit_is_the_services_limit(environment):
     assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == limit
 
 
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_a_body_the_ingress_refuses_gets_the_json_413_from_the_spa_server(environment):
+    """ingress-nginx answers its own 413 with an HTML page unless a backend renders it."""
+    documents = rendered(environment)
+    annotations = by_name(documents, "Ingress")["crewup"]["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/custom-http-errors"] == "413"
+    backend = annotations["nginx.ingress.kubernetes.io/default-backend"]
+    assert backend in by_name(documents, "Service")
+    # the backend is the SPA's server, which names the services' limit in its answer
+    container = by_name(documents, "Deployment")[backend]["spec"]["template"]["spec"]
+    env = {e["name"]: e["value"] for e in container["containers"][0]["env"]}
+    limit = by_name(documents, "ConfigMap")["crewup"]["data"]["REQUEST_BODY_MAX_BYTES"]
+    assert env["REQUEST_BODY_MAX_BYTES"] == limit
+
+
 def test_an_internal_path_cannot_be_routed():
     result = run(
         tool("helm"),

@@ -203,6 +203,7 @@ def spa(tmp_path_factory):
             "CREWUP_OIDC_ISSUER": "https://id.example/realms/crewup",
             "CREWUP_OIDC_CLIENT_ID": "crewup-spa",
             "CREWUP_TILE_URL": "",
+            "REQUEST_BODY_MAX_BYTES": "2097152",
         },
     ).replace("root /usr/share/nginx/html;", f"root {html};")
     (root / "default.conf").write_text(server)
@@ -288,3 +289,26 @@ def test_runtime_config_comes_from_the_environment(spa):
         "wsBaseUrl": "/ws",
         "tileUrl": "",
     }
+
+
+def test_the_ingress_error_request_for_a_body_too_large_gets_the_services_json_413(spa):
+    """ingress-nginx's custom-http-errors request: any method and path, with X-Code: 413."""
+    request = urllib.request.Request(
+        f"{spa}/api/v1/events/", method="POST", headers={"X-Code": "413", "X-Format": "*/*"}
+    )
+    try:
+        urllib.request.urlopen(request, timeout=5)
+        pytest.fail("answered with a success")
+    except urllib.error.HTTPError as error:
+        status, headers, body = error.code, error.headers, json.loads(error.read())
+    assert status == 413
+    assert headers["Content-Type"] == "application/json"
+    assert body == {
+        "error": {
+            "code": "request_too_large",
+            "message": "The request body exceeds 2097152 bytes.",
+            "fields": {},
+        }
+    }
+    # the internal location is not reachable by its path
+    assert fetch(f"{spa}/.errors/413")[0] != 413
