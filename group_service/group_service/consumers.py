@@ -65,7 +65,7 @@ from shared.chat.errors import RateLimited
 from shared.chat.models import MAX_CLIENT_ID_LENGTH
 from shared.chat.selectors import chat_can_read, chat_last_sequence, message_range
 from shared.chat.services import SocketMessage, message_delete, message_edit
-from shared.metrics import CHAT_DELIVERY_SECONDS, CHAT_GAPS_FILLED, WEBSOCKET_CONNECTIONS
+from shared.metrics import CHAT_GAPS_FILLED, WEBSOCKET_CONNECTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -421,15 +421,13 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         if text is None:
             text = json.dumps({"type": "message", "message": payload})
         await self.base_send({"type": "websocket.send", "text": text})
-        self.sent_live(sequence, event.get("created_ts"))
+        self.sent_live(sequence)
 
-    def sent_live(self, sequence: int, created_ts: float | None) -> None:
+    def sent_live(self, sequence: int) -> None:
         self.last_sequence = sequence
         self.last_delivery_at = time.monotonic()
         if "settle" not in self.tasks or self.tasks["settle"].done():
             self.tasks["settle"] = asyncio.create_task(self.settle_check())
-        if created_ts is not None:
-            CHAT_DELIVERY_SECONDS.observe(max(0.0, time.time() - created_ts))
 
     async def fill_gap(self, *, up_to: int) -> None:
         """Send every stored message after the last one sent, up to `up_to`, from the database."""
@@ -491,7 +489,7 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             if sequence == self.last_sequence + 1:
                 # `deliver`'s path when it has nothing to wait for, in fewer calls: per socket.
                 await self.base_send({"type": "websocket.send", "text": event["text"]})
-                self.sent_live(sequence, event.get("created_ts"))
+                self.sent_live(sequence)
                 return
         self.inbox.put_nowait(event)
 

@@ -28,6 +28,7 @@ from uuid import UUID
 from channels.layers import get_channel_layer
 
 from shared.chat import realtime
+from shared.metrics import CHAT_DELIVERY_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,10 @@ class CrewFanout:
                 await socket.take(event)
             except Exception:  # one socket's failure must not keep the event from the others
                 logger.exception("a chat socket could not take a %s event", event.get("type"))
+        if sockets and (created_ts := event.get("created_ts")) is not None:
+            # Once for the crew's sockets here, not once per socket: 50 observations a message
+            # to a crew of 50 were a per-delivery cost the bare broadcast does not have.
+            CHAT_DELIVERY_SECONDS.observe(max(0.0, time.time() - created_ts))
 
 
 class ChatFanout:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 from unittest import mock
 
@@ -13,6 +14,7 @@ from group_service.consumers import ChatConsumer
 from group_service.fanout import REJOIN_SECONDS, CrewFanout, chat_fanout
 from shared.chat import realtime
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
+from shared.metrics import CHAT_DELIVERY_SECONDS
 from tests.test_chat_socket import connect, next_of, socket, token_for
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -228,3 +230,22 @@ async def test_the_crew_joins_its_group_again_for_its_sockets_heartbeats_at_most
 
     group_add.assert_awaited_once_with(realtime.chat_group_name(group.id), joined.channel)
     await communicator.disconnect()
+
+
+def delivery_count() -> float:
+    samples = CHAT_DELIVERY_SECONDS.collect()[0].samples
+    return next(sample.value for sample in samples if sample.name.endswith("_count"))
+
+
+async def test_a_message_handed_to_the_crews_sockets_is_timed_once_for_the_process(crew):
+    group, _ = crew
+    fanout = CrewFanout(get_channel_layer(), realtime.chat_group_name(group.id))
+    sockets = [consumer(last_sequence=4) for _ in range(3)]
+    fanout.sockets = {str(number): each for number, each in enumerate(sockets)}
+    before = delivery_count()
+
+    await fanout.route({**message(5), "created_ts": time.time() - 0.02})
+    await fanout.route({"type": "chat.presence", "online": []})  # not a message: not timed
+
+    assert delivery_count() - before == 1
+    assert all(each.base_send.await_count == 1 for each in sockets)

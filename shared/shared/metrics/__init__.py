@@ -34,7 +34,7 @@ WEBSOCKET_CONNECTIONS = Gauge(
 )
 CHAT_DELIVERY_SECONDS = Histogram(
     "chat_delivery_seconds",
-    "From a message's commit to its send on each socket.",
+    "From a message's commit to its hand-off to the last of a process's sockets on its crew.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 
