@@ -187,6 +187,23 @@ async def step(target: Target, *, tag: str, rate: float, seconds: float) -> Step
     return figures
 
 
+async def answered(clients: list[ChatClient], timeout: float = 120.0) -> None:
+    """Wait until every message sent was acknowledged or refused (or `timeout`).
+
+    An overloaded app still storing its backlog would store messages after a client's `sync`,
+    and that client's final view would lack them.
+    """
+
+    def unanswered() -> int:
+        sent = sum(sum(c.sent.values()) for c in clients)
+        acked = sum(len(seen) for c in clients for seen in c.acked.values())
+        return sent - acked - sum(sum(c.errors.values()) + c.send_failures for c in clients)
+
+    deadline = time.monotonic() + timeout
+    while unanswered() > 0 and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+
+
 async def exercise(targets: list[Target], tokens: list, args: argparse.Namespace) -> None:
     gate = asyncio.Semaphore(10)
 
@@ -214,6 +231,7 @@ async def exercise(targets: list[Target], tokens: list, args: argparse.Namespace
         sweeping = [target for target in sweeping if target.steps[-1].holds]
     for target in targets:
         if target.app:
+            await answered(target.clients)
             target.layer_drops_total = await target.gaps_filled()
             await asyncio.gather(*(c.catch_up() for c in target.clients))
             target.sync_filled = sum(c.sync_filled for c in target.clients)
