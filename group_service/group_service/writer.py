@@ -8,6 +8,13 @@ sockets hand their messages to the process's writer, which stores whatever came 
 one call and one statement (`message_send_from_sockets`), broadcasts the stored ones in the
 order they were numbered, and then answers each socket.
 
+The writer's calls run on a database thread of its own, not through `database_sync_to_async`:
+that one's thread hop (asgiref's) and its connection hygiene around every call (with
+`CONN_HEALTH_CHECKS`, a `SELECT 1` round trip before each batch) cost about as much CPU again
+as the insert itself. Here the connection is closed only for Django's own reasons (an error
+in the last call, `CONN_MAX_AGE` passed), and a batch that finds its connection broken (a
+restarted PostgreSQL) is stored again once on a new one.
+
 A socket waits for each of its messages before handing on the next, so its messages are
 stored in the order it received them. A message its sender had stored already under the same
 `client_id` (a client resending what was not acknowledged) is answered with the stored one and
@@ -17,11 +24,12 @@ not broadcast again.
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from channels.db import database_sync_to_async
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError, connection
 
 from shared.chat import realtime
 from shared.chat.models import Message
@@ -72,7 +80,9 @@ class ChatWriter:
     ) -> list[Message | RepeatedMessage | Exception]:
         """Each message stored (or the one it repeats), or why it was not."""
         try:
-            outcomes: list[Any] = await database_sync_to_async(message_send_from_sockets)(messages)
+            outcomes: list[Any] = await asyncio.get_running_loop().run_in_executor(
+                _database_thread, _store, messages
+            )
         except Exception as error:
             if len(messages) == 1:
                 if again and isinstance(error, IntegrityError) and messages[0].client_id:
@@ -84,6 +94,27 @@ class ChatWriter:
             # alone then, so that only that one fails.
             return [outcome for message in messages for outcome in await self.stored([message])]
         return outcomes
+
+
+# The writer's database thread, one for the process (one connection, whatever the loop).
+_database_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-writer")
+
+
+def _store(messages: list[SocketMessage]) -> list[Any]:
+    """`message_send_from_sockets` on the writer's thread, with its connection kept usable."""
+    if connection.connection is not None and (
+        connection.errors_occurred
+        or (connection.close_at is not None and time.monotonic() >= connection.close_at)
+    ):
+        connection.close()
+    try:
+        return message_send_from_sockets(messages)
+    except (OperationalError, InterfaceError):
+        # The connection broke (PostgreSQL restarted, or closed it): once more on a new one.
+        # A message whose commit was lost with the connection is stored again, unless it has a
+        # `client_id`: then it is answered as a repeat.
+        connection.close()
+        return message_send_from_sockets(messages)
 
 
 def answer(

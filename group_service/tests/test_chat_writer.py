@@ -172,3 +172,54 @@ async def test_a_client_id_stored_elsewhere_at_the_same_moment_is_answered_as_a_
     assert answer.sequence == 1
     assert broadcasts == []
     assert await database_sync_to_async(stored)(group) == [(1, "hi")]
+
+
+def statements_of(call) -> list[str]:
+    """The SQL that `call()` sends on the writer's thread's connection."""
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    def run() -> None:
+        with connection.execute_wrapper(record):
+            call()
+
+    writer_module._database_thread.submit(run).result()
+    return seen
+
+
+async def test_a_batch_costs_one_statement_on_the_writers_own_connection(crew, broadcasts):
+    group, users = crew
+    chat = ChatWriter()
+    await chat.store(SocketMessage(group_id=group.id, sender=users[0], body="warm"))
+    batch = [SocketMessage(group_id=group.id, sender=users[1], body="again")]
+
+    seen = await asyncio.to_thread(statements_of, lambda: writer_module._store(batch))
+
+    # no health check (SELECT 1) before it, no transaction around it: the insert alone
+    assert len(seen) == 1
+    assert seen[0].lstrip().upper().startswith("WITH")
+
+
+async def test_a_batch_that_finds_its_connection_broken_is_stored_on_a_new_one(crew, broadcasts):
+    group, users = crew
+    chat = ChatWriter()
+    await chat.store(SocketMessage(group_id=group.id, sender=users[0], body="before"))
+    # given the writer's connection closed by the server (as a restarted PostgreSQL does)
+    pid = await asyncio.get_running_loop().run_in_executor(
+        writer_module._database_thread, lambda: connection.connection.info.backend_pid
+    )
+    await database_sync_to_async(terminate)(pid)
+
+    message = await chat.store(SocketMessage(group_id=group.id, sender=users[1], body="after"))
+
+    assert message.sequence == 2
+    assert broadcasts == [1, 2]
+    assert await database_sync_to_async(stored)(group) == [(1, "before"), (2, "after")]
+
+
+def terminate(pid: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
