@@ -359,7 +359,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="messages a second, all senders")
     parser.add_argument(
         "--sweep",
-        default="25,50,75,100,110,120,130,150,200,300,400,500,600,800,1000,1200,1500",
+        default="25,50,75,100,150,200,300,400,425,450,475,500,600,800,1000,1200,1500,1750,2000",
         help="rates, msg/s (up to where the bare broadcast fails too, so the ratio is not a bound)",
     )
     parser.add_argument("--sweep-seconds", type=float, default=4.0)
