@@ -46,12 +46,14 @@ conf="$RUN_DIR/supervisord.conf"
 value() { local text=$1; printf '%s' "${text//%/%%}"; }
 
 programs=""
+names=()
 program() {  # name, command...
   local name=$1 word command=""
   shift
   if [ ${#selected[@]} -gt 0 ] && [[ " ${selected[*]} " != *" $name "* ]]; then
     return 0
   fi
+  names+=("$name")
   for word in "$PWD/scripts/supervise.sh" exec "$RUN_DIR/pids/$name.pid" "$@"; do
     command+=" $(printf '%q' "$word")"
   done
@@ -140,5 +142,9 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 serverurl=unix://$(value "$RUN_DIR/supervisor.sock")
 username=crewup
 password=$password
+
+; One group: supervisord stops a group's programs all at once (one group after another else).
+[group:crewup]
+programs=$(IFS=,; echo "${names[*]}")
 $programs
 CONF
