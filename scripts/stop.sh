@@ -23,8 +23,8 @@ fi
 groups=()
 left=()
 for pidfile in "$RUN_DIR"/pids/*.pid; do
-  [ -e "$pidfile" ] || continue
-  pid=$(cat "$pidfile")
+  # (Another stop.sh may be removing them: make down beside make run's own on its way out.)
+  pid=$(cat "$pidfile" 2>/dev/null) || continue
   rm -f "$pidfile"
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -TERM -- "-$pid" 2>/dev/null && groups+=("$pid")
 done
