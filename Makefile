@@ -14,7 +14,7 @@ up:  ## The same as run, but return once everything is ready (restarts: .run/log
 down:  ## Stop what run/up started; return once nothing of it is left
 	scripts/stop.sh
 
-bootstrap:  ## Install PostGIS/GDAL/nginx, uv and the locked Python dependencies; create the databases
+bootstrap:  ## PostgreSQL/Redis/RabbitMQ running (installed, started); PostGIS/GDAL/nginx, uv, the locked deps; the databases
 	scripts/bootstrap.sh
 
 migrate:  ## Migrate the shared schema (one place, as the Kubernetes Job does)
