@@ -119,6 +119,8 @@ program ingress nginx -p "$RUN_DIR/nginx" -c "$RUN_DIR/nginx/nginx.conf" -g "dae
 # As root, `user=root` says so; the control socket takes a password of this run's (the socket's
 # mode already keeps other users out): supervisord warns at every start otherwise.
 password=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+run_as=""
+[ "$(id -u)" -ne 0 ] || run_as="user=root"
 touch "$conf" && chmod 600 "$conf"
 cat >"$conf" <<CONF
 ; Written by scripts/supervise.sh render: edit that script, not this file.
@@ -127,7 +129,7 @@ logfile=$(value "$RUN_DIR/logs/supervisord.log")
 pidfile=$(value "$RUN_DIR/supervisord.pid")
 childlogdir=$(value "$RUN_DIR/logs")
 directory=$(value "$PWD")
-$([ "$(id -u)" -eq 0 ] && echo "user=root")
+$run_as
 
 [unix_http_server]
 file=$(value "$RUN_DIR/supervisor.sock")
