@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +135,40 @@ def test_another_server_on_the_port_is_one_line_and_nothing_is_started():
         "Something listens on 127.0.0.1:6379 but does not answer as PostgreSQL (DATABASE_URL): "
         "stop it, or set DATABASE_URL (.env) to where PostgreSQL runs"
     ]
+
+
+@pytest.fixture
+def script_for_anyone() -> Iterator[Path]:
+    """A copy of the script that another user can read (a clone or pytest's folders may not
+    be); every setting is given in the environment."""
+    base = Path(tempfile.mkdtemp(prefix="crewup-servers-"))
+    try:
+        (base / "scripts").mkdir()
+        script = base / "scripts" / "servers.sh"
+        shutil.copy(REPO / "scripts" / "servers.sh", script)
+        for path in (base, base / "scripts", script):
+            path.chmod(0o755)
+        yield script
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_server_to_start_without_root_is_one_line_with_the_command(script_for_anyone):
+    runuser = shutil.which("runuser")
+    if os.geteuid() != 0 or not runuser:
+        pytest.skip("runs the script as another user (nobody) with runuser, as root")
+    port = free_port()
+    env = clean_env(**{**RUNNING, "REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+
+    result = run(
+        runuser, "-u", "nobody", "--", "bash", str(script_for_anyone),
+        check=False, env={**env, "PATH": "/usr/bin:/bin"}, timeout=60,
+    )  # fmt: skip
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert lines(result.stderr) == [
+        f"Redis does not answer at 127.0.0.1:{port}: as root, run: redis-server --daemonize yes "
+        f"--bind 127.0.0.1 --port {port} --save '' --appendonly no --dir /var/lib/redis "
+        "--logfile /var/log/redis/redis-server.log"
+    ]
+    assert not run("redis-cli", "-p", str(port), "ping", check=False).stdout.startswith("PONG")

@@ -63,16 +63,14 @@ wait_until_answers() {  # server host port url seconds
   done
 }
 
+can_be_root() { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null; }
 as_root() {  # command...: run it (or, with --dry-run, say it), as root
   local sudo=()
   if $dry_run; then
     log "would run: ${*@Q}"
     return 0
   fi
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "needs root: $*" >&2; return 1; }
-    sudo=(sudo)
-  fi
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "$@"
 }
 systemd() { [ -d /run/systemd/system ]; }
@@ -164,8 +162,11 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   packages=()
   for server in "${missing[@]}"; do packages+=("${PACKAGE[$server]}"); done
-  log "Not installed: ${missing[*]}; installing from Debian: ${packages[*]}"
-  if as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; then
+  if ! can_be_root; then
+    fail "Not installed: ${missing[*]}: as root, run: apt-get install ${packages[*]}"
+    missing=()
+  elif log "Not installed: ${missing[*]}; installing from Debian: ${packages[*]}" &&
+    as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; then
     for server in "${missing[@]}"; do
       if $dry_run; then
         log "would then start $server if the package did not"
@@ -175,7 +176,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       fi
     done
   else
-    fail "Could not install ${packages[*]}: run 'apt-get install ${packages[*]}' as root, then make run again"
+    fail "Could not install ${packages[*]}: see apt-get's messages above"
   fi
 fi
 
@@ -189,10 +190,16 @@ for server in "${servers[@]}"; do
     log "$server does not answer at $host:$port: would start it: $command"
     continue
   fi
+  if ! can_be_root; then
+    fail "$server does not answer at $host:$port: as root, run: $command"
+    continue
+  fi
   log "$server does not answer at $host:$port: starting it ($command)"
-  eval "as_root $command" || { fail "$server did not start: run '$command' as root, and see its log under /var/log"; continue; }
+  # A server already on its way up (just installed, the machine just started) makes a second
+  # start fail: whether it answers in time decides.
+  eval "as_root $command" || true
   wait_until_answers "$server" "$host" "$port" "$url" 90 ||
-    fail "$server was started but does not answer at $host:$port: see its log under /var/log"
+    fail "$server does not answer at $host:$port after '$command': see its log under /var/log"
 done
 
 # --- PostgreSQL lets CrewUp in (a new Debian cluster wants a password over TCP) ---
