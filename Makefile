@@ -5,16 +5,16 @@ SHELL := /bin/bash
 help:  ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-run:  ## Install what is missing, migrate, seed, start everything (Ctrl-C stops)
+run:  ## Install what is missing, migrate, seed, start everything; restarts what dies (Ctrl-C stops)
 	scripts/run.sh
 
-up:  ## The same as run, but return once everything is ready
+up:  ## The same as run, but return once everything is ready (restarts: .run/logs/supervisord.log)
 	scripts/run.sh --detach
 
-down:  ## Stop what run/up started
+down:  ## Stop what run/up started; return once nothing of it is left
 	scripts/stop.sh
 
-bootstrap:  ## Install PostGIS/GDAL/nginx, uv and the locked Python dependencies; create the databases
+bootstrap:  ## PostgreSQL/Redis/RabbitMQ running (installed, started); PostGIS/GDAL/nginx, uv, the locked deps; the databases
 	scripts/bootstrap.sh
 
 migrate:  ## Migrate the shared schema (one place, as the Kubernetes Job does)

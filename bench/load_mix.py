@@ -83,7 +83,9 @@ CREW_NAME = "Pop-up crew"
 # The safety service lets one person raise 5 alerts a minute: a safety user keeps under it.
 ALERT_EVERY_SECONDS = 13.0
 
-# The processes of each part, by the pid file `scripts/run.sh` writes (a process group each).
+# The processes of each part, by the pid files under .run/pids: each names a process group (one
+# program of supervisord's, `scripts/supervise.sh`; a session of its own before supervision, whose
+# group has the same id).
 SERVICES = ("event", "group", "user", "safety", "moderation")
 SERVICE_PARTS = (*SERVICES, "group-ws", "workers")
 OTHER_PARTS = (
@@ -555,7 +557,7 @@ PERSONAS = [CasualBrowser, ActiveUser, ChatUser, CrewCreator, SafetyUser, EventC
 
 
 def _stat(pid: int) -> tuple[int, str, float] | None:
-    """(session id, command, CPU seconds incl. reaped children) of one process."""
+    """(process group id, command, CPU seconds incl. reaped children) of one process."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -564,10 +566,10 @@ def _stat(pid: int) -> tuple[int, str, float] | None:
     fields = raw[raw.rindex(")") + 2 :].split()
     # Fields from the state on: state ppid pgrp session ... utime(11) stime(12) cutime(13) cstime(14).
     ticks = sum(int(value) for value in fields[11:15])
-    return int(fields[3]), command, ticks / os.sysconf("SC_CLK_TCK")
+    return int(fields[2]), command, ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _part_of_session() -> dict[int, str]:
+def _part_of_group() -> dict[int, str]:
     parts: dict[int, str] = {}
     for pid_file in PIDS_DIR.glob("*.pid"):
         name = pid_file.stem
@@ -582,7 +584,7 @@ def _part_of_session() -> dict[int, str]:
 
 def cpu_by_part() -> dict[str, float]:
     """CPU seconds used so far by each part of the system (and by this load generator)."""
-    sessions = _part_of_session()
+    groups = _part_of_group()
     totals: dict[str, float] = {}
     own = os.getpid()
     for entry in Path("/proc").iterdir():
@@ -591,11 +593,11 @@ def cpu_by_part() -> dict[str, float]:
         stat = _stat(int(entry.name))
         if stat is None:
             continue
-        session, command, seconds = stat
+        group, command, seconds = stat
         if int(entry.name) == own:
             part = "load generator"
-        elif session in sessions:
-            part = sessions[session]
+        elif group in groups:
+            part = groups[group]
         elif command.startswith("postgres"):
             part = "postgres"
         elif command.startswith("redis-server"):

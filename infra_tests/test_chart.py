@@ -12,6 +12,7 @@ from infra_tests.tools import (
     KUBERNETES_VERSION,
     REPO,
     by_name,
+    clean_env,
     helm_template,
     load_yaml,
     of_kind,
@@ -430,10 +431,12 @@ def test_values_schema_refuses_typos(setting, complaint):
     assert complaint in result.stderr
 
 
-def test_make_run_starts_the_processes_the_chart_deploys():
+def test_make_run_starts_the_processes_the_chart_deploys(tmp_path):
     """Worker counts and types are one decision: `make run` and the chart's defaults agree."""
+    import configparser
     import re
     import runpy
+    import shlex
 
     services_sh = (REPO / "scripts" / "services.sh").read_text()
     table = services_sh.split("WORKER_CONCURRENCY=", 1)[1].splitlines()[0]
@@ -445,9 +448,19 @@ def test_make_run_starts_the_processes_the_chart_deploys():
         if spec.get("role", "worker") == "worker"
     }
     gunicorn = runpy.run_path(str(REPO / "shared" / "shared" / "gunicorn_conf.py"))
+    # What `make run` starts: the programs of the supervisord configuration it writes.
+    run(str(REPO / "scripts" / "supervise.sh"), "render", env=clean_env(RUN_DIR=str(tmp_path)))
+    conf = configparser.RawConfigParser()
+    conf.read(tmp_path / "supervisord.conf")
+    started = {
+        section.removeprefix("program:").removesuffix("-worker"): command[command.index("-c") + 1]
+        for section in conf.sections()
+        if section.endswith("-worker")
+        for command in [shlex.split(conf[section]["command"])]
+    }
 
     assert local == deployed
-    assert '-c "${WORKER_CONCURRENCY' in (REPO / "scripts" / "run.sh").read_text()
+    assert started == deployed
     assert gunicorn["worker_class"] == "gthread"
     assert str(gunicorn["workers"]) == values["config"]["WEB_CONCURRENCY"]
     assert str(gunicorn["threads"]) == values["config"]["GUNICORN_THREADS"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install what CrewUp needs on a fresh machine of ours, idempotently:
-# PostGIS and GDAL from Debian (matching the running PostgreSQL), nginx (the local ingress),
-# uv and the locked Python dependencies, the .env file and the databases.
+# Install what CrewUp needs on a fresh machine of ours, idempotently: PostgreSQL, Redis and
+# RabbitMQ running (scripts/servers.sh); PostGIS and GDAL from Debian (matching the running
+# PostgreSQL), nginx (the local ingress), uv and the locked Python dependencies, the .env file
+# and the databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ PGHOST=${PGHOST:-127.0.0.1}
 PGUSER=${PGUSER:-postgres}
 export PGHOST PGUSER
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# PostgreSQL, Redis and RabbitMQ: installed from Debian when missing, started when stopped, or
+# one line that says what to do (and nothing further is tried).
+scripts/servers.sh
 
 apt_packages=()
 pg_major=$(psql -d postgres -Atc "SELECT current_setting('server_version_num')::int / 10000")

@@ -15,6 +15,9 @@ declare -A WORKER_CONCURRENCY=([moderation]=2 [user]=2 [group]=1 [safety]=2)
 declare -A SERVICE_NICE=([event]=5 [group]=5 [user]=5 [safety]=0 [moderation]=5 [group-ws]=5)
 declare -A WORKER_NICE=([moderation]=5 [user]=0 [group]=5 [safety]=0)
 IDENTITY_PORT=${IDENTITY_PORT:-8090}
+# The development mail catcher: SMTP (the services' EMAIL_PORT) and its web page.
+MAIL_PORT=${MAIL_PORT:-1025}
+MAIL_WEB_PORT=${MAIL_WEB_PORT:-8025}
 INGRESS_PORT=${INGRESS_PORT:-8080}
 RUN_DIR="${RUN_DIR:-$PWD/.run}"
 
