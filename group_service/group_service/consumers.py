@@ -24,7 +24,7 @@ client resends what was not acknowledged when it reconnects.
 
 Close codes (`group_service.sockets`), each with its reason: 4401 unauthenticated or token
 expired, 4403 not a member, removed, banned or the crew taken down, 4009 frame too large, 4011
-server error.
+server error (a handler failed: Redis restarting, say; the client reconnects with `?after=`).
 """
 
 from __future__ import annotations
@@ -81,6 +81,14 @@ def answer_key(content: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+async def released(step: Any) -> None:
+    """Await one step of releasing a socket; a failure is logged, not raised."""
+    try:
+        await step
+    except Exception as error:
+        logger.warning("releasing a chat socket: %s", error)
+
+
 class ClientError(Exception):
     def __init__(self, code: str, message: str = "", **extra: Any) -> None:
         super().__init__(code)
@@ -111,16 +119,21 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             WEBSOCKET_CONNECTIONS.dec()
             self.counted = False
         if self.joined:
+            # Each step even when one before it fails (Redis away): the fan-out must not keep
+            # handing events to a socket that has gone. A presence entry left in Redis expires.
             self.joined = False
-            await chat_fanout().leave(self.group_id, self)
-            await self.channel_layer.group_discard(
-                realtime.user_group_name(self.user.id), self.channel_name
+            await released(chat_fanout().leave(self.group_id, self))
+            await released(
+                self.channel_layer.group_discard(
+                    realtime.user_group_name(self.user.id), self.channel_name
+                )
             )
-            with contextlib.suppress(Exception):
-                await live_state.presence_leave(
+            await released(
+                live_state.presence_leave(
                     group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name
                 )
-                await self.announce_presence()
+            )
+            await released(self.announce_presence())
 
     async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Serve the socket: its client's frames, its own channel and its inbox, one at a time.
