@@ -55,6 +55,7 @@ from group_service.sockets import (
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME_BYTES,
     AuthenticatedSocketMixin,
+    sign_in_close_code,
 )
 from group_service.writer import chat_writer
 from shared.api.errors import ApplicationError
@@ -303,7 +304,8 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             raise ClientError("invalid_token", "An auth frame carries a token.")
         user, claims, error = await authenticate_token(token)
         if error is not None or claims is None:
-            await self.close_with(CLOSE_UNAUTHENTICATED, error or "invalid_token")
+            error = error or "invalid_token"
+            await self.close_with(sign_in_close_code(error), error)
             return
         if self.user is None:
             await self.start_session(user, claims.expires_at)

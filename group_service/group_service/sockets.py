@@ -22,6 +22,7 @@ from django.conf import settings
 from django_guid import set_guid
 from django_guid.utils import generate_guid, validate_guid
 
+from shared.auth.channels import DATABASE_UNAVAILABLE
 from shared.metrics import WEBSOCKET_CONNECTIONS
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,12 @@ CLOSE_TOO_LARGE = 4009
 CLOSE_SERVER_ERROR = 4011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+
+
+def sign_in_close_code(error: str) -> int:
+    """The close code of a failed sign-in: 4401 (get a fresh token), or 4011 (reconnect) when
+    the failure was the server's (PostgreSQL unreachable), not the token's."""
+    return CLOSE_SERVER_ERROR if error == DATABASE_UNAVAILABLE else CLOSE_UNAUTHENTICATED
 
 
 class BrowserOriginValidator(OriginValidator):
@@ -189,7 +196,7 @@ class AuthenticatedSocketMixin:
             },
         )
         if scope.get("auth_error"):
-            await self.close_with(CLOSE_UNAUTHENTICATED, scope["auth_error"])
+            await self.close_with(sign_in_close_code(scope["auth_error"]), scope["auth_error"])
             return
         user = scope.get("user")
         if user is not None and user.is_authenticated:
