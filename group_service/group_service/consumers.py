@@ -24,7 +24,7 @@ client resends what was not acknowledged when it reconnects.
 
 Close codes (`group_service.sockets`), each with its reason: 4401 unauthenticated or token
 expired, 4403 not a member, removed, banned or the crew taken down, 4009 frame too large, 4011
-server error.
+server error (a handler failed: Redis restarting, say; the client reconnects with `?after=`).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ from group_service.sockets import (
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME_BYTES,
     AuthenticatedSocketMixin,
+    sign_in_close_code,
 )
 from group_service.writer import chat_writer
 from shared.api.errors import ApplicationError
@@ -79,6 +80,14 @@ def answer_key(content: dict[str, Any]) -> dict[str, Any]:
     if isinstance(client_id, str) and 0 < len(client_id) <= MAX_CLIENT_ID_LENGTH:
         return {"client_id": client_id}
     return {}
+
+
+async def released(step: Any) -> None:
+    """Await one step of releasing a socket; a failure is logged, not raised."""
+    try:
+        await step
+    except Exception as error:
+        logger.warning("releasing a chat socket: %s", error)
 
 
 class ClientError(Exception):
@@ -111,16 +120,21 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             WEBSOCKET_CONNECTIONS.dec()
             self.counted = False
         if self.joined:
+            # Each step even when one before it fails (Redis away): the fan-out must not keep
+            # handing events to a socket that has gone. A presence entry left in Redis expires.
             self.joined = False
-            await chat_fanout().leave(self.group_id, self)
-            await self.channel_layer.group_discard(
-                realtime.user_group_name(self.user.id), self.channel_name
+            await released(chat_fanout().leave(self.group_id, self))
+            await released(
+                self.channel_layer.group_discard(
+                    realtime.user_group_name(self.user.id), self.channel_name
+                )
             )
-            with contextlib.suppress(Exception):
-                await live_state.presence_leave(
+            await released(
+                live_state.presence_leave(
                     group_id=self.group_id, user_id=self.user.id, socket_id=self.channel_name
                 )
-                await self.announce_presence()
+            )
+            await released(self.announce_presence())
 
     async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Serve the socket: its client's frames, its own channel and its inbox, one at a time.
@@ -290,7 +304,8 @@ class ChatConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
             raise ClientError("invalid_token", "An auth frame carries a token.")
         user, claims, error = await authenticate_token(token)
         if error is not None or claims is None:
-            await self.close_with(CLOSE_UNAUTHENTICATED, error or "invalid_token")
+            error = error or "invalid_token"
+            await self.close_with(sign_in_close_code(error), error)
             return
         if self.user is None:
             await self.start_session(user, claims.expires_at)

@@ -26,6 +26,7 @@ from group_service.sockets import (
     CLOSE_UNAUTHENTICATED,
     MAX_FRAME_BYTES,
     AuthenticatedSocketMixin,
+    sign_in_close_code,
 )
 from shared.auth.channels import authenticate_token
 from shared.metrics import WEBSOCKET_CONNECTIONS
@@ -96,7 +97,8 @@ class MeConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
         token = content.get("token")
         user, claims, error = await authenticate_token(token if isinstance(token, str) else "")
         if error is not None or claims is None:
-            await self.close_with(CLOSE_UNAUTHENTICATED, error or "invalid_token")
+            error = error or "invalid_token"
+            await self.close_with(sign_in_close_code(error), error)
         elif self.user is None:
             await self.start_session(user, claims.expires_at)
         elif user.id != self.user.id:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from typing import Any
@@ -21,6 +22,7 @@ from django.conf import settings
 from django_guid import set_guid
 from django_guid.utils import generate_guid, validate_guid
 
+from shared.auth.channels import DATABASE_UNAVAILABLE
 from shared.metrics import WEBSOCKET_CONNECTIONS
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,12 @@ CLOSE_TOO_LARGE = 4009
 CLOSE_SERVER_ERROR = 4011
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+
+
+def sign_in_close_code(error: str) -> int:
+    """The close code of a failed sign-in: 4401 (get a fresh token), or 4011 (reconnect) when
+    the failure was the server's (PostgreSQL unreachable), not the token's."""
+    return CLOSE_SERVER_ERROR if error == DATABASE_UNAVAILABLE else CLOSE_UNAUTHENTICATED
 
 
 class BrowserOriginValidator(OriginValidator):
@@ -102,6 +110,12 @@ def send_close_reasons() -> None:
     WebSocketProtocol.handle_reply = handle_reply
 
 
+def negotiated(scope: dict[str, Any]) -> str | None:
+    """The subprotocol to accept: the application's, if offered (never the token's)."""
+    offered = scope.get("subprotocols") or []
+    return APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None
+
+
 class AuthenticatedSocketMixin:
     """For `AsyncJsonWebsocketConsumer`s whose `user` is set once the token was checked.
 
@@ -112,6 +126,7 @@ class AuthenticatedSocketMixin:
     user: Any
     tasks: dict[str, asyncio.Task[Any]]
     counted: bool
+    accepted: bool
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Serve the socket, then release what it holds, however it ended.
@@ -121,15 +136,44 @@ class AuthenticatedSocketMixin:
         groups and the presence entry stayed behind (the gauge went from 7 to 10 after three
         frames daphne could not close). So `disconnect` runs here unless it already ran: a
         socket still counted as open has not released what it holds (`disconnect` uncounts it).
+
+        Such an error (Redis restarting under a handler, a bug) closes the socket with 4011
+        `server_error`, which tells the client to reconnect with `?after=`: left to daphne, it
+        closed with 1011, or refused the handshake with HTTP 500 when the socket was not
+        accepted yet (its channel could not be made).
         """
+        self.accepted = False
         try:
             await self.serve(scope, receive, send)
+        except Exception:
+            logger.exception("a socket failed; closing it with %s", CLOSE_SERVER_ERROR)
+            await self.close_failed(scope, send)
         finally:
             if getattr(self, "counted", False):
                 await self.disconnect(CLOSE_SERVER_ERROR)  # type: ignore[attr-defined]
 
     async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await super().__call__(scope, receive, send)  # type: ignore[misc]
+
+    async def close_failed(self, scope: dict[str, Any], send: Any) -> None:
+        """Close a socket whose consumer failed with 4011, accepting it first if need be.
+
+        Sent with `send` itself: the consumer's own sending may be what failed.
+        """
+        with contextlib.suppress(Exception):
+            if not self.accepted:
+                await send({"type": "websocket.accept", "subprotocol": negotiated(scope)})
+            await send(
+                {
+                    "type": "websocket.send",
+                    "text": json.dumps(
+                        {"type": "error", "code": "server_error", "message": "server error"}
+                    ),
+                }
+            )
+            await send(
+                {"type": "websocket.close", "code": CLOSE_SERVER_ERROR, "reason": "server_error"}
+            )
 
     async def accept_and_sign_in(self) -> None:
         """Accept with the application subprotocol (never echoing the token), count the socket,
@@ -138,10 +182,8 @@ class AuthenticatedSocketMixin:
         The consumer defines `start_session(user, expires_at)`.
         """
         scope = self.scope  # type: ignore[attr-defined]
-        offered = scope.get("subprotocols") or []
-        await self.accept(  # type: ignore[attr-defined]
-            APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None
-        )
+        await self.accept(negotiated(scope))  # type: ignore[attr-defined]
+        self.accepted = True
         WEBSOCKET_CONNECTIONS.inc()
         self.counted = True
         headers = dict(scope["headers"])
@@ -154,7 +196,7 @@ class AuthenticatedSocketMixin:
             },
         )
         if scope.get("auth_error"):
-            await self.close_with(CLOSE_UNAUTHENTICATED, scope["auth_error"])
+            await self.close_with(sign_in_close_code(scope["auth_error"]), scope["auth_error"])
             return
         user = scope.get("user")
         if user is not None and user.is_authenticated:

@@ -540,10 +540,16 @@ async def test_an_error_that_ends_the_consumer_still_releases_the_socket(crew, m
     await get_channel_layer().group_send(
         realtime.user_group_name(owner.id), {"type": "no.such.event"}
     )
-    with pytest.raises(ValueError, match="No handler"):
-        await communicator.wait(timeout=3)
 
-    # then the gauge and the presence entry were released all the same
+    # then the client is told, and the socket closed with the code that says "reconnect"
+    assert (await next_of(communicator, "error"))["code"] == "server_error"
+    assert await close_of(communicator) == {
+        "type": "websocket.close",
+        "code": 4011,
+        "reason": "server_error",
+    }
+    await communicator.wait(timeout=3)  # the consumer ended without raising
+    # and the gauge and the presence entry were released all the same
     assert open_sockets() == before
     assert str(owner.id) not in await live_state.presence_online(group_id=group.id)
 

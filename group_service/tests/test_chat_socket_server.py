@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
-from tests.live import close_frame, daphne, next_frame, open_chat, open_sockets, service_environment
+from tests.live import (
+    close_frame,
+    daphne,
+    next_frame,
+    open_chat,
+    open_sockets,
+    service_environment,
+    settled_open_sockets,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,14 +29,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def served(oidc_provider):
     with daphne(service_environment(issuer=oidc_provider.issuer)) as port:
         yield port
-
-
-def settled_open_sockets(port: int, expected: float) -> float:
-    """The open-socket gauge once it reads `expected`, or what it reads after 5 s."""
-    deadline = time.monotonic() + 5
-    while (found := open_sockets(port)) != expected and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return found
 
 
 def test_a_frame_over_16_kib_is_answered_then_closed_4009_and_the_socket_released(

@@ -14,6 +14,8 @@ class ApplicationError(Exception):
     code = "invalid_request"
     status = 400
     message = "The request cannot be carried out."
+    # Seconds after which the same request may succeed; sent as `Retry-After` when set.
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -63,3 +65,16 @@ class TooManyRequests(ApplicationError):
     def __init__(self, retry_after: float, message: str | None = None) -> None:
         super().__init__(message, fields={"retry_after": round(retry_after, 1)})
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(ApplicationError):
+    """PostgreSQL cannot be reached, or dropped the connection (a restart, a failover).
+
+    The request was not carried out, or its transaction was rolled back; the same request may
+    go again after `Retry-After`. The service reconnects by itself once the database is back.
+    """
+
+    code = "database_unavailable"
+    status = 503
+    message = "The database is unavailable for a moment; try again shortly."
+    retry_after = 5.0

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, path
 
 from shared.api import health
-from shared.api.exception_handler import error_body
+from shared.api.exception_handler import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    application_error_response,
+    database_unavailable,
+    error_body,
+)
 
 operational_urlpatterns: list[URLPattern] = [
     path("healthz", health.healthz, name="healthz"),
@@ -20,6 +27,14 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
+    """A 500 in the error shape; or 503 when the database is unavailable (outside DRF's views:
+    a middleware's query, the admin console), as the API's exception handler answers it.
+
+    Django calls this from within its `except` block, so the error is `sys.exc_info()`'s.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
+        return application_error_response(database_unavailable(error))
     return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
 
 

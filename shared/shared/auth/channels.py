@@ -16,11 +16,15 @@ from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
 from shared.accounts.errors import AccountErased
+from shared.api.errors import DatabaseUnavailable
+from shared.api.exception_handler import DATABASE_UNAVAILABLE_ERRORS
 from shared.auth.drf import authenticate_bearer
 from shared.auth.jwks import JWKSUnavailable
 from shared.auth.tokens import InvalidToken, TokenClaims
 
 BEARER_SUBPROTOCOL_PREFIX = "bearer."
+# The error `authenticate_token` answers when PostgreSQL is unreachable (the token may be fine).
+DATABASE_UNAVAILABLE = DatabaseUnavailable.code
 
 
 def token_from_subprotocols(scope: dict[str, Any]) -> str | None:
@@ -40,6 +44,8 @@ async def authenticate_token(token: str) -> tuple[Any, TokenClaims | None, str |
         return AnonymousUser(), None, error.code
     except JWKSUnavailable:
         return AnonymousUser(), None, "identity_provider_unavailable"
+    except DATABASE_UNAVAILABLE_ERRORS:  # the server's trouble, not the token's
+        return AnonymousUser(), None, DATABASE_UNAVAILABLE
     return user, claims, None
 
 

@@ -78,6 +78,8 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # One PostGIS database shared by every service (DESIGN.md); `postgis://` URLs pick GeoDjango's backend.
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# A kept connection is checked before a request reuses it: after PostgreSQL restarts, a
+# request reconnects instead of failing on a connection the server has dropped.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Parameters travel apart from the SQL (psycopg's server-side binding), and a statement run five
 # times on a connection is prepared there once: PostgreSQL stops parsing and planning the hot reads
@@ -87,6 +89,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _prepare_threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     server_side_binding=True, prepare_threshold=_prepare_threshold or None
+)
+# A database host that does not answer (down, or its packets dropped) fails a connection
+# attempt after this many seconds, answered 503, instead of holding the request until
+# gunicorn kills its worker (libpq waits for the operating system's TCP timeout, minutes).
+DATABASES["default"]["OPTIONS"].setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=5)
 )
 
 # --- Infrastructure the services talk to ---
