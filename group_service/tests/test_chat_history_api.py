@@ -234,7 +234,7 @@ def test_schema_documents_the_history_as_one_page_object(client):
 def test_schema_documents_the_refusals_of_the_message_endpoints(client):
     messages, message = _message_operations(client)
 
-    assert set(messages["get"]["responses"]) == {"200", "400", "401", "403", "404"}
+    assert set(messages["get"]["responses"]) == {"200", "400", "401", "403", "404", "503"}
     assert set(messages["post"]["responses"]) == {
         "201",
         "400",
@@ -244,6 +244,7 @@ def test_schema_documents_the_refusals_of_the_message_endpoints(client):
         "413",
         "415",
         "429",
+        "503",
     }
     assert set(message["patch"]["responses"]) == {
         "200",
@@ -254,5 +255,6 @@ def test_schema_documents_the_refusals_of_the_message_endpoints(client):
         "409",
         "413",
         "415",
+        "503",
     }
-    assert set(message["delete"]["responses"]) == {"204", "401", "403", "404", "409"}
+    assert set(message["delete"]["responses"]) == {"204", "401", "403", "404", "409", "503"}

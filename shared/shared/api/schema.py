@@ -11,6 +11,10 @@ from rest_framework import serializers
 PAGE_NOT_FOUND = "No such page: `page` below 1 or past the last page, or an invalid `cursor`."
 BODY_TOO_LARGE = "The request body is larger than the services accept (REQUEST_BODY_MAX_BYTES)."
 UNSUPPORTED_MEDIA_TYPE = "The body is not `application/json`."
+DATABASE_UNAVAILABLE = (
+    "`database_unavailable`: PostgreSQL is out of reach for the moment; `Retry-After` says when"
+    " to try again."
+)
 
 
 class ErrorDetailOutputSerializer(serializers.Serializer):
@@ -30,7 +34,8 @@ class AutoSchema(openapi.AutoSchema):
 
     `shared.api.pagination.PageNumberPagination` answers `?page=0`, or a page past the end,
     with a 404 in the error shape, on every paginated list; a body above the size limit is a
-    413, and a body that is not JSON a 415, on every operation that takes one.
+    413, and a body that is not JSON a 415, on every operation that takes one; every operation
+    answers 503 while PostgreSQL is out of reach.
     """
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
@@ -41,6 +46,9 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in ("POST", "PUT", "PATCH") and "415" not in responses:
             # The only parser is JSON (`DEFAULT_PARSER_CLASSES`).
             responses["415"] = self._error_response("415", UNSUPPORTED_MEDIA_TYPE, direction)
+        if "503" not in responses:
+            # `shared.api.exception_handler`: a lost database connection, on any operation.
+            responses["503"] = self._error_response("503", DATABASE_UNAVAILABLE, direction)
         if self.method != "GET" or not self._is_paginated_list(responses):
             return responses
         if "404" in responses:

@@ -104,3 +104,23 @@ def test_the_connection_comes_back_by_itself(api_client, make_token, database_at
 
     assert response.status_code == 200
     assert response.json()["username"] == "back"
+
+
+def test_the_schema_documents_the_503_on_every_operation():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(urlconf="shared.testing.urls").get_schema(request=None, public=True)
+
+    operations = [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    ]
+    assert operations
+    for path, method, operation in operations:
+        answer = operation["responses"].get("503")
+        assert answer is not None, f"{method.upper()} {path} does not document its 503"
+        assert "database_unavailable" in answer["description"]
+        assert answer["content"]["application/json"]["schema"]["$ref"].startswith(
+            "#/components/schemas/Error"
+        )
