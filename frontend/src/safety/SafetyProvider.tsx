@@ -107,9 +107,14 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   // Another person signed in (or out): nothing of the last one's is kept, nor taken in late.
   const session = useRef(0);
   const fetching = useRef(new Set<string>());
+  // My alerts the API says are closed (409) or gone (404) when a position or a closure is sent:
+  // closed elsewhere (another device, a crew admin, a moderator) while no frame told this tab.
+  // Their trail ends there, and the alert is read once to show what became of it.
+  const trailEnded = useRef(new Set<string>());
   useEffect(() => {
     session.current += 1;
     fetching.current = new Set();
+    trailEnded.current = new Set();
     updateAlerts((current) => (current.size ? new Map() : current));
   }, [userId, updateAlerts]);
 
@@ -382,6 +387,15 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   // My alerts being resolved or cancelled take no more positions, and wait for the one on its
   // way: a position arriving after the closure would only be refused (409).
   const closing = useRef(new Set<string>());
+  const endTrail = useCallback(
+    (id: string, caught: unknown): boolean => {
+      if (!(caught instanceof ApiError) || (caught.status !== 409 && caught.status !== 404)) return false;
+      trailEnded.current.add(id);
+      void fetchAlert(id);
+      return true;
+    },
+    [fetchAlert],
+  );
   const positionsOnTheirWay = useRef<Promise<unknown>>(Promise.resolve());
   const mineKey = mine.map((a) => a.id).join(',');
   useEffect(() => {
@@ -396,22 +410,28 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       // The API stamps a trail point with its arrival: an old cached fix would lie about when.
       if (now - position.at > LOCATION_EVERY_MS * 2) return;
       if (sending || now - lastSent < LOCATION_EVERY_MS) return;
-      const open = ids.filter((id) => !closing.current.has(id));
+      const open = ids.filter((id) => !closing.current.has(id) && !trailEnded.current.has(id));
       if (open.length === 0) return;
       sending = true;
       lastSent = now;
+      let unsent = false;
       positionsOnTheirWay.current = Promise.all(
-        open.map((id) => safetyApi.sendLocation(id, asLocationInput(position)).then((point) => takeChange({ kind: 'location', id, point }))),
-      )
-        .catch(() => {
-          lastSent = 0; // not sent (offline?): the next fix tries again
-        })
-        .finally(() => {
-          sending = false;
-        });
+        open.map((id) =>
+          safetyApi.sendLocation(id, asLocationInput(position)).then(
+            (point) => takeChange({ kind: 'location', id, point }),
+            (caught: unknown) => {
+              // Not sent (offline?): the next fix tries again. Any other refusal waits its turn.
+              if (!endTrail(id, caught) && caught instanceof ApiError && caught.status === 0) unsent = true;
+            },
+          ),
+        ),
+      ).finally(() => {
+        if (unsent) lastSent = 0;
+        sending = false;
+      });
     });
     return stopWatching;
-  }, [mineKey, takeChange]);
+  }, [mineKey, takeChange, endTrail]);
 
   const close = useCallback(
     async (id: string, action: () => Promise<SafetyAlert>) => {
@@ -421,10 +441,11 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
         upsert(await action());
       } catch (caught) {
         closing.current.delete(id); // still open: its positions go on
+        endTrail(id, caught); // unless it was closed elsewhere meanwhile
         throw caught;
       }
     },
-    [upsert],
+    [upsert, endTrail],
   );
 
   const value = useMemo<SafetyContextValue>(
