@@ -1,7 +1,8 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
 import { groupsApi, type Crew } from '../api/groups';
-import { ApiError } from '../api/http';
+import { ApiError, USER_BANNED } from '../api/http';
 import { safetyApi, type AckKind, type AlertInput, type SafetyAlert } from '../api/safety';
 import type { AppNotification } from '../api/users';
 import { ChatConnection } from '../chat/connection';
@@ -91,6 +92,13 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   const [delivered, setDelivered] = useState<Record<string, string>>({});
   // The token's subject is not CrewUp's user id; the username is the same on both sides.
   const userId = user?.username ?? null;
+  // Banned, I may read no alert and send no position: nothing is asked of the API (each answer
+  // would be 403) until the ban is found lifted; then what stopped starts again.
+  const { banned, recoveries, noticeBanned } = useAccountStatus();
+  const bannedNow = useRef(banned);
+  bannedNow.current = banned;
+  const bannedSocket = useRef(noticeBanned);
+  bannedSocket.current = noticeBanned;
 
   const updateAlerts = useCallback((update: (current: Map<string, SafetyAlert>) => Map<string, SafetyAlert>) => {
     const next = update(held.current);
@@ -121,7 +129,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   /** One alert in full, once at a time; one I may no longer see (no crew of mine has it) goes. */
   const fetchAlert = useCallback(
     async (id: string) => {
-      if (fetching.current.has(id)) return;
+      if (bannedNow.current || fetching.current.has(id)) return;
       const at = session.current;
       const inFlight = fetching.current;
       inFlight.add(id);
@@ -225,7 +233,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       .then((page) => setCrews(page.results))
       .catch(() => {});
     return () => controller.abort();
-  }, [userId, crewsTick]);
+  }, [userId, crewsTick, recoveries]);
 
   // A crew joined or left: listen to the alerts of the crews I am in now.
   useMembershipChanges(() => setCrewsTick((n) => n + 1));
@@ -255,7 +263,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   // sockets still bring the changes, and the push messages come), and soon after an ask.
   const askSync = useRef<(deep: boolean) => void>(() => {});
   useEffect(() => {
-    if (!userId || unavailable) return;
+    if (!userId || unavailable || banned) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let settling = false;
@@ -306,7 +314,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       document.removeEventListener('visibilitychange', shown);
       askSync.current = () => {};
     };
-  }, [userId, unavailable, sync, fail]);
+  }, [userId, unavailable, banned, sync, fail]);
 
   const onAlertFrame = useCallback(
     (frame: Record<string, unknown>) => {
@@ -350,6 +358,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
           WebSocketImpl,
           onEvent: (event) => {
             if (event.type === 'safety_alert') onAlertFrame(event.frame);
+            else if (event.type === 'state' && event.state === 'removed' && event.reason === USER_BANNED) bannedSocket.current();
             else if (event.type === 'ready') {
               askSync.current(opened);
               opened = true;
@@ -372,6 +381,11 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       listening.current = [];
     };
   }, [userId, crewKey, getToken, onAlertFrame, WebSocketImpl]);
+
+  // The ban is lifted: the sockets it closed open again (and, back, ask for a full catch-up).
+  useEffect(() => {
+    if (recoveries > 0) listening.current.forEach((s) => s.reopenAfter(USER_BANNED));
+  }, [recoveries]);
 
   // A renewed token re-authenticates the open sockets, so they are not closed at the old
   // expiry (and do not come back asking for a catch-up).
@@ -399,7 +413,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   const positionsOnTheirWay = useRef<Promise<unknown>>(Promise.resolve());
   const mineKey = mine.map((a) => a.id).join(',');
   useEffect(() => {
-    if (!mineKey) return;
+    if (!mineKey || banned) return;
     const ids = mineKey.split(',');
     // Keep asking for a fix while it is open (an alert may have gone without one), and add each
     // to the trail: the first at once, then at most one per LOCATION_EVERY_MS.
@@ -431,7 +445,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       });
     });
     return stopWatching;
-  }, [mineKey, takeChange, endTrail]);
+  }, [mineKey, banned, takeChange, endTrail]);
 
   const close = useCallback(
     async (id: string, action: () => Promise<SafetyAlert>) => {
