@@ -181,6 +181,8 @@ describe('The pages when the API refuses them: a ban and its lift, an alert clos
     console.log(`bob's chat open again ${Date.now() - liftedAt} ms after the lift`);
     assert.equal(await bobPage.getByText('Your account is banned; the chat is closed.').count(), 0);
     await bobPage.locator('.msg-body', { hasText: MISSED }).waitFor({ timeout: 10_000 });
+    // (and his alert's notice in the stream names him)
+    await bobPage.locator('.msg-system', { hasText: /^Safety alert from Bob/ }).first().waitFor();
     // presence as it is now: alice left during the ban (before it, both were online)
     const presence = bobPage.getByTestId('chat-presence');
     await presence.filter({ hasText: /^1 online: / }).waitFor({ timeout: 10_000 });

@@ -69,6 +69,20 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+describe('ChatPage, the crew\'s notices', () => {
+  it('names who raised an alert in its notice (the notice itself has no sender)', async () => {
+    const notice: ChatMessage = {
+      ...message(1, 'Bob raised a lost alert.'),
+      kind: 'safety_alert',
+      sender: null,
+      data: { alert_id: 'a1', change: 'raised', alert: { id: 'a1', alert_type: 'lost', status: 'open', sender: bob } },
+    };
+    fakeApi([notice]);
+    await renderChat();
+    expect(screen.getByText('Safety alert from Bob')).toBeInTheDocument();
+  });
+});
+
 describe('ChatPage, banned and let back in', () => {
   it('says banned and shows nobody online while banned; lifted, it opens again by itself, catches up, and shows who is online now', async () => {
     // given alice in the chat, bob online too

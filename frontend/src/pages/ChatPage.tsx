@@ -21,10 +21,19 @@ function newClientId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `c-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+/** The name in a person summary (`{display_name, username}`), if it has one. */
+function nameIn(summary: unknown): string {
+  if (typeof summary !== 'object' || summary === null) return '';
+  const { display_name: displayName, username } = summary as Record<string, unknown>;
+  return (typeof displayName === 'string' && displayName) || (typeof username === 'string' && username) || '';
+}
+
 function systemText(message: ShownMessage, nameOf: (id: string) => string, t: ReturnType<typeof useTranslation>['t']): string {
   const data = (message.data ?? {}) as Record<string, unknown>;
   const who = typeof data.user_id === 'string' ? nameOf(data.user_id) : t('chat.someone');
-  if (message.kind === 'safety_alert') return t('chat.alertNotice', { name: message.sender?.display_name || message.sender?.username || who });
+  // An alert's notice is the crew's (no sender): the alert it copies names who raised it.
+  const alert = (typeof data.alert === 'object' && data.alert !== null ? data.alert : {}) as Record<string, unknown>;
+  if (message.kind === 'safety_alert') return t('chat.alertNotice', { name: nameIn(message.sender) || nameIn(alert.sender) || who });
   if (data.event === 'member_joined') return t('chat.joined', { name: who });
   if (data.event === 'member_left') return t('chat.left', { name: who });
   return message.body || t('chat.kind.other');
