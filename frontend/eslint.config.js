@@ -16,7 +16,7 @@ export default tseslint.config(
       // built with the compiler, which this app is not.
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'error',
-      'react-refresh/only-export-components': ['error', { allowConstantExport: true, allowExportNames: ['useAuth', 'useSafety', 'SafetyContextForTests', 'createUserManager', 'HOLD_MS', 'COUNTDOWN_S', 'errorText', 'useNotifications', 'useMembershipChanges', 'useLiveNotifications', 'NotificationsContext'] }],
+      'react-refresh/only-export-components': ['error', { allowConstantExport: true, allowExportNames: ['useAuth', 'useSafety', 'SafetyContextForTests', 'createUserManager', 'HOLD_MS', 'COUNTDOWN_S', 'errorText', 'useNotifications', 'useMembershipChanges', 'useLiveNotifications', 'NotificationsContext', 'useAccountStatus'] }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

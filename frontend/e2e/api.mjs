@@ -33,3 +33,24 @@ export function databaseValue(sql) {
   assert.equal(result.status, 0, result.stderr);
   return result.stdout.trim();
 }
+
+/** Resolve `username`'s open safety alerts (a failed run leaves none behind to show on the next). */
+export async function resolveAlertsOf(base, username) {
+  const headers = { Authorization: `Bearer ${await tokenFor(username)}`, 'Content-Type': 'application/json' };
+  const response = await fetch(`${base}/api/v1/safety/alerts/mine/?status=open`, { headers });
+  if (!response.ok) return;
+  for (const alert of (await response.json()).results) {
+    await fetch(`${base}/api/v1/safety/alerts/${alert.id}/resolve/`, { method: 'POST', headers, body: JSON.stringify({ note: 'Cleanup after the end-to-end run.' }) });
+  }
+}
+
+/** Lift, through the moderation API as maria, any ban in force on `username` (a rerun after a failed one starts clean). */
+export async function liftBansOf(base, username) {
+  const headers = { Authorization: `Bearer ${await tokenFor('maria')}`, 'Content-Type': 'application/json' };
+  const response = await fetch(`${base}/api/v1/moderation/bans/?active=true&page_size=100`, { headers });
+  if (!response.ok) return;
+  for (const ban of (await response.json()).results) {
+    if (ban.user?.username !== username) continue;
+    await fetch(`${base}/api/v1/moderation/bans/${ban.id}/lift/`, { method: 'POST', headers, body: JSON.stringify({ reason: 'Cleanup after the end-to-end run.' }) });
+  }
+}

@@ -8,6 +8,7 @@ import { AuthCallbackPage } from './pages/AuthCallbackPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { SafetyProvider } from './safety/SafetyProvider';
 import { NotificationsProvider } from './notifications/NotificationsProvider';
+import { AccountStatusProvider } from './auth/AccountStatus';
 import { onWorkerMessage } from './pwa/messages';
 import { appPath } from './pwa/push-message';
 import { reloadIfUpdated } from './pwa/update';
@@ -30,11 +31,13 @@ const router = createBrowserRouter([
   { path: '/auth/callback', element: <AuthCallbackPage /> },
   {
     element: (
-      <NotificationsProvider>
-        <SafetyProvider>
-          <Layout />
-        </SafetyProvider>
-      </NotificationsProvider>
+      <AccountStatusProvider>
+        <NotificationsProvider>
+          <SafetyProvider>
+            <Layout />
+          </SafetyProvider>
+        </NotificationsProvider>
+      </AccountStatusProvider>
     ),
     children: [
       { index: true, element: <DiscoverPage /> },

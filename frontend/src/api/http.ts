@@ -38,6 +38,19 @@ export function setTokenSource(source: TokenSource, unauthorized: () => void = (
   onUnauthorized = unauthorized;
 }
 
+/** The API's refusal of a banned account, on every endpoint (`shared.auth.permissions.NotBanned`). */
+export const USER_BANNED = 'user_banned';
+const bannedListeners = new Set<() => void>();
+
+/** Be told whenever the API refuses a request because my account is banned; returns the
+ * function that stops listening. */
+export function onAccountBanned(listener: () => void): () => void {
+  bannedListeners.add(listener);
+  return () => {
+    bannedListeners.delete(listener);
+  };
+}
+
 export type Query = Record<string, string | number | boolean | null | undefined | readonly string[]>;
 
 export function queryString(query: Query | undefined): string {
@@ -104,6 +117,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   if (!response.ok) {
     const error = await errorFrom(response);
     if (response.status === 401 && token) onUnauthorized();
+    if (response.status === 403 && error.code === USER_BANNED) for (const listener of [...bannedListeners]) listener();
     throw error;
   }
   if (response.status === 204) return undefined as T;

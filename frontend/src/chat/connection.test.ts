@@ -188,6 +188,35 @@ describe('ChatConnection', () => {
     expect(FakeSocket.instances.length).toBe(count);
   });
 
+  it('reopens after a ban is lifted, from the last message seen; a socket removed for another reason stays closed', async () => {
+    const { connection, events, flush, socket } = setup(0);
+    connection.connect();
+    await flush();
+    socket().frame({ type: 'ready', last_sequence: 0, online: [] });
+    socket().frame({ type: 'message', message: message(7) });
+    socket().drop(4403, 'user_banned');
+    const banned = socket();
+    connection.reopenAfter('crew_removed');
+    await flush();
+    expect(socket()).toBe(banned);
+    expect(connection.state).toBe('removed');
+
+    connection.reopenAfter('user_banned');
+    await flush();
+    expect(socket()).not.toBe(banned);
+    expect(socket().url).toContain('?after=7');
+    socket().frame({ type: 'ready', last_sequence: 7, online: ['u1', 'u2'] });
+    expect(connection.state).toBe('open');
+    expect(events.slice(-2)).toEqual([
+      { type: 'state', state: 'open', reason: undefined },
+      { type: 'ready', lastSequence: 7, online: ['u1', 'u2'] },
+    ]);
+    // open, it has nothing to reopen
+    connection.reopenAfter('user_banned');
+    await flush();
+    expect(FakeSocket.instances.filter((s) => s.readyState === 1)).toHaveLength(1);
+  });
+
   it('goes offline at once when the browser does, and retries when it is back', async () => {
     const { connection, flush, socket } = setup(3);
     connection.connect();

@@ -56,6 +56,8 @@ export class ChatConnection {
   private timer: unknown = null;
   private stopped = false;
   private lastErrorCode: string | null = null;
+  /** Why the server removed the socket (its close reason), while it is removed. */
+  private removedFor: string | null = null;
   private readonly outbox: Record<string, unknown>[] = [];
   /** Messages not answered yet, by client id, in the order they were sent. */
   private readonly unanswered = new Map<string, Record<string, unknown>>();
@@ -98,6 +100,14 @@ export class ChatConnection {
     if (this.timer !== null) this.options.clearTimer(this.timer);
     this.timer = null;
     this.scheduleReconnect();
+  }
+
+  /** Connect again at once, from the last sequence seen, if the server removed this socket for
+   * `reason` (`user_banned`: the ban is lifted). A socket removed for another reason stays so. */
+  reopenAfter(reason: string): void {
+    if (this.stopped || this.state !== 'removed' || this.removedFor !== reason) return;
+    this.attempts = 0;
+    void this.open();
   }
 
   close(): void {
@@ -154,6 +164,7 @@ export class ChatConnection {
   private setState(state: ChatState, reason?: string): void {
     if (this.state === state) return;
     this.state = state;
+    this.removedFor = state === 'removed' ? (reason ?? null) : null;
     this.options.onEvent({ type: 'state', state, reason });
   }
 

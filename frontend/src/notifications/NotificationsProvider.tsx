@@ -5,8 +5,9 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
-import { ApiError } from '../api/http';
+import { ApiError, USER_BANNED } from '../api/http';
 import { notificationsApi, type AppNotification } from '../api/users';
 import { ChatConnection, type ChatState } from '../chat/connection';
 import { wsUrl } from '../config';
@@ -81,6 +82,9 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
   const listeners = useRef(new Set<MembershipListener>());
   const notificationListeners = useRef(new Set<NotificationListener>());
   const connection = useRef<ChatConnection | null>(null);
+  const { recoveries, noticeBanned, checkNow } = useAccountStatus();
+  const account = useRef({ noticeBanned, checkNow });
+  account.current = { noticeBanned, checkNow };
 
   const loadFirstPage = useCallback((signal?: AbortSignal) => {
     setLoading(true);
@@ -126,7 +130,10 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
       WebSocketImpl,
       backoff: [1000, 2000, 5000, 10000, 30000],
       onEvent: (event) => {
-        if (event.type === 'state') setLive(event.state);
+        if (event.type !== 'state') return;
+        setLive(event.state);
+        // Opened while banned, it is refused.
+        if (event.state === 'removed' && event.reason === USER_BANNED) account.current.noticeBanned();
       },
       onFrame: (frame) => {
         switch (frame.type) {
@@ -141,6 +148,9 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
             if (notification && typeof notification.id === 'string') {
               setItems((current) => merge(current, [notification]));
               for (const listener of [...notificationListeners.current]) listener(notification);
+              // A ban leaves this socket open: it tells of the ban, and of its end at once.
+              if (notification.kind === 'account.banned') account.current.noticeBanned();
+              if (notification.kind === 'account.unbanned') account.current.checkNow();
             }
             if (typeof frame.unread_count === 'number') setUnreadCount(frame.unread_count);
             break;
@@ -173,6 +183,14 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
       setLive('closed');
     };
   }, [username, unavailable, getToken, loadFirstPage, WebSocketImpl]);
+
+  // The ban is lifted: the socket opens again if it was refused for it, and the list is read
+  // again (refused during the ban, or behind).
+  useEffect(() => {
+    if (recoveries === 0) return;
+    connection.current?.reopenAfter(USER_BANNED);
+    void loadFirstPage();
+  }, [recoveries, loadFirstPage]);
 
   // A renewed token re-authenticates the open socket, so it is not closed at the old expiry.
   useEffect(() => {

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { Link, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { groupsApi } from '../api/groups';
+import { USER_BANNED } from '../api/http';
+import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
 import { wsUrl } from '../config';
 import { ChatConnection, type ChatEvent, type ChatState } from '../chat/connection';
@@ -19,10 +21,19 @@ function newClientId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `c-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+/** The name in a person summary (`{display_name, username}`), if it has one. */
+function nameIn(summary: unknown): string {
+  if (typeof summary !== 'object' || summary === null) return '';
+  const { display_name: displayName, username } = summary as Record<string, unknown>;
+  return (typeof displayName === 'string' && displayName) || (typeof username === 'string' && username) || '';
+}
+
 function systemText(message: ShownMessage, nameOf: (id: string) => string, t: ReturnType<typeof useTranslation>['t']): string {
   const data = (message.data ?? {}) as Record<string, unknown>;
   const who = typeof data.user_id === 'string' ? nameOf(data.user_id) : t('chat.someone');
-  if (message.kind === 'safety_alert') return t('chat.alertNotice', { name: message.sender?.display_name || message.sender?.username || who });
+  // An alert's notice is the crew's (no sender): the alert it copies names who raised it.
+  const alert = (typeof data.alert === 'object' && data.alert !== null ? data.alert : {}) as Record<string, unknown>;
+  if (message.kind === 'safety_alert') return t('chat.alertNotice', { name: nameIn(message.sender) || nameIn(alert.sender) || who });
   if (data.event === 'member_joined') return t('chat.joined', { name: who });
   if (data.event === 'member_left') return t('chat.left', { name: who });
   return message.body || t('chat.kind.other');
@@ -97,9 +108,12 @@ export default function ChatPage() {
   const { t } = useTranslation();
   const { user, getToken, manager } = useAuth();
   const { onAlertFrame } = useSafety();
-  const crew = useAsync((signal) => groupsApi.get(id, signal), [id]);
+  const { recoveries, noticeBanned } = useAccountStatus();
+  // Read again when a ban is lifted (read during it, they were refused).
+  const crew = useAsync((signal) => groupsApi.get(id, signal), [id, recoveries]);
   const [membersTick, setMembersTick] = useState(0);
-  const members = useAsync((signal) => groupsApi.members(id, signal), [id, membersTick]);
+  const members = useAsync((signal) => groupsApi.members(id, signal), [id, membersTick, recoveries]);
+  const [historyTick, setHistoryTick] = useState(0);
   const [messages, setMessages] = useState<ShownMessage[]>([]);
   const [historyError, setHistoryError] = useState<unknown>(null);
   const [historyLoaded, setHistoryLoaded] = useState(false);
@@ -118,6 +132,8 @@ export default function ChatPage() {
   const lastTypingSent = useRef(0);
   const alertFrame = useRef(onAlertFrame);
   alertFrame.current = onAlertFrame;
+  const bannedFrame = useRef(noticeBanned);
+  bannedFrame.current = noticeBanned;
 
   const names = useMemo(() => {
     const map = new Map<string, string>();
@@ -143,6 +159,7 @@ export default function ChatPage() {
             case 'state':
               setState(event.state);
               setStateReason(event.reason ?? '');
+              if (event.state === 'removed' && event.reason === USER_BANNED) bannedFrame.current();
               break;
             case 'ready':
               setOnline(event.online);
@@ -206,7 +223,16 @@ export default function ChatPage() {
       socket?.close();
       connection.current = null;
     };
-  }, [id, getToken]);
+  }, [id, getToken, historyTick]);
+
+  // The ban is lifted: the socket opens again and catches up from the last message shown, and
+  // its `ready` says who is online now. A page opened while banned (its history refused, so no
+  // socket) loads from the start.
+  useEffect(() => {
+    if (recoveries === 0) return;
+    if (connection.current) connection.current.reopenAfter(USER_BANNED);
+    else setHistoryTick((n) => n + 1);
+  }, [recoveries]);
 
   // A renewed token re-authenticates the open socket, so it is not closed at the old expiry.
   useEffect(() => {
@@ -318,9 +344,12 @@ export default function ChatPage() {
         <p className={`chat-state chat-state-${state}`} role="status" data-testid="chat-state" data-state={state}>
           <span className="dot" aria-hidden="true" /> {status}
         </p>
-        <p className="hint">
-          {t('chat.online', { count: online.length })}: {online.map((uid) => names.get(uid) ?? '…').join(', ')}
-        </p>
+        {/* Who was online before the socket was closed on me is not who is online now. */}
+        {!removed && (
+          <p className="hint" data-testid="chat-presence">
+            {t('chat.online', { count: online.length })}: {online.map((uid) => names.get(uid) ?? '…').join(', ')}
+          </p>
+        )}
         <Link to={`/crews/${id}`}>{t('chat.crewDetails')}</Link>
       </header>
       {removed && (

@@ -1,7 +1,8 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
 import { groupsApi, type Crew } from '../api/groups';
-import { ApiError } from '../api/http';
+import { ApiError, USER_BANNED } from '../api/http';
 import { safetyApi, type AckKind, type AlertInput, type SafetyAlert } from '../api/safety';
 import type { AppNotification } from '../api/users';
 import { ChatConnection } from '../chat/connection';
@@ -91,6 +92,13 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   const [delivered, setDelivered] = useState<Record<string, string>>({});
   // The token's subject is not CrewUp's user id; the username is the same on both sides.
   const userId = user?.username ?? null;
+  // Banned, I may read no alert and send no position: nothing is asked of the API (each answer
+  // would be 403) until the ban is found lifted; then what stopped starts again.
+  const { banned, recoveries, noticeBanned } = useAccountStatus();
+  const bannedNow = useRef(banned);
+  bannedNow.current = banned;
+  const bannedSocket = useRef(noticeBanned);
+  bannedSocket.current = noticeBanned;
 
   const updateAlerts = useCallback((update: (current: Map<string, SafetyAlert>) => Map<string, SafetyAlert>) => {
     const next = update(held.current);
@@ -107,16 +115,21 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   // Another person signed in (or out): nothing of the last one's is kept, nor taken in late.
   const session = useRef(0);
   const fetching = useRef(new Set<string>());
+  // My alerts the API says are closed (409) or gone (404) when a position or a closure is sent:
+  // closed elsewhere (another device, a crew admin, a moderator) while no frame told this tab.
+  // Their trail ends there, and the alert is read once to show what became of it.
+  const trailEnded = useRef(new Set<string>());
   useEffect(() => {
     session.current += 1;
     fetching.current = new Set();
+    trailEnded.current = new Set();
     updateAlerts((current) => (current.size ? new Map() : current));
   }, [userId, updateAlerts]);
 
   /** One alert in full, once at a time; one I may no longer see (no crew of mine has it) goes. */
   const fetchAlert = useCallback(
     async (id: string) => {
-      if (fetching.current.has(id)) return;
+      if (bannedNow.current || fetching.current.has(id)) return;
       const at = session.current;
       const inFlight = fetching.current;
       inFlight.add(id);
@@ -220,7 +233,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       .then((page) => setCrews(page.results))
       .catch(() => {});
     return () => controller.abort();
-  }, [userId, crewsTick]);
+  }, [userId, crewsTick, recoveries]);
 
   // A crew joined or left: listen to the alerts of the crews I am in now.
   useMembershipChanges(() => setCrewsTick((n) => n + 1));
@@ -250,7 +263,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   // sockets still bring the changes, and the push messages come), and soon after an ask.
   const askSync = useRef<(deep: boolean) => void>(() => {});
   useEffect(() => {
-    if (!userId || unavailable) return;
+    if (!userId || unavailable || banned) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let settling = false;
@@ -301,7 +314,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       document.removeEventListener('visibilitychange', shown);
       askSync.current = () => {};
     };
-  }, [userId, unavailable, sync, fail]);
+  }, [userId, unavailable, banned, sync, fail]);
 
   const onAlertFrame = useCallback(
     (frame: Record<string, unknown>) => {
@@ -345,6 +358,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
           WebSocketImpl,
           onEvent: (event) => {
             if (event.type === 'safety_alert') onAlertFrame(event.frame);
+            else if (event.type === 'state' && event.state === 'removed' && event.reason === USER_BANNED) bannedSocket.current();
             else if (event.type === 'ready') {
               askSync.current(opened);
               opened = true;
@@ -368,6 +382,11 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
     };
   }, [userId, crewKey, getToken, onAlertFrame, WebSocketImpl]);
 
+  // The ban is lifted: the sockets it closed open again (and, back, ask for a full catch-up).
+  useEffect(() => {
+    if (recoveries > 0) listening.current.forEach((s) => s.reopenAfter(USER_BANNED));
+  }, [recoveries]);
+
   // A renewed token re-authenticates the open sockets, so they are not closed at the old
   // expiry (and do not come back asking for a catch-up).
   useEffect(() => {
@@ -382,10 +401,19 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   // My alerts being resolved or cancelled take no more positions, and wait for the one on its
   // way: a position arriving after the closure would only be refused (409).
   const closing = useRef(new Set<string>());
+  const endTrail = useCallback(
+    (id: string, caught: unknown): boolean => {
+      if (!(caught instanceof ApiError) || (caught.status !== 409 && caught.status !== 404)) return false;
+      trailEnded.current.add(id);
+      void fetchAlert(id);
+      return true;
+    },
+    [fetchAlert],
+  );
   const positionsOnTheirWay = useRef<Promise<unknown>>(Promise.resolve());
   const mineKey = mine.map((a) => a.id).join(',');
   useEffect(() => {
-    if (!mineKey) return;
+    if (!mineKey || banned) return;
     const ids = mineKey.split(',');
     // Keep asking for a fix while it is open (an alert may have gone without one), and add each
     // to the trail: the first at once, then at most one per LOCATION_EVERY_MS.
@@ -396,22 +424,28 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       // The API stamps a trail point with its arrival: an old cached fix would lie about when.
       if (now - position.at > LOCATION_EVERY_MS * 2) return;
       if (sending || now - lastSent < LOCATION_EVERY_MS) return;
-      const open = ids.filter((id) => !closing.current.has(id));
+      const open = ids.filter((id) => !closing.current.has(id) && !trailEnded.current.has(id));
       if (open.length === 0) return;
       sending = true;
       lastSent = now;
+      let unsent = false;
       positionsOnTheirWay.current = Promise.all(
-        open.map((id) => safetyApi.sendLocation(id, asLocationInput(position)).then((point) => takeChange({ kind: 'location', id, point }))),
-      )
-        .catch(() => {
-          lastSent = 0; // not sent (offline?): the next fix tries again
-        })
-        .finally(() => {
-          sending = false;
-        });
+        open.map((id) =>
+          safetyApi.sendLocation(id, asLocationInput(position)).then(
+            (point) => takeChange({ kind: 'location', id, point }),
+            (caught: unknown) => {
+              // Not sent (offline?): the next fix tries again. Any other refusal waits its turn.
+              if (!endTrail(id, caught) && caught instanceof ApiError && caught.status === 0) unsent = true;
+            },
+          ),
+        ),
+      ).finally(() => {
+        if (unsent) lastSent = 0;
+        sending = false;
+      });
     });
     return stopWatching;
-  }, [mineKey, takeChange]);
+  }, [mineKey, banned, takeChange, endTrail]);
 
   const close = useCallback(
     async (id: string, action: () => Promise<SafetyAlert>) => {
@@ -421,10 +455,11 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
         upsert(await action());
       } catch (caught) {
         closing.current.delete(id); // still open: its positions go on
+        endTrail(id, caught); // unless it was closed elsewhere meanwhile
         throw caught;
       }
     },
-    [upsert],
+    [upsert, endTrail],
   );
 
   const value = useMemo<SafetyContextValue>(

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { render } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
+import { AccountStatusProvider } from '../auth/AccountStatus';
 import { StaticAuthProvider, type CurrentUser } from '../auth/AuthProvider';
 import { initI18n } from '../i18n';
 import { parseConfig, setConfig } from '../config';
@@ -13,7 +14,9 @@ export async function renderWithApp(ui: ReactNode, { user = alice as CurrentUser
   await i18n.changeLanguage(language);
   return render(
     <StaticAuthProvider user={user}>
-      <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
+      <AccountStatusProvider>
+        <MemoryRouter initialEntries={[path]}>{ui}</MemoryRouter>
+      </AccountStatusProvider>
     </StaticAuthProvider>,
   );
 }

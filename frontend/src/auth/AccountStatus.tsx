@@ -1,0 +1,115 @@
+/**
+ * Whether my account is banned, and the moment a ban is found lifted.
+ *
+ * A ban shows where it bites: the API refuses every request with 403 `user_banned`, the crew
+ * sockets close with 4403 `user_banned`, and my own socket (`/ws/me/`, which a ban leaves open)
+ * brings an `account.banned` notification. What is live stops then, and nothing would tell the
+ * page that the ban is over: a banned account's sockets are refused, so none is left to say so,
+ * and the `account.unbanned` notification comes only if my own socket happened to stay open.
+ * So while banned, `GET users/me/` is read every BAN_RECHECK_MS (and at once when the tab is
+ * shown again, the browser is back online, or that notification comes); the first one the API
+ * answers ends the ban here and counts a recovery, on which everything that stopped starts
+ * again: the chat's socket (catching up from the last message shown, with who is online now),
+ * the crews' sockets, my own socket and the safety catch-up.
+ *
+ * Reading the API rather than retrying every socket with back-off: one request per interval
+ * for the whole app, not a handshake per socket (one per crew, the chat page's, my own); it
+ * sees a lift however it came (the moderation API, the console, a ban running out), and on a
+ * page opened while banned, which has no socket to retry; and the server needs no change.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { onAccountBanned } from '../api/http';
+import { usersApi } from '../api/users';
+import { useAuth } from './AuthProvider';
+
+/** How often a banned account asks whether it still is: three requests a minute, only while
+ * banned and shown. */
+export const BAN_RECHECK_MS = 20_000;
+
+export interface AccountStatus {
+  /** The API or a socket refused me for a ban, and no answer since says it is over. */
+  banned: boolean;
+  /** How many times a ban was found lifted: what stopped for it starts again when this grows. */
+  recoveries: number;
+  /** A socket was closed for the ban (the API's refusals are noticed without this). */
+  noticeBanned: () => void;
+  /** Ask now whether the ban is still on (the `account.unbanned` notification came). */
+  checkNow: () => void;
+}
+
+const AccountStatusContext = createContext<AccountStatus | null>(null);
+
+export function AccountStatusProvider({ children }: { children: ReactNode }) {
+  const { user } = useAuth();
+  const username = user?.username ?? null;
+  // Whose ban it is: another person signed in is not banned for it.
+  const [bannedAs, setBannedAs] = useState<string | null>(null);
+  const banned = username !== null && bannedAs === username;
+  const [recoveries, setRecoveries] = useState(0);
+  const checkSoon = useRef<() => void>(() => {});
+
+  const noticeBanned = useCallback(() => {
+    if (username) setBannedAs(username);
+  }, [username]);
+
+  // Every request the API refuses for the ban says so.
+  useEffect(() => onAccountBanned(noticeBanned), [noticeBanned]);
+
+  useEffect(() => {
+    if (!banned) return;
+    let stopped = false;
+    let checking = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const later = () => {
+      clearTimeout(timer);
+      // A hidden tab waits to be shown again, which asks at once.
+      timer = setTimeout(() => (document.visibilityState === 'hidden' ? later() : void check()), BAN_RECHECK_MS);
+    };
+    const check = async () => {
+      if (checking || stopped) return;
+      checking = true;
+      clearTimeout(timer);
+      let lifted = false;
+      try {
+        // A banned account is refused everywhere: an answer at all means the ban is over.
+        await usersApi.me();
+        lifted = true;
+      } catch {
+        // Still banned (403 user_banned), or the API out of reach: ask again later.
+      }
+      checking = false;
+      if (stopped) return;
+      if (!lifted) {
+        later();
+        return;
+      }
+      setBannedAs(null);
+      setRecoveries((n) => n + 1);
+    };
+    const now = () => void check();
+    const shown = () => {
+      if (document.visibilityState === 'visible') now();
+    };
+    checkSoon.current = now;
+    later();
+    document.addEventListener('visibilitychange', shown);
+    window.addEventListener('online', now);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', shown);
+      window.removeEventListener('online', now);
+      checkSoon.current = () => {};
+    };
+  }, [banned]);
+
+  const checkNow = useCallback(() => checkSoon.current(), []);
+  const value = useMemo(() => ({ banned, recoveries, noticeBanned, checkNow }), [banned, recoveries, noticeBanned, checkNow]);
+  return <AccountStatusContext.Provider value={value}>{children}</AccountStatusContext.Provider>;
+}
+
+export function useAccountStatus(): AccountStatus {
+  const value = useContext(AccountStatusContext);
+  if (!value) throw new Error('useAccountStatus outside AccountStatusProvider');
+  return value;
+}
