@@ -26,15 +26,13 @@ from typing import Any
 
 import psycopg
 import redis.asyncio as redis
+from bare_broadcast import serve, sockets
 
-SUBPROTOCOL = "crewup.chat.v1"
-PONG = '{"type": "pong"}'
 CHANNEL = "durable-bench:crew"
 WINDOW_SECONDS = 10
 # One Lua call a message, as the group service's sliding window makes (a simpler count).
 COUNT = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n"
 
-sockets: set[Any] = set()
 _ready: asyncio.Task[tuple[Any, Any, str]] | None = None
 _fan_out: asyncio.Task[None] | None = None
 
@@ -87,47 +85,26 @@ async def store(text: str, send: Any) -> None:
     await send({"type": "websocket.send", "text": json.dumps(ack)})
 
 
+# Each socket's frames, stored one after another in the order it sent them.
+writers: dict[Any, tuple[asyncio.Queue[str], asyncio.Task[None]]] = {}
+
+
+async def queue_for_storing(text: str, send: Any) -> None:
+    if send not in writers:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+
+        async def write() -> None:
+            while True:
+                await store(await queue.get(), send)
+
+        writers[send] = (queue, asyncio.create_task(write()))
+    writers[send][0].put_nowait(text)
+
+
+def stop_storing(send: Any) -> None:
+    if send in writers:
+        writers.pop(send)[1].cancel()
+
+
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            pass
-        await send({"type": "lifespan.shutdown.complete"})
-        return
-    if scope["type"] != "websocket":
-        await send({"type": "http.response.start", "status": 404, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    writes: asyncio.Queue[str] = asyncio.Queue()
-    writer: asyncio.Task[None] | None = None
-
-    async def write() -> None:  # a socket's messages stored in the order it sent them
-        while True:
-            await store(await writes.get(), send)
-
-    try:
-        while True:
-            event = await receive()
-            if event["type"] == "websocket.connect":
-                offered = scope.get("subprotocols") or []
-                await send(
-                    {
-                        "type": "websocket.accept",
-                        "subprotocol": SUBPROTOCOL if SUBPROTOCOL in offered else None,
-                    }
-                )
-                sockets.add(send)
-                writer = asyncio.create_task(write())
-            elif event["type"] == "websocket.receive":
-                text = event.get("text")
-                if text is None:
-                    continue
-                if text.startswith('{"type": "ping"'):
-                    await send({"type": "websocket.send", "text": PONG})
-                    continue
-                writes.put_nowait(text)
-            elif event["type"] == "websocket.disconnect":
-                return
-    finally:
-        sockets.discard(send)
-        if writer is not None:
-            writer.cancel()
+    await serve(scope, receive, send, on_text=queue_for_storing, on_close=stop_storing)
