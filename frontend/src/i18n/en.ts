@@ -288,8 +288,8 @@ const en = {
   notifications: {
     title: 'Notifications',
     bellLabel_zero: 'Notifications',
-    bellLabel_one: 'Notifications: {{count}} unread',
-    bellLabel_other: 'Notifications: {{count}} unread',
+    bellLabel_one: 'Notifications: {{shown}} unread',
+    bellLabel_other: 'Notifications: {{shown}} unread',
     unreadStatus_zero: 'No unread notifications',
     unreadStatus_one: '{{count}} unread notification',
     unreadStatus_other: '{{count}} unread notifications',

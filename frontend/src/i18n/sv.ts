@@ -292,8 +292,8 @@ const sv: Same<Resources> = {
   notifications: {
     title: 'Notiser',
     bellLabel_zero: 'Notiser',
-    bellLabel_one: 'Notiser: {{count}} olästa',
-    bellLabel_other: 'Notiser: {{count}} olästa',
+    bellLabel_one: 'Notiser: {{shown}} olästa',
+    bellLabel_other: 'Notiser: {{shown}} olästa',
     unreadStatus_zero: 'Inga olästa notiser',
     unreadStatus_one: '{{count}} oläst notis',
     unreadStatus_other: '{{count}} olästa notiser',

@@ -16,8 +16,8 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-async function setup(language = 'en') {
-  let unread = 2;
+async function setup(language = 'en', initialUnread = 2) {
+  let unread = initialUnread;
   const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
     if (url.includes('/notifications/read-all/') && init?.method === 'POST') {
       unread = 0;
@@ -47,6 +47,12 @@ describe('NotificationBell', () => {
     expect(bell).toHaveAttribute('aria-expanded', 'false');
     expect(screen.getByTestId('unread-badge')).toHaveTextContent('2');
     expect(screen.getByRole('status')).toHaveTextContent('2 unread notifications');
+  });
+
+  it('names the button with what its badge shows, also past 99', async () => {
+    await setup('en', 120);
+    await screen.findByRole('button', { name: 'Notifications: 99+ unread' });
+    expect(screen.getByTestId('unread-badge')).toHaveTextContent('99+');
   });
 
   it('lists them newest first in words of their own, unread marked, each a link', async () => {

@@ -55,7 +55,7 @@ export function NotificationBell() {
         ref={button}
         type="button"
         className="bell-button"
-        aria-label={t('notifications.bellLabel', { count: unreadCount })}
+        aria-label={t('notifications.bellLabel', { count: unreadCount, shown: badgeText(unreadCount) })}
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
         onClick={() => {
@@ -66,7 +66,7 @@ export function NotificationBell() {
         <BellIcon />
         {unreadCount > 0 && (
           <span className="bell-badge" aria-hidden="true" data-testid="unread-badge">
-            {unreadCount > 99 ? '99+' : unreadCount}
+            {badgeText(unreadCount)}
           </span>
         )}
       </button>
@@ -76,4 +76,9 @@ export function NotificationBell() {
       {open && <NotificationPanel id={panelId} top={panelTop} onClose={() => setOpen(false)} />}
     </div>
   );
+}
+
+/** The badge's text, which the button's accessible name repeats (it must contain what is seen). */
+function badgeText(count: number): string {
+  return count > 99 ? '99+' : String(count);
 }
