@@ -267,7 +267,7 @@ describe('CrewUp as an installed app', { timeout: 240_000 }, () => {
       bob.on('console', (m) => m.type() === 'error' && errors.push({ text: m.text(), url: m.location()?.url ?? '' }));
       await signIn(bob, system.base, 'bob');
       await bob.goto(`${system.base}/crews`);
-      const bell = bob.getByRole('button', { name: /^Notifications(: \d+ unread)?$/ });
+      const bell = bob.getByRole('button', { name: /^Notifications(: (\d+|99\+) unread)?$/ });
       await bell.waitFor({ timeout: 15_000 });
       const unread = async () => Number(((await bell.getAttribute('aria-label')) ?? '').match(/(\d+) unread/)?.[1] ?? 0);
       const before = await unread();
@@ -313,7 +313,7 @@ describe('CrewUp as an installed app', { timeout: 240_000 }, () => {
     try {
       for (const [target, size] of [[page, 'phone'], [await desktop.newPage(), 'desktop']]) {
         await signIn(target, system.base, 'alice');
-        const bell = target.getByRole('button', { name: /^Notifications(: \d+ unread)?$/ });
+        const bell = target.getByRole('button', { name: /^Notifications(: (\d+|99\+) unread)?$/ });
         await bell.waitFor({ timeout: 15_000 });
         await bell.click();
         const panel = target.getByRole('dialog', { name: 'Notifications' });
