@@ -12,7 +12,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -144,10 +144,11 @@ def test_a_missed_check_in_raises_the_alert_by_itself(live, crew, worker, make_t
     assert frame["alert_id"] == str(alert.id)
     assert frame["alert"]["alert_type"] == "missed_check_in"
     assert frame["alert"]["location"] == {"lat": where.y, "lng": where.x}
-    assert "Walking home along the river." in frame["alert"]["message"]
+    assert frame["alert"]["message"] == "Walking home along the river."
     timer = CheckInTimer.objects.get()
     assert (timer.status, timer.fired_alert) == (CheckInStatus.FIRED, alert)
     assert alert.created_at >= timer.due_at
+    assert datetime.fromisoformat(frame["alert"]["check_in_due_at"]) == timer.due_at
 
 
 def test_a_timer_checked_in_in_time_does_not_fire(live, crew, worker, auth_client):

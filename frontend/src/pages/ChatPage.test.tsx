@@ -81,6 +81,17 @@ describe('ChatPage, the crew\'s notices', () => {
     await renderChat();
     expect(screen.getByText('Safety alert from Bob')).toBeInTheDocument();
   });
+
+  it('words each change of an alert by its data, not by the English the server stored', async () => {
+    const alert = { id: 'a1', alert_type: 'lost', status: 'resolved', sender: bob };
+    fakeApi([
+      { ...message(1, "Bob's lost alert was resolved."), kind: 'safety_alert', sender: null, data: { alert_id: 'a1', change: 'resolved', alert } },
+      { ...message(2, "Bob's lost alert was cancelled."), kind: 'safety_alert', sender: null, data: { alert_id: 'a2', change: 'cancelled', alert } },
+    ]);
+    await renderChat();
+    expect(screen.getByText("Bob's safety alert is resolved")).toBeInTheDocument();
+    expect(screen.getByText("Bob's safety alert was a false alarm")).toBeInTheDocument();
+  });
 });
 
 describe('ChatPage, banned and let back in', () => {

@@ -33,7 +33,12 @@ function systemText(message: ShownMessage, nameOf: (id: string) => string, t: Re
   const who = typeof data.user_id === 'string' ? nameOf(data.user_id) : t('chat.someone');
   // An alert's notice is the crew's (no sender): the alert it copies names who raised it.
   const alert = (typeof data.alert === 'object' && data.alert !== null ? data.alert : {}) as Record<string, unknown>;
-  if (message.kind === 'safety_alert') return t('chat.alertNotice', { name: nameIn(message.sender) || nameIn(alert.sender) || who });
+  if (message.kind === 'safety_alert') {
+    const name = nameIn(message.sender) || nameIn(alert.sender) || who;
+    if (data.change === 'resolved') return t('chat.alertNoticeResolved', { name });
+    if (data.change === 'cancelled') return t('chat.alertNoticeCancelled', { name });
+    return t('chat.alertNotice', { name });
+  }
   if (data.event === 'member_joined') return t('chat.joined', { name: who });
   if (data.event === 'member_left') return t('chat.left', { name: who });
   return message.body || t('chat.kind.other');

@@ -22,11 +22,12 @@ const alert = (id: string, message: string, status: SafetyAlert['status'] = 'ope
   resolved_by: null,
   resolution_note: '',
   cancelled_at: null,
+  check_in_due_at: null,
   acknowledgements: [],
   trail: [],
 });
 
-function render(alerts: SafetyAlert[], path: string) {
+function render(alerts: SafetyAlert[], path: string, language = 'en') {
   const value = {
     alerts,
     crews: [],
@@ -47,7 +48,7 @@ function render(alerts: SafetyAlert[], path: string) {
     <SafetyContextForTests.Provider value={value}>
       <SafetyPage />
     </SafetyContextForTests.Provider>,
-    { path },
+    { path, language },
   );
 }
 
@@ -55,6 +56,20 @@ beforeEach(() => {
   Element.prototype.scrollIntoView = vi.fn();
 });
 afterEach(() => vi.unstubAllGlobals());
+
+describe('SafetyPage, a missed check-in', () => {
+  it("words the timer's time in the reader's language and clock, then shows what the user wrote", async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json({ count: 0, next: null, previous: null, results: [] })));
+    const due = '2026-12-05T19:47:00Z';
+    const missed = { ...alert('a1', 'Walking home along the river.'), alert_type: 'missed_check_in' as const, check_in_due_at: due };
+    const time = new Intl.DateTimeFormat('sv', { timeStyle: 'short' }).format(new Date(due));
+    await render([missed], '/safety', 'sv');
+    const card = screen.getByTestId('alert-card');
+    expect(card).toHaveTextContent(`Checkade inte in senast ${time}.`);
+    expect(card).toHaveTextContent('Walking home along the river.');
+    expect(card).not.toHaveTextContent('UTC');
+  });
+});
 
 describe('SafetyPage ?alert=<id>', () => {
   it('scrolls to the open alert a notification links to, and highlights it', async () => {

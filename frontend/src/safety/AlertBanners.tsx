@@ -53,6 +53,11 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
           <time dateTime={alert.created_at}>{formatTime(alert.created_at)}</time>
           {alert.status !== 'open' && <span className="tag"> {t(`safety.status.${alert.status}`)}</span>}
         </p>
+        {alert.check_in_due_at && (
+          <p>
+            {t('safety.missedCheckInBy', { time: formatTime(alert.check_in_due_at) })}
+          </p>
+        )}
         {alert.message && <p>{alert.message}</p>}
         {!position && alert.status === 'open' && (
           <p className="alert-no-position" data-testid="position-unknown">

@@ -24,6 +24,7 @@ const listed: AlertSummary = {
   resolved_by: null,
   resolution_note: '',
   cancelled_at: null,
+  check_in_due_at: null,
 };
 const detail = (acks: AlertDetail['acknowledgements']): AlertDetail => ({ ...listed, acknowledgements: acks, trail: [] });
 

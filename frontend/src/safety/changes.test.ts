@@ -22,6 +22,15 @@ describe('changeFromFrame', () => {
     expect(changeFromFrame({ type: 'safety_alert', change: 'location', alert_id: 'a1', location: point(2) })).toEqual({ kind: 'location', id: 'a1', point: point(2) });
   });
 
+  it("keeps a missed check-in's due time, which the app words in the reader's language", () => {
+    const alert = { id: 'a2', alert_type: 'missed_check_in', message: '', status: 'open', check_in_due_at: at(0), group_id: 'c1' };
+    expect(changeFromFrame({ type: 'safety_alert', change: 'raised', alert_id: 'a2', alert })).toEqual({
+      kind: 'alert',
+      id: 'a2',
+      alert: { id: 'a2', alert_type: 'missed_check_in', message: '', status: 'open', check_in_due_at: at(0) },
+    });
+  });
+
   it('leaves out what it cannot use', () => {
     expect(changeFromFrame({ type: 'safety_alert', change: 'raised' })).toBeNull();
     expect(changeFromFrame({ type: 'safety_alert', change: 'acknowledged', alert_id: 'a1', acknowledgement: { kind: 'seen' } })).toBeNull();

@@ -17,7 +17,7 @@ export type AlertChange =
   | { kind: 'location'; id: string; point: TrailPoint };
 
 // The fields of an alert that a notice frame carries (it adds its crew and event, not ours).
-const NOTICE_FIELDS = ['alert_type', 'message', 'status', 'sender', 'location', 'created_at', 'resolved_at', 'resolved_by', 'resolution_note', 'cancelled_at'] as const;
+const NOTICE_FIELDS = ['alert_type', 'message', 'status', 'sender', 'location', 'created_at', 'resolved_at', 'resolved_by', 'resolution_note', 'cancelled_at', 'check_in_due_at'] as const;
 const CLOSURE_FIELDS = ['status', 'resolved_at', 'resolved_by', 'resolution_note', 'cancelled_at'] as const;
 // The trail a detail answer carries (the safety API's DETAIL_TRAIL_LENGTH).
 const TRAIL_KEPT = 100;
@@ -92,6 +92,7 @@ const UNKNOWN: Omit<SafetyAlert, 'id' | 'alert_type' | 'message' | 'status' | 's
   resolved_by: null,
   resolution_note: '',
   cancelled_at: null,
+  check_in_due_at: null,
 };
 
 /**

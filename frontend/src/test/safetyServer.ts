@@ -34,6 +34,7 @@ export function openAlertDetail(overrides: Partial<AlertDetail> & Pick<AlertDeta
     resolved_by: null,
     resolution_note: '',
     cancelled_at: null,
+    check_in_due_at: null,
     acknowledgements: [],
     trail: [],
     ...overrides,

@@ -200,6 +200,7 @@ class AlertOutputSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolution_note",
             "cancelled_at",
+            "check_in_due_at",
         ]
         read_only_fields = fields
 
@@ -219,6 +220,7 @@ class AlertOutputSerializer(serializers.ModelSerializer):
             "resolved_by": user_summary(alert.resolved_by),
             "resolution_note": alert.resolution_note,
             "cancelled_at": iso_datetime(alert.cancelled_at),
+            "check_in_due_at": iso_datetime(alert.check_in_due_at),
         }
 
     @extend_schema_field(PointOutputSerializer(allow_null=True))

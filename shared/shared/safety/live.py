@@ -50,6 +50,7 @@ def alert_payload(alert: Alert, *, target: AlertTarget) -> dict[str, Any]:
         "resolved_by": user_summary(alert.resolved_by),
         "resolution_note": alert.resolution_note,
         "cancelled_at": _iso(alert.cancelled_at),
+        "check_in_due_at": _iso(alert.check_in_due_at),
     }
 
 

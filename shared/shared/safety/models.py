@@ -90,6 +90,9 @@ class Alert(BaseModel):
     )
     resolution_note = models.CharField(max_length=MAX_MESSAGE_LENGTH, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # A `missed_check_in` alert's: when its timer was due. The message holds only what the user
+    # wrote; each reader's app words "did not check in by …" in their language and time zone.
+    check_in_due_at = models.DateTimeField(null=True, blank=True)
 
     objects = AlertQuerySet.as_manager()
 

@@ -110,6 +110,7 @@ class AlertRecord:
     resolved_by: UserSummary | None
     latest_location: dict[str, Any] | None
     crews: list[dict[str, Any]]
+    check_in_due_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def alert_search(
         " ST_Y(a.location::geometry), ST_X(a.location::geometry),"
         f" {UserSummary.columns('s')}, {UserSummary.columns('r')},"
         " latest.lat, latest.lng, latest.recorded_at, latest.accuracy_m,"
-        " crews.ids, crews.names, crews.events, crews.delivered, page.total"
+        " crews.ids, crews.names, crews.events, crews.delivered, a.check_in_due_at, page.total"
         f" FROM ({page}) page JOIN safety_alert a ON a.id = page.id"
         " JOIN accounts_user s ON s.id = a.sender_id"
         " LEFT JOIN accounts_user r ON r.id = a.resolved_by_id"
@@ -214,6 +215,7 @@ def _alert_record(row: tuple[Any, ...]) -> AlertRecord:
                 ids, names, events, delivered, strict=True
             )
         ],
+        check_in_due_at=row[30],
     )
 
 

@@ -227,7 +227,13 @@ def _alert_store(
     accuracy_m: float | None,
     timer: CheckInTimer | None = None,
 ) -> Alert:
-    alert = Alert(sender_id=sender_id, alert_type=alert_type, message=message, location=point)
+    alert = Alert(
+        sender_id=sender_id,
+        alert_type=alert_type,
+        message=message,
+        location=point,
+        check_in_due_at=timer.due_at if timer is not None else None,
+    )
     # The database enforces the constraints and the fresh ids' uniqueness; checking them here
     # would cost a query each on the way of every alert.
     alert.full_clean(
@@ -855,13 +861,6 @@ def checkin_timer_check_in(
     return timer
 
 
-def _missed_message(timer: CheckInTimer) -> str:
-    text = f"Did not check in by {timer.due_at:%H:%M} UTC."
-    if timer.message:
-        text = f"{text} {timer.message}"
-    return text[:MAX_MESSAGE_LENGTH]
-
-
 def checkin_timer_fire(*, timer_id: UUID, now: datetime | None = None) -> Alert | None:
     """Raise the `missed_check_in` alert of a timer that is due and still active.
 
@@ -893,7 +892,7 @@ def checkin_timer_fire(*, timer_id: UUID, now: datetime | None = None) -> Alert 
             sender_id=timer.user_id,
             crews=crews,
             alert_type=AlertType.MISSED_CHECK_IN,
-            message=_missed_message(timer),
+            message=timer.message,
             point=timer.last_location,
             accuracy_m=None,
             timer=timer,

@@ -349,6 +349,8 @@ export interface components {
             readonly resolution_note: string;
             /** Format: date-time */
             readonly cancelled_at: string | null;
+            /** Format: date-time */
+            readonly check_in_due_at: string | null;
             acknowledgements: components["schemas"]["AcknowledgementOutput"][];
             trail: components["schemas"]["TrailPointOutput"][];
             skipped_group_ids: string[];
@@ -383,6 +385,8 @@ export interface components {
             readonly resolution_note: string;
             /** Format: date-time */
             readonly cancelled_at: string | null;
+            /** Format: date-time */
+            readonly check_in_due_at: string | null;
             acknowledgements: components["schemas"]["AcknowledgementOutput"][];
             trail: components["schemas"]["TrailPointOutput"][];
         };
@@ -437,6 +441,8 @@ export interface components {
             readonly resolution_note: string;
             /** Format: date-time */
             readonly cancelled_at: string | null;
+            /** Format: date-time */
+            readonly check_in_due_at: string | null;
         };
         AlertResolveInputRequest: {
             /** @default  */

@@ -907,7 +907,8 @@ def test_a_due_timer_fires_a_missed_check_in_alert_with_the_last_location(
         crew.member,
         "open",
     )
-    assert alert.message.endswith("UTC. Walking home along the river.")
+    # what the user wrote, and the time as data: each reader's app words it in their language
+    assert (alert.message, alert.check_in_due_at) == ("Walking home along the river.", timer.due_at)
     assert alert.location == timer.last_location
     timer.refresh_from_db()
     assert (timer.status, timer.fired_alert) == (CheckInStatus.FIRED, alert)
