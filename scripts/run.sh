@@ -21,6 +21,10 @@ scripts/migrate.sh >/dev/null
 log "Preparing the identity provider"
 uv run --frozen python dev/identity/manage.py migrate --noinput >/dev/null
 uv run --frozen python dev/identity/manage.py seed_identity >"$RUN_DIR/demo-logins.txt"
+log "Loading the places of the map's region (venue search)"
+# tiles/extract.sh: central Helsinki, fetched once into .run/osm/, or $OSM_EXTRACT. A second
+# run reads the extract and writes nothing.
+uv run --frozen python event_service/manage.py load_places
 log "Seeding demo events"
 uv run --frozen python event_service/manage.py seed_demo_events
 

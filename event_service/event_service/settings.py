@@ -14,5 +14,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "shared.events.models.EventStatus",
         "ParticipationStatusEnum": "shared.events.models.ParticipationStatus",
+        "PlaceKindEnum": "shared.events.models.PlaceKind",
     },
 }

@@ -11,6 +11,8 @@ mkdirSync(RESULTS, { recursive: true });
 export const PHONE = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 export const DESKTOP = { viewport: { width: 1280, height: 820 } };
 export const LULEA = { latitude: 65.584, longitude: 22.154 };
+/** Central Helsinki, where the demo events and the loaded places are (#15). */
+export const HELSINKI = { latitude: 60.1699, longitude: 24.9441 };
 
 export async function launch() {
   return chromium.launch({

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSystem } from './system.mjs';
 import { liftBansOf, resolveAlertsOf, tokenFor } from './api.mjs';
-import { DESKTOP, LULEA, PHONE, RESULTS, axeViolations, isForeignConsoleError, launch, shot, signIn, watchConsole } from './browser.mjs';
+import { DESKTOP, HELSINKI, PHONE, RESULTS, axeViolations, isForeignConsoleError, launch, shot, signIn, watchConsole } from './browser.mjs';
 
 const stamp = Date.now().toString(36);
 const TITLE = `E2E jazz night ${stamp}`;
@@ -47,8 +47,8 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await liftBansOf(system.base, 'bob');
     await resolveAlertsOf(system.base, 'bob');
     browser = await launch();
-    alice = await browser.newContext({ ...DESKTOP, geolocation: LULEA, permissions: ['geolocation'], locale: 'en-GB' });
-    bob = await browser.newContext({ ...PHONE, geolocation: LULEA, permissions: ['geolocation'], locale: 'en-GB' });
+    alice = await browser.newContext({ ...DESKTOP, geolocation: HELSINKI, permissions: ['geolocation'], locale: 'en-GB' });
+    bob = await browser.newContext({ ...PHONE, geolocation: HELSINKI, permissions: ['geolocation'], locale: 'en-GB' });
     alicePage = await alice.newPage();
     bobPage = await bob.newPage();
     errors = [...watchConsole(alicePage, 'alice'), ...watchConsole(bobPage, 'bob')];
@@ -111,8 +111,11 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await page.getByRole('link', { name: 'New event' }).click();
     await page.getByLabel('Title').fill(TITLE);
     await page.getByLabel('Type', { exact: true }).selectOption('concert');
-    await page.getByLabel('Venue').fill('Kulturens hus');
-    await page.getByLabel('Address').fill('Skeppsbrogatan 17, Luleå');
+    // the venue picked from the places search (scripts/run.sh loads the Helsinki extract)
+    await page.getByRole('combobox', { name: 'Venue' }).fill('Musiikkitalo');
+    await page.getByRole('option').filter({ has: page.locator('.combobox-name', { hasText: /^Musiikkitalo$/ }) }).click();
+    assert.equal(await page.getByLabel('Address').inputValue(), 'Mannerheimintie 13A, Helsinki');
+    assert.notEqual(await page.getByLabel('Latitude').inputValue(), '');
     await page.getByLabel('Capacity').fill('40');
     await page.getByLabel('Description').fill('A trio plays standards by the river.');
     const map = page.locator('.map-picker');
@@ -122,8 +125,8 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await page.locator('.map-picker .pin-picked').waitFor();
     assert.notEqual(await page.getByLabel('Latitude').inputValue(), '');
     // then the exact spot, typed
-    await page.getByLabel('Latitude').fill('65.5848');
-    await page.getByLabel('Longitude').fill('22.1547');
+    await page.getByLabel('Latitude').fill('60.1738');
+    await page.getByLabel('Longitude').fill('24.9355');
     await shot(page, 'event-form-desktop');
     await assertAccessible(page, 'event form');
     await page.getByRole('button', { name: 'Create event' }).click();
@@ -165,7 +168,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     const started = await page.evaluate(() => performance.now());
     await page.getByLabel('Search').fill(TITLE);
     await page.getByLabel('Distance').selectOption('5');
-    // the list follows the query: the text, the 5 km radius around Luleå and the map's box
+    // the list follows the query: the text, the 5 km radius around Helsinki and the map's box
     await page.getByRole('heading', { name: '1 event', exact: true }).waitFor({ timeout: 15_000 });
     const item = page.locator('[data-testid="event-list"] li', { hasText: TITLE });
     await item.waitFor();
@@ -174,7 +177,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await marker.waitFor();
     metrics.searchToResultMs = Math.round((await page.evaluate(() => performance.now())) - started);
     assert.match(await item.innerText(), /km away/);
-    // the query the map and filters made: the box, the text, and the radius around Luleå
+    // the query the map and filters made: the box, the text, and the radius around Helsinki
     await shot(page, 'discover-phone');
     await assertAccessible(page, 'discover (phone)');
     await marker.click();

@@ -7,6 +7,7 @@ import math
 from typing import Any
 from uuid import UUID
 
+from django.contrib.gis.geos import Point
 from rest_framework import serializers
 
 from event_service.api.serializers import AwareDateTimeField, FiniteFloatField
@@ -180,4 +181,44 @@ class EventGeoJSONInputSerializer(EventListInputSerializer):
         required=False,
         default=GEOJSON_MAX_FEATURES,
         help_text=f"At most this many features (1-{GEOJSON_MAX_FEATURES}), best first.",
+    )
+
+
+PLACE_QUERY_MIN_LENGTH = 2
+PLACE_QUERY_MAX_LENGTH = 100
+
+
+class LatLngField(serializers.CharField):
+    """`lat,lng` in degrees, as a phone's position reads: a point."""
+
+    default_error_messages = {
+        "format": "Give two numbers: lat,lng.",
+        "range": "Latitudes lie in [-90, 90] and longitudes in [-180, 180].",
+    }
+
+    def to_internal_value(self, data: Any) -> Point:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        try:
+            numbers = [float(part) for part in text.split(",")]
+        except ValueError:
+            self.fail("format")
+        if len(numbers) != 2 or not all(math.isfinite(number) for number in numbers):
+            self.fail("format")
+        lat, lng = numbers
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+            self.fail("range")
+        return Point(lng, lat, srid=4326)
+
+
+class PlaceSearchInputSerializer(QueryParametersSerializer):
+    q = serializers.CharField(
+        min_length=PLACE_QUERY_MIN_LENGTH,
+        max_length=PLACE_QUERY_MAX_LENGTH,
+        help_text=(
+            f"A venue's name, a street or an address as typed "
+            f"({PLACE_QUERY_MIN_LENGTH}-{PLACE_QUERY_MAX_LENGTH} characters)."
+        ),
+    )
+    near = LatLngField(
+        required=False, help_text="lat,lng: of places that match as well, the nearer first."
     )

@@ -24,6 +24,7 @@ from shared.events.models import (
     EventVisibility,
     Participation,
     ParticipationStatus,
+    Place,
 )
 from shared.events.selectors import EventRecord
 
@@ -296,6 +297,17 @@ class ErrorDetailOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     fields = serializers.DictField(child=serializers.JSONField())
+
+
+class PlaceOutputSerializer(serializers.ModelSerializer):
+    """A place an event can be at: a venue, a street or an address (#15)."""
+
+    location = LocationSerializer(read_only=True)
+
+    class Meta:
+        model = Place
+        fields = ["id", "name", "kind", "address", "location"]
+        read_only_fields = fields
 
 
 class ErrorOutputSerializer(serializers.Serializer):

@@ -3,9 +3,11 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from event_service.api.views import EventViewSet
+from event_service.api.views import EventViewSet, PlaceViewSet
 
 router = SimpleRouter()
+# Before the events: "places/" is not an event id, but the intent reads first.
+router.register("places", PlaceViewSet, basename="place")
 router.register("", EventViewSet, basename="event")
 
 urlpatterns: list[URLPattern | URLResolver] = [

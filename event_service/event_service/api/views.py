@@ -17,7 +17,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from event_service.api.filters import EventGeoJSONInputSerializer, EventListInputSerializer
+from event_service.api.filters import (
+    EventGeoJSONInputSerializer,
+    EventListInputSerializer,
+    PlaceSearchInputSerializer,
+)
 from event_service.api.serializers import (
     ErrorOutputSerializer,
     EventCreateInputSerializer,
@@ -26,10 +30,11 @@ from event_service.api.serializers import (
     EventOutputSerializer,
     EventUpdateInputSerializer,
     ParticipationOutputSerializer,
+    PlaceOutputSerializer,
     event_to_icalendar,
 )
 from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
-from shared.events.models import Event
+from shared.events.models import Event, Place
 from shared.events.selectors import (
     event_get,
     event_get_as_organizer,
@@ -37,6 +42,7 @@ from shared.events.selectors import (
     event_record_get,
     event_search,
     event_search_json,
+    place_search,
 )
 from shared.events.services import (
     event_cancel,
@@ -255,3 +261,32 @@ class EventViewSet(viewsets.GenericViewSet):
         if viewer_id is None and params.needs_viewer:
             raise NotAuthenticated("Sign in to filter by your own events.")
         return viewer_id
+
+
+class PlaceViewSet(viewsets.GenericViewSet):
+    """Places to hold an event at, for the event form's venue field (#15).
+
+    Signed-in users only, as the form is: the search costs a query per keystroke, and
+    anonymous clients have nothing to create.
+    """
+
+    permission_classes = [IsAuthenticated, NotBanned]
+    queryset = Place.objects.none()  # for schema generation only; the selector reads
+    filter_backends: list[Any] = []
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[PlaceSearchInputSerializer],
+        responses={200: PlaceOutputSerializer(many=True), **_errors(400, 401, 403)},
+        summary="Find venues, streets and addresses by name, the best ten first.",
+        description=(
+            "Matches a prefix, a word inside the name or address, or a small typo; names "
+            "that start with `q` first, then the closest matches, then (with `near`) the "
+            "nearest."
+        ),
+    )
+    def list(self, request: Request) -> Response:
+        params = PlaceSearchInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        places = place_search(q=params.validated_data["q"], near=params.validated_data.get("near"))
+        return Response(PlaceOutputSerializer(places, many=True).data)

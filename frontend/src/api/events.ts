@@ -11,6 +11,9 @@ export type CrewEvent = Omit<S['EventOutput'], 'distance_km' | 'my_status'> & {
   readonly my_status: RsvpStatus | null;
 };
 export type EventInput = S['EventCreateInputRequest'];
+/** A venue, street or address the event form's venue field offers (`GET events/places/`). */
+export type Place = S['PlaceOutput'];
+export type PlaceKind = S['PlaceKindEnum'];
 export type Participation = Omit<S['ParticipationOutput'], 'waitlist_position'> & {
   readonly waitlist_position: number | null;
 };
@@ -47,6 +50,9 @@ export const eventsApi = {
   leave: (id: string) => request<void>(`events/${id}/leave/`, { method: 'DELETE' }),
   participants: (id: string, page = 1, signal?: AbortSignal) =>
     request<Page<Participation>>(`events/${id}/participants/`, { query: { page, page_size: 100 }, signal }),
+  /** Places whose name or address matches `q` (2-100 characters), the nearer of equals first. */
+  places: (q: string, near: LatLng | null, signal?: AbortSignal) =>
+    request<Place[]>('events/places/', { query: { q, ...(near ? { near: `${near.lat},${near.lng}` } : {}) }, signal }),
   /** The `.ics` file's address, for a plain link (calendar apps open it). */
   calendarPath: (id: string) => `api/v1/events/${id}/calendar.ics`,
 };

@@ -1,7 +1,9 @@
 import type { LatLng } from '../api/events';
 
-/** Places to pick when the browser's location is not shared. */
+/** Places to pick when the browser's location is not shared. The first is the default: the
+ * demo events and the bundled map extract are in central Helsinki (#15). */
 export const CITIES: readonly { id: string; name: string; at: LatLng }[] = [
+  { id: 'helsinki', name: 'Helsinki', at: { lat: 60.1699, lng: 24.9441 } },
   { id: 'lulea', name: 'Luleå', at: { lat: 65.584, lng: 22.154 } },
   { id: 'umea', name: 'Umeå', at: { lat: 63.8258, lng: 20.263 } },
   { id: 'kiruna', name: 'Kiruna', at: { lat: 67.8558, lng: 20.2253 } },
@@ -10,7 +12,6 @@ export const CITIES: readonly { id: string; name: string; at: LatLng }[] = [
   { id: 'malmo', name: 'Malmö', at: { lat: 55.605, lng: 13.0038 } },
   { id: 'uppsala', name: 'Uppsala', at: { lat: 59.8586, lng: 17.6389 } },
   { id: 'oslo', name: 'Oslo', at: { lat: 59.9139, lng: 10.7522 } },
-  { id: 'helsinki', name: 'Helsinki', at: { lat: 60.1699, lng: 24.9384 } },
   { id: 'copenhagen', name: 'København', at: { lat: 55.6761, lng: 12.5683 } },
 ];
 

@@ -6,6 +6,7 @@ import { ApiError } from '../api/http';
 import { PointMap } from '../map/PointMap';
 import { DEFAULT_CITY } from '../map/cities';
 import { ErrorState, InlineError, Loading } from '../components/status';
+import { VenueField } from '../components/VenueField';
 import { fromLocalInput, toLocalInput } from '../components/format';
 
 interface FormState {
@@ -148,7 +149,17 @@ export default function EventFormPage() {
           </div>
           <div className="field">
             <label htmlFor="venue_name">{t('eventForm.venue')}</label>
-            <input id="venue_name" maxLength={200} value={form.venue_name} onChange={(e) => set('venue_name', e.target.value)} />
+            <VenueField
+              id="venue_name"
+              value={form.venue_name}
+              near={form.location ?? DEFAULT_CITY.at}
+              describedBy="venue-hint"
+              onChange={(value) => set('venue_name', value)}
+              onPick={(place) => setForm((f) => ({ ...f, venue_name: place.name, address: place.address, location: place.location }))}
+            />
+            <p className="hint" id="venue-hint">
+              {t('eventForm.venueHint')}
+            </p>
           </div>
           <div className="field">
             <label htmlFor="address">{t('eventForm.address')}</label>

@@ -254,3 +254,70 @@ class Participation(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.status} {self.event_id}"
+
+
+class OsmType(models.TextChoices):
+    NODE = "node", "Node"
+    WAY = "way", "Way"
+    RELATION = "relation", "Relation"
+
+
+class PlaceKind(models.TextChoices):
+    """What a named place is: a venue to go out to, a street, or an address."""
+
+    BAR = "bar", "Bar"
+    PUB = "pub", "Pub"
+    CAFE = "cafe", "Café"
+    RESTAURANT = "restaurant", "Restaurant"
+    NIGHTCLUB = "nightclub", "Nightclub"
+    THEATRE = "theatre", "Theatre"
+    CINEMA = "cinema", "Cinema"
+    CONCERT_HALL = "concert_hall", "Concert hall"
+    ARTS_CENTRE = "arts_centre", "Arts centre"
+    SPORTS = "sports", "Sports venue"
+    PARK = "park", "Park"
+    SQUARE = "square", "Square"
+    STREET = "street", "Street"
+    ADDRESS = "address", "Address"
+
+
+class Place(BaseModel):
+    """A named place from OpenStreetMap that an event can be at (#15).
+
+    Written only by `place_sync` (the `load_places` command), which mirrors an extract: the
+    OSM type and id say which object a row came from, so a reload updates it in place.
+    """
+
+    osm_type = models.CharField(max_length=8, choices=OsmType.choices)
+    osm_id = models.BigIntegerField()
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=PlaceKind.choices)
+    # "Mannerheimintie 5, Helsinki", from the object's addr:* tags; blank where it has none.
+    address = models.CharField(max_length=300, blank=True)
+    # A way or an area is placed at its centroid; a street at the node nearest its middle.
+    location = models.PointField(geography=True, srid=4326, spatial_index=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["osm_type", "osm_id"], name="events_place_osm_unique"),
+        ]
+        indexes = [
+            GistIndex(fields=["location"], name="events_place_location_gist"),
+            # Trigram indexes serve the search's `%>` (word similarity) and ILIKE alike.
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="events_place_name_trgm"),
+            GinIndex(
+                fields=["address"], opclasses=["gin_trgm_ops"], name="events_place_address_trgm"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def lat(self) -> float:
+        return self.location.y
+
+    @property
+    def lng(self) -> float:
+        return self.location.x

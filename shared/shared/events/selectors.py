@@ -1,4 +1,4 @@
-"""Reads on events: discovery (text, time, map), one event, and who goes."""
+"""Reads on events: discovery (text, time, map), one event, who goes; and the place search."""
 
 from __future__ import annotations
 
@@ -8,10 +8,26 @@ from typing import Any, cast
 from uuid import UUID
 
 import orjson
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.geos import Point
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.fields import CharField
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Greatest, Round, RowNumber
 from django.utils import timezone
 
 from shared.accounts.models import User, UserSummary, display_name_of
@@ -26,6 +42,7 @@ from shared.events.models import (
     EventVisibility,
     Participation,
     ParticipationStatus,
+    Place,
 )
 
 
@@ -525,3 +542,39 @@ def participation_list_of_user(*, user_id: UUID) -> QuerySet[Participation]:
         .defer("event__search_vector")
         .order_by("event__starts_at", "event_id")
     )
+
+
+# --- Places (the venue search, #15) ---
+
+PLACE_SEARCH_LIMIT = 10
+
+
+def place_search(
+    *, q: str, near: Point | None = None, limit: int = PLACE_SEARCH_LIMIT
+) -> list[Place]:
+    """The places whose name or address matches `q`, best first, at most `limit`.
+
+    A match is a word similarity (pg_trgm's `%>`, at least 0.6) of `q` to the name or the
+    address: a prefix as typed ("kaivo"), a word inside ("esplanadi"), or a small typo. Both
+    conditions are served by the trigram indexes, in one query. Ranked: names that start with
+    `q` first, then by similarity in steps of 0.1, then (given `near`) by distance, then by
+    name.
+    """
+    text = q.strip()
+    similarity = Greatest(
+        TrigramWordSimilarity(text, "name"), TrigramWordSimilarity(text, "address")
+    )
+    # The lookups themselves: `name__trigram_word_similar` needs django.contrib.postgres
+    # installed in every service for no other use.
+    places = Place.objects.filter(
+        Q(TrigramWordSimilar(F("name"), Value(text)))
+        | Q(TrigramWordSimilar(F("address"), Value(text)))
+    ).annotate(
+        name_starts=ExpressionWrapper(Q(name__istartswith=text), output_field=BooleanField()),
+        similarity_step=Round(similarity, 1),
+    )
+    order: list[Any] = [F("name_starts").desc(), F("similarity_step").desc()]
+    if near is not None:
+        places = places.annotate(distance=Distance("location", near))
+        order.append(F("distance").asc())
+    return list(places.order_by(*order, "name", "id")[:limit])

@@ -1,4 +1,5 @@
-"""Writes on events: create, update, cancel, and RSVPs with a capacity and a waitlist.
+"""Writes on events: create, update, cancel, and RSVPs with a capacity and a waitlist; and
+the places an event can be at, mirrored from an OpenStreetMap extract.
 
 Every write that touches an event's participants first locks the event row
 (`SELECT ... FOR UPDATE`), then its participations: one lock order everywhere, and the
@@ -12,14 +13,15 @@ and head the participant list. They cannot leave or change their RSVP: they canc
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -44,7 +46,9 @@ from shared.events.models import (
     EventVisibility,
     Participation,
     ParticipationStatus,
+    Place,
 )
+from shared.events.osm import PlaceData
 from shared.events.selectors import event_get, participation_waitlist_position
 from shared.messaging import schemas as domain_events
 from shared.messaging.outbox import outbox_enqueue
@@ -438,3 +442,91 @@ def _promote_waitlisted(event: Event, now: datetime) -> list[UUID]:
         )
     logger.info("waitlist promoted", extra={"event_id": str(event.id), "promoted": len(promoted)})
     return promoted
+
+
+# --- Places (the venue search, #15) ---
+
+
+@dataclass(frozen=True)
+class PlaceSyncResult:
+    """What `place_sync` did: how many places it made, changed, removed and left alone."""
+
+    created: int
+    updated: int
+    removed: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+PLACE_SYNC_BATCH_SIZE = 2000
+
+
+@transaction.atomic
+def place_sync(*, places: Iterable[PlaceData]) -> PlaceSyncResult:
+    """Make the stored places exactly `places`, keyed by OSM type and id.
+
+    A new place is created, a changed one updated in place (its id, which clients hold,
+    stays), one no longer given is deleted, and an unchanged one is not written at all: a
+    second sync of the same places changes nothing. One transaction: searches see the old
+    set or the new one, never half of each; a second sync at the same time waits.
+
+    The places come from `shared.events.osm.read_places`, which bounds their fields; the
+    database's constraints check the rest, so there is no `full_clean()` for each of the
+    many rows of a region.
+    """
+    with connection.cursor() as cursor:
+        # Blocks another sync (and any write) until commit; searches read on.
+        cursor.execute(f"LOCK TABLE {Place._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+    wanted = {(place.osm_type, place.osm_id): place for place in places}
+    now = timezone.now()
+    to_create: list[Place] = []
+    to_update: list[Place] = []
+    gone: list[UUID] = []
+    unchanged = 0
+    stored = Place.objects.only("osm_type", "osm_id", "name", "kind", "address", "location")
+    for row in stored.iterator(chunk_size=PLACE_SYNC_BATCH_SIZE):
+        place = wanted.pop((row.osm_type, row.osm_id), None)
+        if place is None:
+            gone.append(row.id)
+        elif _place_fields(row) == _place_data_fields(place):
+            unchanged += 1
+        else:
+            row.name, row.kind, row.address = place.name, place.kind, place.address
+            row.location = Point(place.lng, place.lat, srid=4326)
+            row.updated_at = now
+            to_update.append(row)
+    for place in wanted.values():
+        to_create.append(
+            Place(
+                osm_type=place.osm_type,
+                osm_id=place.osm_id,
+                name=place.name,
+                kind=place.kind,
+                address=place.address,
+                location=Point(place.lng, place.lat, srid=4326),
+            )
+        )
+    Place.objects.bulk_create(to_create, batch_size=PLACE_SYNC_BATCH_SIZE)
+    Place.objects.bulk_update(
+        to_update,
+        ["name", "kind", "address", "location", "updated_at"],
+        batch_size=PLACE_SYNC_BATCH_SIZE,
+    )
+    for start in range(0, len(gone), PLACE_SYNC_BATCH_SIZE):
+        Place.objects.filter(id__in=gone[start : start + PLACE_SYNC_BATCH_SIZE]).delete()
+    result = PlaceSyncResult(
+        created=len(to_create), updated=len(to_update), removed=len(gone), unchanged=unchanged
+    )
+    logger.info("places synced", extra={"result": result.__dict__})
+    return result
+
+
+def _place_fields(row: Place) -> tuple[str, str, str, float, float]:
+    return (row.name, row.kind, row.address, round(row.location.x, 7), round(row.location.y, 7))
+
+
+def _place_data_fields(place: PlaceData) -> tuple[str, str, str, float, float]:
+    return (place.name, place.kind, place.address, round(place.lng, 7), round(place.lat, 7))

@@ -154,6 +154,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/places/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find venues, streets and addresses by name, the best ten first.
+         * @description Matches a prefix, a word inside the name or address, or a small typo; names that start with `q` first, then the closest matches, then (with `near`) the nearest.
+         */
+        get: operations["events_places_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -416,6 +436,33 @@ export interface components {
             capacity?: number | null;
             /** @default public */
             visibility?: components["schemas"]["VisibilityEnum"];
+        };
+        /**
+         * @description * `bar` - Bar
+         *     * `pub` - Pub
+         *     * `cafe` - Café
+         *     * `restaurant` - Restaurant
+         *     * `nightclub` - Nightclub
+         *     * `theatre` - Theatre
+         *     * `cinema` - Cinema
+         *     * `concert_hall` - Concert hall
+         *     * `arts_centre` - Arts centre
+         *     * `sports` - Sports venue
+         *     * `park` - Park
+         *     * `square` - Square
+         *     * `street` - Street
+         *     * `address` - Address
+         * @enum {string}
+         */
+        PlaceKindEnum: "bar" | "pub" | "cafe" | "restaurant" | "nightclub" | "theatre" | "cinema" | "concert_hall" | "arts_centre" | "sports" | "park" | "square" | "street" | "address";
+        /** @description A place an event can be at: a venue, a street or an address (#15). */
+        PlaceOutput: {
+            /** Format: uuid */
+            readonly id: string;
+            readonly name: string;
+            readonly kind: components["schemas"]["PlaceKindEnum"];
+            readonly address: string;
+            readonly location: components["schemas"]["Location"];
         };
         /** @description The public face of a user: no e-mail, no ban state. */
         UserOutput: {
@@ -1228,6 +1275,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventGeoFeatureOutputList"];
+                };
+            };
+            /** @description Invalid input; see `fields`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description Banned, or not the organizer. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+            /** @description `database_unavailable`: PostgreSQL is out of reach for the moment; `Retry-After` says when to try again. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOutput"];
+                };
+            };
+        };
+    };
+    events_places_list: {
+        parameters: {
+            query: {
+                /** @description lat,lng: of places that match as well, the nearer first. */
+                near?: string;
+                /** @description A venue's name, a street or an address as typed (2-100 characters). */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceOutput"][];
                 };
             };
             /** @description Invalid input; see `fields`. */

@@ -20,12 +20,17 @@ from shared.events.models import (
     EventStatus,
     EventType,
     EventVisibility,
+    OsmType,
     Participation,
     ParticipationStatus,
+    Place,
+    PlaceKind,
 )
 from shared.testing.factories import point_near
 
 LULEA = (65.584, 22.154)
+# Central Helsinki, inside the extract `tiles/extract.sh` gives.
+HELSINKI = (60.1699, 24.9441)
 
 _COUNTER_OF_STATUS = {
     ParticipationStatus.GOING: "going_count",
@@ -84,3 +89,15 @@ class ParticipationFactory(factory.django.DjangoModelFactory):
         Event.objects.filter(id=participation.event_id).update(**{counter: F(counter) + 1})
         participation.event.refresh_from_db(fields=[counter])
         return participation
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Place
+
+    osm_type = OsmType.NODE
+    osm_id = factory.Sequence(lambda n: 10_000_000_000 + n)
+    name = factory.Sequence(lambda n: f"Place {n}")
+    kind = PlaceKind.BAR
+    address = ""
+    location = factory.LazyFunction(lambda: point_near(*HELSINKI, 1))
