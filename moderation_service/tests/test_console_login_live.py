@@ -24,11 +24,22 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
 
 from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
+from shared.chat.services import message_send
+from shared.events.tests.factories import EventFactory
+from shared.groups.tests.factories import GroupFactory, MembershipFactory
 from shared.messaging.models import OutboxMessage
-from shared.moderation.models import Ban, ModerationAction
+from shared.moderation.models import ActionCode, Ban, ModerationAction, Report, TargetType
+from shared.moderation.services import (
+    console_access_sync,
+    report_create,
+    report_resolve,
+    report_take,
+)
+from shared.moderation.tests.factories import BanFactory, ModerationActionFactory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IDENTITY_DIR = REPO_ROOT / "dev" / "identity"
@@ -206,3 +217,177 @@ def test_a_user_without_the_role_is_turned_away_by_the_console(
     alice = User.objects.get(keycloak_id=console_against.users["alice"]["sub"])
     assert (alice.is_staff, alice.is_superuser) == (False, False)
     assert browser.get(f"{live_server.url}/admin/accounts/user/", allow_redirects=False).is_redirect
+
+
+# --- the console as a moderator reads it, in a real browser (issue #15, item 7) ---
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+VIEWPORT = {"width": 1440, "height": 900}
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+# Wider than the viewport: the page or the list's own scroller.
+OVERFLOW = """() => {
+  const results = document.querySelector('#changelist-form .results');
+  return {
+    page: document.documentElement.scrollWidth,
+    table: results ? results.scrollWidth - results.clientWidth : 0,
+  };
+}"""
+
+
+@dataclass
+class Seeded:
+    message_report: Report
+    event_report: Report
+    crew_report: Report
+    resolved_report: Report
+
+
+def _seed_a_day_of_moderation() -> Seeded:
+    """Reports of each kind, a ban and their audit rows, written as the services write them."""
+    mona = console_access_sync(
+        user_id=UserFactory(username="mona", first_name="Mona", last_name="Lind").id,
+        roles=["moderator", "user"],
+    )
+    alice = UserFactory(username="alice.a", display_name_override="Alice Andersson")
+    bob = UserFactory(username="bob.b", display_name_override="Bobby Tables")
+    olle = UserFactory(username="olle", first_name="Olle", last_name="Organizer")
+    troll = UserFactory(username="troll", display_name_override="Mr Troll")
+    event = EventFactory(
+        title="Jazz by the river",
+        organizer=olle,
+        venue_name="Kulturens hus",
+        address="Skeppsbrogatan 17, Luleå",
+    )
+    crew = GroupFactory(name="Front row", event=event, created_by=olle)
+    MembershipFactory(group=crew, user=bob)
+    MembershipFactory(group=crew, user=alice)
+    message = message_send(
+        group_id=crew.id, sender_id=bob.id, body="Buy cheap pills at my site, DM me for the link"
+    )
+    reports = [
+        report_create(reporter_id=alice.id, target_type=kind, target_id=target_id, reason=why)[0]
+        for kind, target_id, why in (
+            ("message", message.id, "Selling drugs in our crew chat."),
+            ("event", event.id, "This event does not exist, the venue knows nothing of it."),
+            ("crew", crew.id, "The crew name is fine but the description is a scam."),
+            ("user", troll.id, "Sends threatening messages to everyone in my crew."),
+        )
+    ]
+    report_take(report_id=reports[1].id, moderator_id=mona.id)
+    report_resolve(
+        report_id=reports[3].id, moderator_id=mona.id, action="dismiss", note="Not a threat."
+    )
+    # The ban as `user_ban` leaves it, without its bus event: this test's thread would keep the
+    # relay trigger's broker connection into later tests (moderation_service.celery._trigger).
+    ban = BanFactory(user=troll, created_by=mona, reason="Threats in three crew chats.")
+    ModerationActionFactory(
+        actor=mona,
+        action=ActionCode.USER_BANNED,
+        target_type=TargetType.USER,
+        target_id=troll.id,
+        reason=ban.reason,
+    )
+    return Seeded(*reports)
+
+
+def _sign_in_with_chromium(page: Any, console_url: str) -> None:
+    page.goto(f"{console_url}/admin/")
+    page.fill("#id_username", "maria")
+    page.fill("#id_password", "maria-pass-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{console_url}/admin/")
+
+
+def _look(page: Any, name: str) -> str:
+    """Save the screenshot, and return the page's visible text, checked for ids and overflow."""
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    overflow = page.evaluate(OVERFLOW)
+    assert overflow["page"] <= VIEWPORT["width"], (name, overflow)
+    assert overflow["table"] <= 0, (name, overflow)
+    return " ".join(page.inner_text("#content").split())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moderator_reads_the_console_in_chromium(
+    live_server: Any, console_against: IdentityProvider
+) -> None:
+    # given: a day of reports, bans and audit rows
+    seeded = _seed_a_day_of_moderation()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    reports = f"{live_server.url}/admin/moderation/report/"
+    # Playwright's sync API runs an event loop in this thread, where Django refuses the ORM:
+    # everything is seeded before the browser starts and checked after it stops.
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport=VIEWPORT)
+        # when: maria signs in at the provider, in the browser
+        _sign_in_with_chromium(page, live_server.url)
+        greeting = " ".join((page.text_content("#user-tools") or "").split())
+        index = _look(page, "index")
+        # when: she opens the reports
+        page.goto(reports)
+        queue = _look(page, "reports")
+        queue_rows = page.locator("#result_list tbody tr").count()
+        selected_filter = page.inner_text("#changelist-filter li.selected >> nth=0")
+        page.click("#changelist-filter a[href='?status=all']")
+        page.wait_for_url(f"{reports}?status=all")
+        every_rows = page.locator("#result_list tbody tr").count()
+        page.goto(reports)
+        page.click(f"#result_list a[href^='/admin/moderation/report/{seeded.message_report.id}/']")
+        page.wait_for_url(f"{reports}{seeded.message_report.id}/change/**")
+        message_report = _look(page, "report-message")
+        preview = page.inner_text(".cu-preview")
+        page.goto(f"{reports}{seeded.event_report.id}/change/")
+        event_preview = page.inner_text(".cu-preview")
+        _look(page, "report-event")
+        # when: the audit log and the bans
+        page.goto(f"{live_server.url}/admin/moderation/moderationaction/")
+        audit = _look(page, "audit-log")
+        page.goto(f"{live_server.url}/admin/moderation/ban/")
+        bans = _look(page, "bans")
+        # and every other list of the console fits the screen too
+        others = {}
+        for href in page.eval_on_selector_all(
+            "#nav-sidebar a[href$='/']", "links => links.map(link => link.getAttribute('href'))"
+        ):
+            page.goto(f"{live_server.url}{href}")
+            others[href] = page.evaluate(OVERFLOW)
+            name = href.strip("/").replace("/", "-")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        browser.close()
+    # then: her name, not her subject
+    assert "Welcome, Maria Moderator" in greeting
+    assert "Moderation" in index
+    # then: the queue by default, with names and labels, and "All" a click away
+    assert selected_filter == "Open or in review"
+    assert (queue_rows, every_rows) == (3, 4)
+    assert not UUID_PATTERN.search(queue)
+    assert "Alice Andersson @alice.a" in queue
+    assert "Bobby Tables @bob.b" in queue
+    assert "In review @mona" in queue
+    assert "Jazz by the river" in queue
+    assert "Front row (Jazz by the river)" in queue
+    # then: the report's page shows what was reported
+    assert "Buy cheap pills at my site, DM me for the link" in preview
+    assert "Front row" in preview
+    assert "Bobby Tables @bob.b" in preview
+    assert "Selling drugs in our crew chat." in message_report
+    assert "Kulturens hus, Skeppsbrogatan 17, Luleå" in event_preview
+    # then: the audit log and the bans name the moderators and their targets
+    assert not UUID_PATTERN.search(audit)
+    assert "Mona Lind @mona" in audit
+    assert "Mr Troll @troll" in audit
+    assert "event report by @alice.a" in audit
+    assert not UUID_PATTERN.search(bans)
+    assert "Mr Troll @troll" in bans
+    assert "Threats in three crew chats." in bans
+    too_wide = {
+        href: sizes
+        for href, sizes in others.items()
+        if sizes["page"] > VIEWPORT["width"] or sizes["table"] > 0
+    }
+    assert too_wide == {}
+    assert Report.objects.filter(status="open").count() == 2

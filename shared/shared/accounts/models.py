@@ -187,6 +187,10 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
             deleted_at=self.deleted_at,
         )
 
+    def get_short_name(self) -> str:
+        """What the moderator console greets the user with ("Welcome, <this>"), not the `sub`."""
+        return self.display_name
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from shared.chat.models import Message
 from shared.moderation.admin_actions import ModerationPermissionsMixin, remove_messages
+from shared.moderation.admin_display import ConsoleAdmin
 
 EXCERPT_LENGTH = 80
 
@@ -33,7 +34,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Message)
-class MessageAdmin(ModerationPermissionsMixin, admin.ModelAdmin):
+class MessageAdmin(ModerationPermissionsMixin, ConsoleAdmin):
     list_display = ["created_at", "group", "sequence", "sender", "kind", "excerpt", "deleted_at"]
     list_filter = ["kind", DeletedFilter, "created_at"]
     search_fields = ["body", "sender__username", "=group__id", "=sender__id", "=id"]

@@ -131,7 +131,8 @@ class Ban(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"ban of {self.user_id} from {self.starts_at:%Y-%m-%d}"
+        # Names the user (one query unless loaded with them): the console shows no bare ids.
+        return f"ban of {self.user} from {self.starts_at:%Y-%m-%d}"
 
     def is_in_force_at(self, moment: datetime) -> bool:
         return self.lifted_at is None and (self.until is None or self.until > moment)
@@ -166,7 +167,8 @@ class ModerationAction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.target_type}:{self.target_id}"
+        when = f" on {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else ""
+        return f"{self.get_action_display()}{when}"
 
 
 class Report(BaseModel):
@@ -226,7 +228,9 @@ class Report(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"report of {self.target_type}:{self.target_id} ({self.status})"
+        when = f" on {self.created_at:%Y-%m-%d}" if self.created_at else ""
+        kind = self.get_target_type_display().lower()
+        return f"{kind} report{when} ({self.get_status_display().lower()})"
 
     @property
     def is_closed(self) -> bool:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
+from shared.accounts.models import User
+from shared.chat.models import Message
+from shared.events.models import Event
+from shared.groups.models import Group
 from shared.moderation.errors import BanNotFound, ReportNotFound
-from shared.moderation.models import OPEN_REPORT_STATUSES, Ban, ModerationAction, Report
+from shared.moderation.models import (
+    OPEN_REPORT_STATUSES,
+    Ban,
+    ModerationAction,
+    Report,
+    TargetType,
+)
+
+TargetKey = tuple[str, UUID]
 
 
 def ban_list(
@@ -127,3 +141,38 @@ def report_get(*, report_id: UUID, reporter_id: UUID | None = None) -> Report:
     if report is None:
         raise ReportNotFound()
     return report
+
+
+# What the console shows of each kind of target, with the people and places it names.
+_TARGET_QUERYSETS: dict[str, Callable[[], QuerySet[Model]]] = {
+    TargetType.USER: lambda: User.objects.only(
+        *User.SUMMARY_FIELDS, "created_at", "is_banned", "banned_until"
+    ),
+    TargetType.EVENT: lambda: Event.objects.select_related("organizer").defer("search_vector"),
+    TargetType.CREW: lambda: Group.objects.select_related("event", "created_by").defer(
+        "event__search_vector"
+    ),
+    TargetType.MESSAGE: lambda: Message.objects.select_related(
+        "group", "group__event", "sender", "deleted_by"
+    ).defer("group__event__search_vector"),
+    TargetType.REPORT: lambda: Report.objects.select_related("reporter", "target_author"),
+    TargetType.BAN: lambda: Ban.objects.select_related("user"),
+}
+
+
+def moderation_targets_get(*, keys: Iterable[TargetKey]) -> dict[TargetKey, Model]:
+    """Return what audit rows and reports point at, by `(target_type, target_id)`.
+
+    One query per kind of target asked for, however many rows ask, each with the people and
+    places the console shows beside it. A target that no longer exists (or of a kind without
+    a table) is missing from the result.
+    """
+    ids_by_type: dict[str, set[UUID]] = defaultdict(set)
+    for target_type, target_id in keys:
+        if target_type in _TARGET_QUERYSETS:
+            ids_by_type[target_type].add(target_id)
+    found: dict[TargetKey, Model] = {}
+    for target_type, ids in ids_by_type.items():
+        for target in _TARGET_QUERYSETS[target_type]().filter(id__in=ids):
+            found[(target_type, target.pk)] = target
+    return found

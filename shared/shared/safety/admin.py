@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shared.moderation.admin_display import ConsoleAdmin
 from shared.safety.models import (
     Alert,
     AlertAcknowledgement,
@@ -20,7 +21,7 @@ from shared.safety.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ConsoleAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
