@@ -48,6 +48,8 @@ def test_me_returns_the_owners_view(auth_client: Callable[..., Any]) -> None:
         "interests": ["jazz"],
         "home_location": {"lat": 65.584, "lng": 22.154},
         "roles": ["moderator", "user"],
+        "language": "en",
+        "time_zone": "Europe/Stockholm",
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
@@ -109,6 +111,21 @@ def test_patch_me_changes_the_profile(auth_client: Callable[..., Any]) -> None:
     )
 
 
+def test_patch_me_stores_the_language_and_time_zone_crewup_writes_to_the_user_in(
+    auth_client: Callable[..., Any],
+) -> None:
+    # given
+    client = auth_client()
+    # when
+    response = client.patch(URL, {"language": "sv", "time_zone": "Europe/Helsinki"}, format="json")
+    # then
+    assert response.status_code == 200
+    assert (response.json()["language"], response.json()["time_zone"]) == ("sv", "Europe/Helsinki")
+    stored = User.objects.get(id=client.user.id)
+    assert (stored.language, stored.time_zone) == ("sv", "Europe/Helsinki")
+    assert client.get(URL).json()["time_zone"] == "Europe/Helsinki"
+
+
 def test_patch_me_ignores_fields_a_user_may_not_set(auth_client: Callable[..., Any]) -> None:
     client = auth_client()
     email = client.user.email
@@ -133,6 +150,9 @@ def test_patch_me_ignores_fields_a_user_may_not_set(auth_client: Callable[..., A
         pytest.param({"interests": "jazz"}, "interests", id="not_a_list_case"),
         pytest.param({"home_location": {"lat": 91, "lng": 0}}, "home_location", id="lat_case"),
         pytest.param({"home_location": {"lat": "nan", "lng": 0}}, "home_location", id="nan_case"),
+        pytest.param({"language": "fi"}, "language", id="unspoken_language_case"),
+        pytest.param({"time_zone": "Mars/Olympus"}, "time_zone", id="unknown_zone_case"),
+        pytest.param({"time_zone": "x" * 65}, "time_zone", id="long_zone_case"),
     ],
 )
 def test_patch_me_with_bad_values_is_400_and_changes_nothing(

@@ -9,6 +9,7 @@ import { AlertBanners } from '../safety/AlertBanners';
 import { LANGUAGES } from '../i18n';
 import { NotificationBell } from '../notifications/NotificationBell';
 import { disablePush } from '../notifications/push';
+import { usersApi } from '../api/users';
 
 /** Signing out on a shared device stops this device's push for that person first (briefly:
  * the sign-out goes ahead whatever the server says). */
@@ -24,6 +25,12 @@ export function Layout() {
   const location = useLocation();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+
+  // Signed in, the page's language is also the one CrewUp writes pushes and e-mails in.
+  const changeLanguage = (language: string) => {
+    void i18n.changeLanguage(language);
+    if (user) usersApi.updateMe({ language: language as 'en' | 'sv' }).catch(() => undefined);
+  };
 
   // Move focus to the new page's content on navigation, for keyboard and screen reader users.
   useEffect(() => {
@@ -58,7 +65,7 @@ export function Layout() {
           <label className="sr-only" htmlFor="language">
             {t('nav.language')}
           </label>
-          <select id="language" value={i18n.resolvedLanguage} onChange={(e) => void i18n.changeLanguage(e.target.value)}>
+          <select id="language" value={i18n.resolvedLanguage} onChange={(e) => changeLanguage(e.target.value)}>
             {LANGUAGES.map((lang) => (
               <option key={lang.code} value={lang.code}>
                 {lang.name}

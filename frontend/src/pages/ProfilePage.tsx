@@ -7,7 +7,14 @@ import { useAsync } from '../components/useAsync';
 import { ErrorState, InlineError, Loading } from '../components/status';
 import { ReportButton } from '../components/ReportButton';
 import { CITIES } from '../map/cities';
+import { LANGUAGES } from '../i18n';
 import { NotificationSettings } from '../notifications/NotificationSettings';
+
+/** The IANA zones this browser knows, with `current` kept even when it does not list it. */
+function timeZones(current: string): string[] {
+  const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return known.includes(current) ? known : [current, ...known];
+}
 
 function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Profile) => void }) {
   const { t } = useTranslation();
@@ -16,9 +23,12 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
   const [avatarUrl, setAvatarUrl] = useState(profile.avatar_url ?? '');
   const [interests, setInterests] = useState((profile.interests ?? []).join(', '));
   const [home, setHome] = useState(() => CITIES.find((c) => profile.home_location && Math.abs(c.at.lat - profile.home_location.lat) < 0.05 && Math.abs(c.at.lng - profile.home_location.lng) < 0.05)?.id ?? '');
+  const [language, setLanguage] = useState(profile.language);
+  const [timeZone, setTimeZone] = useState(profile.time_zone);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
+  const deviceZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return (
     <form
       className="stack"
@@ -34,6 +44,8 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
             avatar_url: avatarUrl,
             interests: interests.split(',').map((s) => s.trim()).filter(Boolean),
             home_location: CITIES.find((c) => c.id === home)?.at ?? null,
+            language,
+            time_zone: timeZone,
           })
           .then((p) => {
             onSaved(p);
@@ -72,6 +84,29 @@ function ProfileForm({ profile, onSaved }: { profile: Profile; onSaved: (p: Prof
             </option>
           ))}
         </select>
+      </div>
+      <div className="field">
+        <label htmlFor="language-setting">{t('profile.language')}</label>
+        <select id="language-setting" value={language} onChange={(e) => setLanguage(e.target.value as Profile['language'])}>
+          {LANGUAGES.map((l) => (
+            <option key={l.code} value={l.code}>
+              {l.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="time-zone">{t('profile.timeZone')}</label>
+        <select id="time-zone" value={timeZone} aria-describedby="time-zone-hint" onChange={(e) => setTimeZone(e.target.value)}>
+          {timeZones(timeZone).map((zone) => (
+            <option key={zone} value={zone}>
+              {zone.replace(/_/g, ' ')}
+            </option>
+          ))}
+        </select>
+        <p className="hint" id="time-zone-hint">
+          {t('profile.timeZoneHint', { zone: deviceZone.replace(/_/g, ' ') })}
+        </p>
       </div>
       <InlineError error={error} />
       {saved && <p role="status">{t('profile.saved')}</p>}
@@ -177,7 +212,7 @@ export default function ProfilePage() {
       <section className="panel" aria-labelledby="profile-heading">
         <h1 id="profile-heading">{t('profile.title')}</h1>
         <p className="meta">
-          {t('profile.signedInAs', { username: user?.username ?? '' })} · {t('profile.roles', { roles: user?.roles.join(', ') ?? '' })}
+          {t('profile.signedInAs', { username: user?.username ?? '' })} · {t('profile.roles', { roles: (user?.roles ?? []).map((role) => t(`profile.roleNames.${role}`, { defaultValue: role })).join(', ') })}
         </p>
         {profile.loading && <Loading />}
         {profile.error ? <ErrorState error={profile.error} onRetry={profile.reload} /> : null}

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -32,7 +34,14 @@ PROFILE_FIELDS = {
     "avatar_url": "avatar_url",
     "interests": "interests",
     "home_location": "home_location",
+    "language": "language",
+    "time_zone": "time_zone",
 }
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def user_provision_from_claims(*, claims: TokenClaims) -> User:
@@ -139,7 +148,8 @@ def user_anonymise(*, user_id: UUID, now: datetime | None = None) -> User:
 
 @transaction.atomic
 def user_profile_update(*, user_id: UUID, data: Mapping[str, Any]) -> User:
-    """Change the user's own profile: display name, bio, avatar URL, interests, home location.
+    """Change the user's own profile: display name, bio, avatar URL, interests, home location,
+    and the language and time zone that what CrewUp writes to them (pushes, e-mails) is in.
 
     Text is trimmed; an empty display name goes back to the name from Keycloak. Interests are
     trimmed, blanks dropped and duplicates (ignoring case) kept once, in the order given.
@@ -148,7 +158,7 @@ def user_profile_update(*, user_id: UUID, data: Mapping[str, Any]) -> User:
         UserNotFound: no such user, or an erased account.
         ValidationError: an unknown field, a bio over 500 characters, an avatar URL that is
             not https, more than 20 interests or one over 40 characters, a home location off
-            the globe.
+            the globe, a language CrewUp does not speak, a time zone that is not an IANA name.
     """
     unknown = sorted(set(data) - set(PROFILE_FIELDS))
     if unknown:
@@ -162,6 +172,8 @@ def user_profile_update(*, user_id: UUID, data: Mapping[str, Any]) -> User:
             values[name] = (values[name] or "").strip()
     if "interests" in values:
         values["interests"] = _clean_interests(values["interests"])
+    if "time_zone" in values and values["time_zone"] not in _time_zones():
+        raise ValidationError({"time_zone": ["Give an IANA time zone, such as Europe/Helsinki."]})
     location = values.get("home_location")
     if location is not None and not (-90 <= location.y <= 90 and -180 <= location.x <= 180):
         raise ValidationError({"home_location": ["Give a latitude and a longitude on Earth."]})

@@ -21,6 +21,7 @@ from shared.accounts.models import (
     DISPLAY_NAME_MAX_LENGTH,
     INTEREST_MAX_LENGTH,
     INTERESTS_MAX_COUNT,
+    LANGUAGES,
     User,
 )
 from shared.accounts.selectors import SEARCH_MIN_LENGTH
@@ -101,6 +102,8 @@ class ProfileUpdateInputSerializer(serializers.Serializer):
         required=False,
     )
     home_location = LocationSerializer(allow_null=True, required=False)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+    time_zone = serializers.CharField(max_length=64, required=False)
 
 
 class UserSearchInputSerializer(serializers.Serializer):
@@ -150,6 +153,8 @@ class MeOutputSerializer(serializers.ModelSerializer):
             "interests",
             "home_location",
             "roles",
+            "language",
+            "time_zone",
             "created_at",
             "updated_at",
         ]
@@ -170,6 +175,8 @@ class MeOutputSerializer(serializers.ModelSerializer):
             "interests": list(user.interests),
             "home_location": None if home is None else {"lat": home.y, "lng": home.x},
             "roles": list(user.realm_roles),
+            "language": user.language,
+            "time_zone": user.time_zone,
             "created_at": iso_datetime(user.created_at),
             "updated_at": iso_datetime(user.updated_at),
         }

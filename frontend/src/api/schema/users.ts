@@ -413,6 +413,8 @@ export interface components {
             readonly interests: string[];
             readonly home_location: components["schemas"]["Location"] | null;
             readonly roles: string[];
+            readonly language: components["schemas"]["LanguageEnum"];
+            readonly time_zone: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -520,6 +522,8 @@ export interface components {
             readonly interests: string[];
             readonly home_location: components["schemas"]["Location"] | null;
             readonly roles: string[];
+            readonly language: components["schemas"]["LanguageEnum"];
+            readonly time_zone: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -569,6 +573,8 @@ export interface components {
             avatar_url?: string;
             interests?: string[];
             home_location?: components["schemas"]["LocationRequest"] | null;
+            language?: components["schemas"]["LanguageEnum"];
+            time_zone?: string;
         };
         Preference: {
             kind: components["schemas"]["KindEnum"];
