@@ -42,10 +42,23 @@ export function Layout() {
   }, [location.pathname]);
 
   return (
-    <div className="app">
+    <div className={user ? 'app app-signed-in' : 'app'}>
       <a className="skip-link" href="#main">
         {t('nav.skip')}
       </a>
+      {user && (
+        // The safety button comes last in the page; this is the second stop of the tab order.
+        <a
+          className="skip-link"
+          href="#safety-button"
+          onClick={(e) => {
+            e.preventDefault();
+            document.getElementById('safety-button')?.focus();
+          }}
+        >
+          {t('nav.skipToSafety')}
+        </a>
+      )}
       <header className="topbar">
         <NavLink to="/" className="brand" aria-label={t('nav.home')}>
           Crew<span>Up</span>
@@ -57,8 +70,17 @@ export function Layout() {
           {user && <NavLink to="/events/new">{t('nav.newEvent')}</NavLink>}
           {user && <NavLink to="/crews">{t('nav.crews')}</NavLink>}
           {user && <NavLink to="/safety">{t('nav.safety')}</NavLink>}
-          {user && <NavLink to="/profile">{t('nav.profile')}</NavLink>}
-          {user && isModerator(user.roles) && <a href={getConfig().adminUrl}>{t('nav.moderation')}</a>}
+          {user && (
+            <NavLink to="/profile" className="nav-account">
+              <span className="sr-only">{t('nav.profile')}: </span>
+              <span className="nav-account-name">{user.name || user.username}</span>
+            </NavLink>
+          )}
+          {user && isModerator(user.roles) && (
+            <a href={getConfig().adminUrl} className="nav-moderation">
+              {t('nav.moderation')}
+            </a>
+          )}
         </nav>
         <div className="topbar-tools">
           {user && <NotificationBell />}

@@ -3,6 +3,7 @@ const en = {
   common: { loading: 'Loading…', retry: 'Try again', cancel: 'Cancel', close: 'Close', save: 'Save', back: 'Back' },
   nav: {
     skip: 'Skip to content',
+    skipToSafety: 'Skip to the safety button',
     home: 'CrewUp home',
     main: 'Main',
     discover: 'Discover',
@@ -139,6 +140,9 @@ const en = {
     lat: 'Latitude',
     lng: 'Longitude',
     pickLocation: 'Pick the location on the map.',
+    required: 'Fill this in.',
+    endsAfterStarts: 'The end must come after the start.',
+    capacityRange: 'A number from 1 to 100000, or leave it empty.',
     fixErrors: 'Please correct the marked fields.',
     create: 'Create event',
     save: 'Save changes',

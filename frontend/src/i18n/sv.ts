@@ -7,6 +7,7 @@ const sv: Same<Resources> = {
   common: { loading: 'Laddar…', retry: 'Försök igen', cancel: 'Avbryt', close: 'Stäng', save: 'Spara', back: 'Tillbaka' },
   nav: {
     skip: 'Hoppa till innehållet',
+    skipToSafety: 'Hoppa till trygghetsknappen',
     home: 'CrewUp start',
     main: 'Huvudmeny',
     discover: 'Upptäck',
@@ -143,6 +144,9 @@ const sv: Same<Resources> = {
     lat: 'Latitud',
     lng: 'Longitud',
     pickLocation: 'Välj platsen på kartan.',
+    required: 'Fyll i det här.',
+    endsAfterStarts: 'Slutet måste komma efter starten.',
+    capacityRange: 'Ett tal från 1 till 100000, eller lämna tomt.',
     fixErrors: 'Rätta de markerade fälten.',
     create: 'Skapa evenemang',
     save: 'Spara ändringar',

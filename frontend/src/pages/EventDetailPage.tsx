@@ -70,15 +70,15 @@ function Rsvp({ event, onChange }: { event: CrewEvent; onChange: () => void }) {
       </p>
       <div className="row wrap">
         {!full || event.my_status === 'going' ? (
-          <button type="button" aria-pressed={event.my_status === 'going'} disabled={busy} onClick={() => choose('going')}>
+          <button type="button" className="choice" aria-pressed={event.my_status === 'going'} disabled={busy} onClick={() => choose('going')}>
             {t('rsvp.going')}
           </button>
         ) : (
-          <button type="button" aria-pressed={event.my_status === 'waitlisted'} disabled={busy} onClick={() => choose('waitlisted')}>
+          <button type="button" className="choice" aria-pressed={event.my_status === 'waitlisted'} disabled={busy} onClick={() => choose('waitlisted')}>
             {t('rsvp.waitlist')}
           </button>
         )}
-        <button type="button" className="button-secondary" aria-pressed={event.my_status === 'interested'} disabled={busy} onClick={() => choose('interested')}>
+        <button type="button" className="choice" aria-pressed={event.my_status === 'interested'} disabled={busy} onClick={() => choose('interested')}>
           {t('rsvp.interested')}
         </button>
         {event.my_status && (

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { EVENT_TYPES, eventsApi, type EventInput, type EventType, type LatLng } from '../api/events';
 import { ApiError } from '../api/http';
 import { PointMap } from '../map/PointMap';
@@ -20,6 +21,33 @@ interface FormState {
   capacity: string;
   visibility: 'public' | 'private';
   location: LatLng | null;
+}
+
+// The API's field names, in the form's order, and the control that takes each (focus goes to
+// the first one with an error).
+const CONTROLS: [field: string, control: string][] = [
+  ['title', 'title'],
+  ['starts_at', 'starts'],
+  ['ends_at', 'ends'],
+  ['venue_name', 'venue_name'],
+  ['address', 'address'],
+  ['capacity', 'capacity'],
+  ['visibility', 'visibility'],
+  ['description', 'description'],
+  ['location', 'lat'],
+];
+
+/** Every mistake the form can see before asking the server, at once (field → messages). */
+function problems(form: FormState, t: TFunction): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  if (!form.title.trim()) found.title = [t('eventForm.required')];
+  if (!form.starts) found.starts_at = [t('eventForm.required')];
+  if (!form.ends) found.ends_at = [t('eventForm.required')];
+  else if (form.starts && new Date(form.ends) <= new Date(form.starts)) found.ends_at = [t('eventForm.endsAfterStarts')];
+  const capacity = Number(form.capacity);
+  if (form.capacity && !(Number.isInteger(capacity) && capacity >= 1 && capacity <= 100000)) found.capacity = [t('eventForm.capacityRange')];
+  if (!form.location) found.location = [t('eventForm.pickLocation')];
+  return found;
 }
 
 function defaults(): FormState {
@@ -51,6 +79,15 @@ export default function EventFormPage() {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // After a refused submit, the first field with an error gets the focus (its message is read
+  // with it: aria-describedby), so that the user starts where the form needs them.
+  useEffect(() => {
+    if (!(error instanceof ApiError)) return;
+    const first = CONTROLS.find(([field]) => error.fieldError(field));
+    if (first) formRef.current?.querySelector<HTMLElement>(`#${first[1]}`)?.focus();
+  }, [error]);
 
   useEffect(() => {
     if (!id) return;
@@ -91,8 +128,9 @@ export default function EventFormPage() {
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    if (!form.location) {
-      setError(new ApiError(400, 'location', t('eventForm.pickLocation'), { location: [t('eventForm.pickLocation')] }));
+    const found = problems(form, t);
+    if (Object.keys(found).length > 0 || !form.location) {
+      setError(new ApiError(400, 'invalid', t('eventForm.fixErrors'), found));
       return;
     }
     const input: EventInput = {
@@ -116,7 +154,7 @@ export default function EventFormPage() {
   };
 
   return (
-    <form className="event-form" onSubmit={submit} noValidate={false}>
+    <form className="event-form" ref={formRef} onSubmit={submit} noValidate>
       <h1>{editing ? t('eventForm.editTitle') : t('eventForm.newTitle')}</h1>
       <div className="event-form-grid">
         <div className="stack">
@@ -153,25 +191,28 @@ export default function EventFormPage() {
               id="venue_name"
               value={form.venue_name}
               near={form.location ?? DEFAULT_CITY.at}
-              describedBy="venue-hint"
+              describedBy={describedBy('venue_name') ? `venue-hint ${describedBy('venue_name')}` : 'venue-hint'}
               onChange={(value) => set('venue_name', value)}
               onPick={(place) => setForm((f) => ({ ...f, venue_name: place.name, address: place.address, location: place.location }))}
             />
             <p className="hint" id="venue-hint">
               {t('eventForm.venueHint')}
             </p>
+            <FieldError name="venue_name" />
           </div>
           <div className="field">
             <label htmlFor="address">{t('eventForm.address')}</label>
-            <input id="address" maxLength={300} value={form.address} onChange={(e) => set('address', e.target.value)} />
+            <input id="address" maxLength={300} value={form.address} aria-describedby={describedBy('address')} onChange={(e) => set('address', e.target.value)} />
+            <FieldError name="address" />
           </div>
           <div className="row wrap">
             <div className="field">
               <label htmlFor="capacity">{t('eventForm.capacity')}</label>
-              <input id="capacity" type="number" min={1} max={100000} value={form.capacity} aria-describedby="capacity-hint" onChange={(e) => set('capacity', e.target.value)} />
+              <input id="capacity" type="number" min={1} max={100000} value={form.capacity} aria-describedby={describedBy('capacity') ? `capacity-hint ${describedBy('capacity')}` : 'capacity-hint'} onChange={(e) => set('capacity', e.target.value)} />
               <p className="hint" id="capacity-hint">
                 {t('eventForm.capacityHint')}
               </p>
+              <FieldError name="capacity" />
             </div>
             <div className="field">
               <label htmlFor="visibility">{t('eventForm.visibility')}</label>
@@ -183,7 +224,8 @@ export default function EventFormPage() {
           </div>
           <div className="field">
             <label htmlFor="description">{t('eventForm.description')}</label>
-            <textarea id="description" rows={4} maxLength={5000} value={form.description} onChange={(e) => set('description', e.target.value)} />
+            <textarea id="description" rows={4} maxLength={5000} value={form.description} aria-describedby={describedBy('description')} onChange={(e) => set('description', e.target.value)} />
+            <FieldError name="description" />
           </div>
         </div>
         <fieldset className="location-picker">

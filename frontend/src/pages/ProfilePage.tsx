@@ -8,6 +8,8 @@ import { ErrorState, InlineError, Loading } from '../components/status';
 import { ReportButton } from '../components/ReportButton';
 import { CITIES } from '../map/cities';
 import { LANGUAGES } from '../i18n';
+import { isModerator } from '../auth/roles';
+import { getConfig } from '../config';
 import { NotificationSettings } from '../notifications/NotificationSettings';
 
 /** The IANA zones this browser knows, with `current` kept even when it does not list it. */
@@ -214,6 +216,11 @@ export default function ProfilePage() {
         <p className="meta">
           {t('profile.signedInAs', { username: user?.username ?? '' })} · {t('profile.roles', { roles: (user?.roles ?? []).map((role) => t(`profile.roleNames.${role}`, { defaultValue: role })).join(', ') })}
         </p>
+        {user && isModerator(user.roles) && (
+          <p>
+            <a href={getConfig().adminUrl}>{t('nav.moderation')}</a>
+          </p>
+        )}
         {profile.loading && <Loading />}
         {profile.error ? <ErrorState error={profile.error} onRetry={profile.reload} /> : null}
         {current && <ProfileForm key={current.id} profile={current} onSaved={setCurrent} />}

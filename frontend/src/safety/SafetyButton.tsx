@@ -95,7 +95,7 @@ export function SafetyButton() {
 
   return (
     <>
-      <button type="button" className="safety-fab" onClick={open} aria-haspopup="dialog">
+      <button type="button" id="safety-button" className="safety-fab" onClick={open} aria-haspopup="dialog">
         <span aria-hidden="true">⚠</span> {t('safety.button')}
       </button>
       <dialog
