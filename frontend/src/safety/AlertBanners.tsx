@@ -24,8 +24,11 @@ export function EmergencyCall() {
 }
 
 /** One alert: who, what, where, and the buttons that fit (acknowledge; or resolve/cancel my own). */
-export function AlertCard({ alert }: { alert: SafetyAlert }) {
+export function AlertCard({ alert, compact = false }: { alert: SafetyAlert; compact?: boolean }) {
   const { t } = useTranslation();
+  // In the tray on a phone the map waits behind a button, so that the page under it stays in
+  // view; on a wide screen it sits beside the card's text and is shown at once.
+  const [mapShown, setMapShown] = useState(() => !compact || window.matchMedia?.('(min-width: 900px)').matches === true);
   const { user } = useAuth();
   const { acknowledge, resolve, cancel } = useSafety();
   const [busy, setBusy] = useState(false);
@@ -46,7 +49,7 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
       .finally(() => setBusy(false));
   };
   return (
-    <article className={`alert-card alert-${alert.status}`} aria-label={t('safety.alertFrom', { name })} data-testid="alert-card">
+    <article className={`alert-card alert-${alert.status}${compact ? ' alert-card-compact' : ''}`} aria-label={t('safety.alertFrom', { name })} data-testid="alert-card">
       <div className="alert-text">
         <p className="alert-title">
           <strong>{mine ? t('safety.yourAlert') : t('safety.alertFrom', { name })}</strong> · {t(`safety.types.${alert.alert_type}`)} ·{' '}
@@ -91,23 +94,43 @@ export function AlertCard({ alert }: { alert: SafetyAlert }) {
             )}
           </div>
         )}
+        {compact && position && !mine && (
+          <button type="button" className="button-link" aria-expanded={mapShown} aria-controls={`alert-map-${alert.id}`} onClick={() => setMapShown((shown) => !shown)}>
+            {mapShown ? t('safety.hideMap') : t('safety.showMap')}
+          </button>
+        )}
         <InlineError error={error} />
       </div>
-      {position && !mine && (
-        <PointMap point={position} fallback={position} zoom={14} kind="alert" label={t('safety.senderMap', { name })} className="map-alert" />
+      {position && !mine && mapShown && (
+        // At street level, on the latest position the sender shared.
+        <div id={`alert-map-${alert.id}`} className="map-alert">
+          <PointMap point={position} fallback={position} zoom={16} kind="alert" label={t('safety.senderMap', { name })} className="map-alert-inner" />
+        </div>
       )}
     </article>
   );
 }
 
-/** Live alerts of my crews, at the top of every screen; and mine still waiting on this device. */
+/** Live alerts of my crews, at the top of every screen, in one tray: the newest open one, and
+ * the others behind a count; and mine still waiting on this device. The tray never takes more
+ * than part of the screen (the chat under it stays in view); the Safety page lists them all. */
 export function AlertBanners() {
   const { t } = useTranslation();
   const { alerts, queued, refused, dismissRefused } = useSafety();
-  const open = alerts.filter((a) => a.status === 'open');
+  const [all, setAll] = useState(false);
+  const open = alerts.filter((a) => a.status === 'open').sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
   if (open.length === 0 && queued.length === 0 && refused.length === 0) return null;
+  const shown = all ? open : open.slice(0, 1);
   return (
     <section className="alert-banners" role="alert" aria-label={t('safety.liveAlerts')}>
+      {open.length > 1 && (
+        <div className="alert-tray-head">
+          <strong>{t('safety.openCount', { count: open.length })}</strong>
+          <button type="button" className="button-secondary button-small" aria-expanded={all} onClick={() => setAll((value) => !value)}>
+            {all ? t('safety.showNewest') : t('safety.showAll', { count: open.length })}
+          </button>
+        </div>
+      )}
       {queued.length > 0 && (
         <div className="notice notice-info alert-queued" data-testid="alert-queued">
           <p>{t('safety.queuedBanner', { count: queued.length })}</p>
@@ -123,8 +146,8 @@ export function AlertBanners() {
           </button>
         </div>
       ))}
-      {open.map((alert) => (
-        <AlertCard key={alert.id} alert={alert} />
+      {shown.map((alert) => (
+        <AlertCard key={alert.id} alert={alert} compact />
       ))}
     </section>
   );

@@ -118,6 +118,8 @@ describe('SafetyProvider, the trail of my open alert', () => {
       (id) => (id === 'a1' ? refused(409, 'alert_not_open') : json({ lat: 65.58, lng: 22.15, recorded_at: new Date().toISOString(), accuracy_m: 15 }, 201)),
     );
     await renderProvider();
+    // the tray shows the newest; both on asking
+    act(() => screen.getByRole('button', { name: 'Show all 2' }).click());
     expect(screen.getByText('Lost the others')).toBeInTheDocument();
     api.byId.set('a1', { ...api.byId.get('a1')!, status: 'resolved', resolved_at: '2026-12-05T21:10:00Z', resolved_by: alice });
     const readBefore = api.count(/^\/api\/v1\/safety\/alerts\/a1\/$/);
