@@ -9,6 +9,38 @@ import { ErrorState } from '../components/status';
 import { formatDateTime, formatKm } from '../components/format';
 import { buildEventQuery, DISTANCE_OPTIONS, filtersFromParams, paramsFromFilters, WHEN_OPTIONS, type DiscoverFilters } from './discoverQuery';
 import { rememberPosition, rememberPositionError } from '../safety/position';
+import { useAuth } from '../auth/AuthProvider';
+
+/** Signed out, the first screen says what CrewUp is before it shows the events. */
+function Intro() {
+  const { t } = useTranslation();
+  const { signIn } = useAuth();
+  return (
+    <section className="intro" aria-labelledby="intro-heading">
+      <h1 id="intro-heading">{t('intro.title')}</h1>
+      <p className="intro-lead">{t('intro.lead')}</p>
+      <h2 className="sr-only">{t('intro.steps')}</h2>
+      <ol className="intro-steps">
+        <li>
+          <strong>{t('intro.findTitle')}</strong> {t('intro.find')}
+        </li>
+        <li>
+          <strong>{t('intro.crewTitle')}</strong> {t('intro.crew')}
+        </li>
+        <li>
+          <strong>{t('intro.safeTitle')}</strong> {t('intro.safe')}
+        </li>
+      </ol>
+      <p className="intro-promise">{t('intro.promise')}</p>
+      <div className="row wrap intro-actions">
+        <button type="button" onClick={() => void signIn()}>
+          {t('intro.signIn')}
+        </button>
+        <span className="hint">{t('intro.browse')}</span>
+      </div>
+    </section>
+  );
+}
 
 declare global {
   interface Window {
@@ -20,6 +52,7 @@ declare global {
 export function DiscoverPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const { user } = useAuth();
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromParams(params), [params]);
   const [text, setText] = useState(filters.q);
@@ -114,7 +147,8 @@ export function DiscoverPage() {
 
   return (
     <div className="discover">
-      <h1 className="sr-only">{t('discover.title')}</h1>
+      {user ? <h1 className="sr-only">{t('discover.title')}</h1> : <Intro />}
+      {!user && <h2 className="sr-only">{t('discover.title')}</h2>}
       <form className="filters" role="search" aria-label={t('discover.filters')} onSubmit={(e) => { e.preventDefault(); update({ q: text }); }}>
         <div className="field grow">
           <label htmlFor="q">{t('discover.search')}</label>
