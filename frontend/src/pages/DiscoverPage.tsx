@@ -7,7 +7,7 @@ import { EventsMap, type MapBox } from '../map/EventsMap';
 import { CITIES, DEFAULT_CITY, distanceKm } from '../map/cities';
 import { ErrorState } from '../components/status';
 import { formatDateTime, formatKm } from '../components/format';
-import { buildEventQuery, DISTANCE_OPTIONS, filtersFromParams, paramsFromFilters, WHEN_OPTIONS, type DiscoverFilters } from './discoverQuery';
+import { buildEventQuery, centerOf, DISTANCE_OPTIONS, movedAway, filtersFromParams, paramsFromFilters, WHEN_OPTIONS, type DiscoverFilters } from './discoverQuery';
 import { rememberPosition, rememberPositionError } from '../safety/position';
 import { useAuth } from '../auth/AuthProvider';
 
@@ -107,11 +107,12 @@ export function DiscoverPage() {
     if (filters.place === 'here' && !here && locating === 'idle') locate();
   }, [filters.place, here, locating, locate]);
 
-  const query = useMemo(() => buildEventQuery(filters, box, stableCenter), [filters, box, stableCenter]);
+  const query = useMemo(() => buildEventQuery(filters, stableCenter), [filters, stableCenter]);
   const queryKey = JSON.stringify(query);
+  const searchedCenter = filters.area ? centerOf(filters.area) : stableCenter;
+  const offerArea = box !== null && movedAway(box, searchedCenter, distanceKm);
 
   useEffect(() => {
-    if (!box) return;
     const controller = new AbortController();
     setLoading(true);
     setError(null);
@@ -156,7 +157,7 @@ export function DiscoverPage() {
         </div>
         <div className="field">
           <label htmlFor="place">{t('discover.place')}</label>
-          <select id="place" value={filters.place || DEFAULT_CITY.id} onChange={(e) => update({ place: e.target.value === DEFAULT_CITY.id ? '' : e.target.value })}>
+          <select id="place" value={filters.place || DEFAULT_CITY.id} onChange={(e) => update({ place: e.target.value === DEFAULT_CITY.id ? '' : e.target.value, area: null })}>
             <option value="here">{t('discover.myLocation')}</option>
             {CITIES.map((c) => (
               <option key={c.id} value={c.id}>
@@ -188,8 +189,7 @@ export function DiscoverPage() {
         </div>
         <div className="field">
           <label htmlFor="km">{t('discover.distance')}</label>
-          <select id="km" value={filters.km ?? ''} onChange={(e) => update({ km: e.target.value ? Number(e.target.value) : null })}>
-            <option value="">{t('discover.anyDistance')}</option>
+          <select id="km" value={filters.km} onChange={(e) => update({ km: Number(e.target.value), area: null })}>
             {DISTANCE_OPTIONS.map((km) => (
               <option key={km} value={km}>
                 {t('discover.withinKm', { km })}
@@ -205,7 +205,23 @@ export function DiscoverPage() {
         </p>
       )}
       <div className="discover-body">
-        <EventsMap center={stableCenter} zoom={12} radiusKm={filters.km} events={events} onBoxChange={setBox} onOpen={open} />
+        <div className="discover-map">
+          {(offerArea || filters.area) && (
+            <div className="map-area-actions">
+              {offerArea && (
+                <button type="button" className="button-small" onClick={() => box && update({ area: box })}>
+                  {t('discover.searchThisArea')}
+                </button>
+              )}
+              {filters.area && (
+                <button type="button" className="button-small button-secondary" onClick={() => update({ area: null })}>
+                  {t('discover.backToPlace', { place: filters.place === 'here' ? t('discover.myLocation') : city.name, km: filters.km })}
+                </button>
+              )}
+            </div>
+          )}
+          <EventsMap center={stableCenter} zoom={12} radiusKm={filters.area ? null : filters.km} events={events} onBoxChange={setBox} onOpen={open} />
+        </div>
         <section className="event-list" aria-labelledby="results-heading" aria-busy={loading}>
           <h2 id="results-heading" ref={listHeading} aria-live="polite">
             {result ? t('discover.count', { count: result.count }) : t('common.loading')}

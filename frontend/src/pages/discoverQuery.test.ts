@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildEventQuery, filtersFromParams, paramsFromFilters, timeWindow } from './discoverQuery';
+import { buildEventQuery, filtersFromParams, movedAway, paramsFromFilters, timeWindow } from './discoverQuery';
+import { distanceKm } from '../map/cities';
 import { bboxParam } from '../api/events';
 import { queryString } from '../api/http';
 
@@ -7,20 +8,33 @@ const lulea = { lat: 65.584, lng: 22.154 };
 const box = { south: 65.5, west: 22.0, north: 65.7, east: 22.3 };
 
 describe('the Discover query', () => {
-  it('always sends the map box, and a radius only when a distance is chosen', () => {
-    const plain = buildEventQuery(filtersFromParams(new URLSearchParams('q=jazz&type=concert')), box, lulea);
-    expect(plain).toMatchObject({ q: 'jazz', type: ['concert'], bbox: '22,65.5,22.3,65.7', page_size: 100 });
-    expect(plain.radius_km).toBeUndefined();
-    expect(plain.lat).toBeUndefined();
-    const near = buildEventQuery(filtersFromParams(new URLSearchParams('km=5')), box, lulea);
-    expect(near).toMatchObject({ lat: 65.584, lng: 22.154, radius_km: 5 });
-    expect(queryString({ ...near })).toBe('?page_size=100&bbox=22%2C65.5%2C22.3%2C65.7&lat=65.584&lng=22.154&radius_km=5');
+  it('searches the place and its radius (10 km unless chosen), whatever the map shows', () => {
+    const plain = buildEventQuery(filtersFromParams(new URLSearchParams('q=jazz&type=concert')), lulea);
+    expect(plain).toMatchObject({ q: 'jazz', type: ['concert'], lat: 65.584, lng: 22.154, radius_km: 10, page_size: 100 });
+    expect(plain.bbox).toBeUndefined();
+    const near = buildEventQuery(filtersFromParams(new URLSearchParams('km=5')), lulea);
+    expect(queryString({ ...near })).toBe('?page_size=100&lat=65.584&lng=22.154&radius_km=5');
+  });
+
+  it('searches the box the map showed after "search this area", and keeps it in the address bar', () => {
+    const filters = filtersFromParams(new URLSearchParams('q=jazz'));
+    const params = paramsFromFilters({ ...filters, area: box });
+    expect(params.toString()).toBe('q=jazz&area=65.5%2C22%2C65.7%2C22.3');
+    const query = buildEventQuery(filtersFromParams(params), lulea);
+    expect(query).toMatchObject({ q: 'jazz', bbox: '22,65.5,22.3,65.7' });
+    expect(query.radius_km).toBeUndefined();
   });
 
   it('keeps only known values from the address bar, and writes back only what differs from the defaults', () => {
-    const filters = filtersFromParams(new URLSearchParams('type=rave&km=7&when=someday&q=x&place=umea'));
-    expect(filters).toEqual({ q: 'x', type: '', when: 'any', km: null, place: 'umea' });
+    const filters = filtersFromParams(new URLSearchParams('type=rave&km=7&when=someday&q=x&place=umea&area=91,0,92,1'));
+    expect(filters).toEqual({ q: 'x', type: '', when: 'any', km: 10, place: 'umea', area: null });
     expect(paramsFromFilters(filters).toString()).toBe('q=x&place=umea');
+    expect(filtersFromParams(new URLSearchParams('area=65.7,22,65.5,22.3')).area).toBeNull();
+  });
+
+  it('offers the viewport once the map shows somewhere else than the area searched', () => {
+    expect(movedAway(box, { lat: 65.6, lng: 22.15 }, distanceKm)).toBe(false);
+    expect(movedAway(box, { lat: 60.17, lng: 24.94 }, distanceKm)).toBe(true);
   });
 
   it('turns "when" into a window of start times', () => {
