@@ -11,10 +11,15 @@ describe('ErrorState', () => {
     expect(screen.queryByRole('button', { name: 'Try again' })).toBeNull();
   });
 
-  it("shows the API's message, with a retry", async () => {
-    await renderWithApp(<ErrorState error={new ApiError(409, 'event_full', 'The event is full.')} onRetry={() => {}} />);
-    expect(screen.getByRole('alert')).toHaveTextContent('The event is full.');
+  it("shows the API's message of a refusal it does not know, with a retry", async () => {
+    await renderWithApp(<ErrorState error={new ApiError(409, 'some_new_rule', 'A rule from a newer server.')} onRetry={() => {}} />);
+    expect(screen.getByRole('alert')).toHaveTextContent('A rule from a newer server.');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+
+  it("says a refusal it knows by its code in the page's language, not in the API's English", async () => {
+    await renderWithApp(<ErrorState error={new ApiError(409, 'event_full', 'The event is full; ask for a place on the waitlist instead.')} />, { language: 'sv' });
+    expect(screen.getByRole('alert')).toHaveTextContent('Evenemanget är fullt; ställ dig på väntelistan i stället.');
   });
 
   it('speaks Swedish too', async () => {

@@ -1,5 +1,9 @@
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/http';
+import i18n from '../i18n';
+import en from '../i18n/en';
+
+const isKnownRefusal = (code: string): code is keyof typeof en.apiErrors => Object.hasOwn(en.apiErrors, code);
 
 export function Loading({ label }: { label?: string }) {
   const { t } = useTranslation();
@@ -10,13 +14,15 @@ export function Loading({ label }: { label?: string }) {
   );
 }
 
-/** What went wrong, in words: a feature not available yet, a network failure, or the API's message. */
+/** What went wrong, in words: a feature not available yet, a network failure, or the API's refusal. */
 export function errorText(error: unknown, t: (key: 'errors.unavailable' | 'errors.network' | 'errors.unknown' | 'errors.forbidden' | 'errors.signInAgain') => string): string {
   if (error instanceof ApiError) {
     if (error.isUnavailable) return t('errors.unavailable');
     if (error.status === 0) return t('errors.network');
     if (error.status === 401) return t('errors.signInAgain');
     if (error.status === 403 && !error.message) return t('errors.forbidden');
+    // A refusal the SPA knows is said in the page's language; another one as the API put it.
+    if (isKnownRefusal(error.code)) return i18n.t(`apiErrors.${error.code}`);
     return error.message || t('errors.unknown');
   }
   return t('errors.unknown');
