@@ -5,7 +5,8 @@
 The upstream style is tileserver-gl-styles' "basic-preview" (npm, OpenMapTiles schema, no
 sprite). Its source becomes our tiles (the bounds and zooms tilemaker wrote in
 OUT_DIR/tiles/metadata.json), its glyphs ours, and every text layer uses FONTSTACK, the one
-font built. Every URL is relative to the style, so the same file works on any origin; the SPA
+font built, and names come from `name:latin`, the one name tilemaker's OpenMapTiles profile
+writes (the style asks for `name`, which the profile leaves out). Every URL is relative to the style, so the same file works on any origin; the SPA
 resolves them against the style's own URL. VERSION (the build key) is added to the tile and
 glyph URLs, which the ingress then caches for a year.
 """
@@ -46,6 +47,8 @@ def main(upstream: str, out_dir: str, fontstack: str, version: str) -> None:
         layout = layer.get("layout", {})
         if "text-font" in layout:
             layout["text-font"] = [fontstack]
+        if layout.get("text-field") == "{name}":
+            layout["text-field"] = "{name:latin}"
     (out / "style.json").write_text(json.dumps(style, ensure_ascii=False, indent=1))
 
 
