@@ -72,6 +72,7 @@ export function useMapLibre(ref: RefObject<MapHost | null>, center: LatLng, zoom
       let style = await loadStreetStyle(getConfig().mapStyleUrl).catch(() => null);
       if (cancelled) return;
       streets = style !== null;
+      const streetSources = new Set(style ? Object.keys(style.sources) : []);
       style ??= await fallbackStyle();
       if (cancelled) return;
       created = new maplibregl.Map({
@@ -101,7 +102,8 @@ export function useMapLibre(ref: RefObject<MapHost | null>, center: LatLng, zoom
         else if (!fellBack) console.warn('map:', event.error?.message ?? event);
       });
       created.on('sourcedata', (event: MapSourceDataEvent) => {
-        if (event.tile && event.sourceId !== 'countries') streetTileLoaded = true;
+        // A tile of the street style's own (not of a caller's GeoJSON) came: the streets work.
+        if (event.tile && streetSources.has(event.sourceId)) streetTileLoaded = true;
       });
       created.on('style.load', () => {
         setStyleVersion((n) => n + 1);
