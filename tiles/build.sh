@@ -62,7 +62,8 @@ mkdir -p "$work/glyphs/$FONTSTACK"
 node "$NODE_MODULES/fontnik/bin/build-glyphs" "$FONT" "$work/glyphs/$FONTSTACK" >&2
 
 "${python[@]}" "$ROOT/tiles/style.py" "$UPSTREAM_STYLE" "$work" "$FONTSTACK" "$key"
-rm "$work/tilemaker.log"
+# tilemaker's TileJSON: read by style.py; never served (a .json among gzipped .pbf files).
+rm "$work/tilemaker.log" "$work/tiles/metadata.json"
 echo "$key" >"$work/.build-key"
 chmod -R a+rX "$work"
 rm -rf "$OUT"

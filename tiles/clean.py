@@ -52,7 +52,8 @@ class Cleaner(osmium.SimpleHandler):
 
 def main(source: str, target: str) -> None:
     header = osmium.io.Reader(source, osmium.osm.osm_entity_bits.NOTHING).header()
-    writer = osmium.SimpleWriter(target, header=header, overwrite=True)
+    # Positional: pyosmium 3 (Debian 12's python3-pyosmium) takes no keywords here.
+    writer = osmium.SimpleWriter(target, 4 * 1024 * 1024, header)
     try:
         cleaner = Cleaner(writer)
         cleaner.apply_file(source, locations=False)
