@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import maplibregl, { type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
+import maplibregl, { type GeoJSONSource } from 'maplibre-gl';
 import { MapFrame } from './MapFrame';
-import { circlePolygon, clusterElement, eventsToGeoJSON, pinElement } from './pins';
+import { boxAround, circleBounds, circlePolygon, clusterElement, eventsToGeoJSON, pinElement } from './pins';
 import { useMapLibre, type MapHost } from './useMapLibre';
 import type { CrewEvent, LatLng } from '../api/events';
 
@@ -43,6 +43,19 @@ export function EventsMap({ center, zoom, radiusKm, events, onBoxChange, onOpen 
   boxChange.current = onBoxChange;
   open.current = onOpen;
   data.current = eventsToGeoJSON(events);
+
+  // With no map to draw (no WebGL), the box a map of this size would show, so the list still
+  // has its query.
+  useEffect(() => {
+    if (state !== 'unavailable') return;
+    if (radiusKm) {
+      const [west, south, east, north] = circleBounds(center, radiusKm);
+      boxChange.current({ south, west, north, east });
+      return;
+    }
+    const rect = element.current?.getBoundingClientRect();
+    boxChange.current(boxAround(center, zoom, rect?.width || 600, rect?.height || 400));
+  }, [state, center, zoom, radiusKm]);
 
   // The box the list is queried for, whenever the view settles.
   useEffect(() => {
@@ -143,11 +156,7 @@ export function EventsMap({ center, zoom, radiusKm, events, onBoxChange, onOpen 
   useEffect(() => {
     if (!map) return;
     if (radiusKm) {
-      const ring = circlePolygon(center, radiusKm).geometry.coordinates[0]!;
-      const lngs = ring.map((p) => p[0]!);
-      const lats = ring.map((p) => p[1]!);
-      const bounds: LngLatBoundsLike = [Math.min(...lngs), Math.min(...lats), Math.max(...lngs), Math.max(...lats)];
-      map.fitBounds(bounds, { animate: false, padding: 8 });
+      map.fitBounds(circleBounds(center, radiusKm), { animate: false, padding: 8 });
     } else {
       map.jumpTo({ center: [center.lng, center.lat], zoom: map.getZoom() < 9 ? zoom : map.getZoom() });
     }

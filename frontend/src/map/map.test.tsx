@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { screen } from '@testing-library/react';
 import { renderWithApp } from '../test/render';
-import { EventsMap } from './EventsMap';
+import { EventsMap, type MapBox } from './EventsMap';
 import { PointMap } from './PointMap';
 import { outlineStyle, resolveStyleUrls } from './basemap';
 import { circlePolygon, eventsToGeoJSON } from './pins';
@@ -14,11 +14,28 @@ describe('the map without WebGL (jsdom, or a browser with WebGL off)', () => {
     expect(webglSupported()).toBe(false);
   });
 
-  it("keeps Discover's map region, named, and says the map is unavailable", async () => {
-    await renderWithApp(<EventsMap center={{ lat: 60.17, lng: 24.94 }} zoom={12} radiusKm={null} events={[]} onBoxChange={() => {}} onOpen={() => {}} />);
+  it("keeps Discover's map region, named, says the map is unavailable, and still gives the list its box", async () => {
+    const boxes: MapBox[] = [];
+    await renderWithApp(<EventsMap center={{ lat: 60.17, lng: 24.94 }} zoom={12} radiusKm={null} events={[]} onBoxChange={(box) => boxes.push(box)} onOpen={() => {}} />);
     const region = screen.getByRole('region', { name: 'Map of events' });
     expect(region).toHaveAttribute('data-map-state', 'unavailable');
     expect(region).toHaveTextContent('Map unavailable: this browser cannot draw maps (WebGL is off).');
+    // jsdom lays nothing out: the box of a 600 x 400 px map at zoom 12 around the centre
+    expect(boxes).toHaveLength(1);
+    const [box] = boxes;
+    expect(box!.west).toBeCloseTo(24.94 - (300 * 360) / (512 * 4096), 6);
+    expect(box!.east).toBeCloseTo(24.94 + (300 * 360) / (512 * 4096), 6);
+    expect(box!.south).toBeLessThan(60.17);
+    expect(box!.north).toBeGreaterThan(60.17);
+    expect((box!.south + box!.north) / 2).toBeCloseTo(60.17, 3);
+  });
+
+  it('gives the list the box of the distance circle when one is chosen', async () => {
+    const boxes: MapBox[] = [];
+    await renderWithApp(<EventsMap center={{ lat: 60, lng: 25 }} zoom={12} radiusKm={25} events={[]} onBoxChange={(box) => boxes.push(box)} onOpen={() => {}} />);
+    expect(boxes).toHaveLength(1);
+    expect(boxes[0]!.north - 60).toBeCloseTo(25 / 111.195, 3);
+    expect(60 - boxes[0]!.south).toBeCloseTo(25 / 111.195, 3);
   });
 
   it('says so in Swedish on the event map too', async () => {

@@ -57,3 +57,26 @@ export function eventsToGeoJSON(events: readonly CrewEvent[]): GeoJSON.FeatureCo
     })),
   };
 }
+
+/** The box a map of `width` x `height` px would show around `center` at `zoom` (Web Mercator,
+ * 512 px tiles as MapLibre draws them): what Discover queries when no map can be drawn. */
+export function boxAround(center: { lat: number; lng: number }, zoom: number, width: number, height: number) {
+  const worldPx = 512 * 2 ** zoom;
+  const halfLng = ((width / 2) * 360) / worldPx;
+  const y = Math.log(Math.tan(Math.PI / 4 + (center.lat * Math.PI) / 360));
+  const latAt = (dy: number) => (Math.atan(Math.exp(y + (dy * 2 * Math.PI) / worldPx)) * 360) / Math.PI - 90;
+  return {
+    south: Math.max(-85, latAt(-height / 2)),
+    west: Math.max(-180, center.lng - halfLng),
+    north: Math.min(85, latAt(height / 2)),
+    east: Math.min(180, center.lng + halfLng),
+  };
+}
+
+/** The bounds [west, south, east, north] of the circle of `km` around a point. */
+export function circleBounds(center: { lat: number; lng: number }, km: number): [number, number, number, number] {
+  const ring = circlePolygon(center, km).geometry.coordinates[0]!;
+  const lngs = ring.map((p) => p[0]!);
+  const lats = ring.map((p) => p[1]!);
+  return [Math.min(...lngs), Math.min(...lats), Math.max(...lngs), Math.max(...lats)];
+}
