@@ -65,10 +65,11 @@ export function resolveStyleUrls(style: StyleSpecification, styleUrl: string): S
   };
 }
 
-/** The configured street style, its URLs made absolute; rejects when it cannot be had. */
+/** The configured street style, its URLs made absolute; rejects when it cannot be had (within
+ * 10 s: the map, and Discover's list, wait for it). */
 export async function loadStreetStyle(styleUrl: string): Promise<StyleSpecification> {
   const url = new URL(styleUrl, window.location.href).href;
-  const response = await fetch(url);
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
   if (!response.ok) throw new Error(`map style: ${response.status}`);
   const style = (await response.json()) as StyleSpecification;
   if (style.version !== 8 || typeof style.sources !== 'object' || !Array.isArray(style.layers)) throw new Error('map style: not a MapLibre style');
