@@ -15,17 +15,14 @@ export function pinElement(kind: 'event' | 'picked' | 'alert', label: string, in
   return element;
 }
 
-/** A cluster of event pins: its count, read out as "N events"; a click zooms in to it. */
+/** A cluster of event pins: its count, named "N events" (a name that holds the visible count:
+ * MapLibre would name it "Map marker" otherwise); a click zooms in to it. */
 export function clusterElement(count: number, noun: string): HTMLButtonElement {
   const element = document.createElement('button');
   element.type = 'button';
   element.className = 'map-cluster';
-  const text = document.createElement('span');
-  text.textContent = String(count);
-  const spoken = document.createElement('span');
-  spoken.className = 'sr-only';
-  spoken.textContent = ` ${noun}`;
-  element.append(text, spoken);
+  element.textContent = String(count);
+  element.setAttribute('aria-label', `${count} ${noun}`);
   return element;
 }
 

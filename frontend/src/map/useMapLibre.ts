@@ -82,7 +82,8 @@ export function useMapLibre(ref: RefObject<MapHost | null>, center: LatLng, zoom
         zoom,
         minZoom: 1,
         maxZoom: 18,
-        attributionControl: { compact: true },
+        // Added below, bottom left: the safety button floats over the bottom right on phones.
+        attributionControl: false,
         dragRotate: false,
         pitchWithRotate: false,
         locale: {
@@ -95,6 +96,7 @@ export function useMapLibre(ref: RefObject<MapHost | null>, center: LatLng, zoom
       created.touchZoomRotate.disableRotation();
       created.keyboard.disableRotation();
       created.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+      created.addControl(new maplibregl.AttributionControl({ compact: true }), 'bottom-left');
       // With a listener MapLibre logs nothing itself: a failure before the streets showed
       // means the fallback; one after (a tile lost on a bad connection) leaves what is drawn.
       created.on('error', (event: ErrorEvent & { sourceId?: string }) => {
