@@ -15,8 +15,7 @@ function devRuntimeConfig(): Plugin {
           issuer: process.env.CREWUP_ISSUER ?? 'http://127.0.0.1:8090/realms/crewup',
           clientId: process.env.CREWUP_CLIENT_ID ?? 'crewup-spa',
           apiBase: '/',
-          tileUrl: process.env.CREWUP_TILE_URL ?? null,
-          tileAttribution: process.env.CREWUP_TILE_ATTRIBUTION ?? '',
+          mapStyleUrl: process.env.CREWUP_MAP_STYLE_URL ?? '/map/style.json',
           adminUrl: '/admin/',
         }),
       );
@@ -84,6 +83,7 @@ export default defineConfig({
       '/api/': ingress,
       '/ws/': { target: ingress.replace(/^http/, 'ws'), ws: true },
       '/admin/': ingress,
+      '/map/': ingress,
     },
   },
   preview: {
@@ -94,18 +94,20 @@ export default defineConfig({
       '/api/': ingress,
       '/ws/': { target: ingress.replace(/^http/, 'ws'), ws: true },
       '/admin/': ingress,
+      '/map/': ingress,
     },
   },
   build: {
     target: 'es2022',
     sourcemap: true,
-    chunkSizeWarningLimit: 600,
+    // maplibre-gl is one module of about 1 MB (286 kB gzipped) that cannot be split further.
+    chunkSizeWarningLimit: 1100,
     rollupOptions: {
       output: {
         // Libraries change less often than the app: separate files stay cached across releases.
         manualChunks(id) {
           if (!id.includes('node_modules')) return undefined;
-          if (/node_modules\/(leaflet|leaflet\.markercluster|topojson-client)\//.test(id)) return 'map';
+          if (/node_modules\/(maplibre-gl|topojson-client)\//.test(id)) return 'map';
           if (/node_modules\/(react|react-dom|scheduler|react-router|react-router-dom|cookie|set-cookie-parser)\//.test(id)) return 'react';
           return 'vendor';
         },

@@ -29,6 +29,7 @@ PUBLIC_PATHS = {
     "/api/v1/moderation": "crewup-moderation",
     "/admin": "crewup-moderation",
     "/ws": "crewup-group-ws",
+    "/map": "crewup-frontend",
     "/": "crewup-frontend",
 }
 INTERNAL = ("healthz", "readyz", "metrics", "internal")
@@ -259,6 +260,36 @@ def test_an_internal_path_cannot_be_routed():
     )
     assert result.returncode != 0
     assert "is not a public path" in result.stderr
+
+
+def test_a_service_cannot_take_the_street_maps_path():
+    result = run(
+        tool("helm"),
+        "template",
+        "crewup",
+        str(CHART),
+        "--set",
+        "services.event.ingressPaths={/api/v1/events,/map/tiles}",
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "/map/tiles is the SPA's street map" in result.stderr
+
+
+def test_the_spa_is_told_the_street_maps_style_and_a_deployment_may_name_another():
+    def style_url(*extra: str) -> str:
+        documents = yaml.safe_load_all(helm_template("production", *extra))
+        (frontend,) = [
+            doc
+            for doc in documents
+            if doc and doc["kind"] == "Deployment" and doc["metadata"]["name"] == "crewup-frontend"
+        ]
+        (container,) = pod_spec(frontend)["containers"]
+        return container_env(container)["CREWUP_MAP_STYLE_URL"]
+
+    assert style_url() == "/map/style.json"
+    other = "https://tiles.example/styles/bright/style.json"
+    assert style_url("--set", f"frontend.mapStyleUrl={other}") == other
 
 
 def test_production_migrations_run_as_a_pre_install_and_pre_upgrade_hook():

@@ -4,6 +4,7 @@ real, and the SPA's nginx configuration served by a real nginx."""
 from __future__ import annotations
 
 import fnmatch
+import gzip
 import json
 import os
 import re
@@ -23,6 +24,8 @@ from infra_tests.tools import REPO, clean_env, run, tool
 
 DOCKERFILE = REPO / "Dockerfile"
 FRONTEND_DOCKERFILE = REPO / "frontend" / "Dockerfile"
+# A vector tile's first bytes (a layer named "transportation"): what the image stores gzipped.
+TILE = b"\x1a\x10\x0a\x0etransportation" * 64
 
 
 def stages(path: Path) -> dict[str, list[str]]:
@@ -176,10 +179,23 @@ def test_frontend_image_builds_with_node_and_serves_with_unprivileged_nginx():
     assert "RUN npm run build" in build
     text = "\n".join(runtime)
     assert "COPY --from=build /app/dist /usr/share/nginx/html" in text
+    assert "COPY --from=map /map /usr/share/nginx/html/map" in text
     assert "COPY nginx.conf /etc/nginx/templates/default.conf.template" in text
     assert "USER 101:101" in text
     assert "EXPOSE 80" in text
     assert "NGINX_PORT=80" in text
+
+
+def test_frontend_image_builds_the_street_map_with_the_repositorys_script():
+    """tiles/build.sh, from the build context `tiles` (CI passes it), with Debian's tools."""
+    text = "\n".join(stages(FRONTEND_DOCKERFILE)["map"])
+    assert "FROM build AS map" in text
+    for package in ("tilemaker", "osmium-tool", "python3-pyosmium", "fonts-dejavu-core"):
+        assert package in text
+    assert "COPY --from=tiles . /src/tiles/" in text
+    assert "NODE_MODULES=/app/node_modules /src/tiles/build.sh /map" in text
+    workflow = (REPO / ".github" / "workflows" / "service.yml").read_text()
+    assert 'echo "build-contexts=tiles=tiles"' in workflow
 
 
 def envsubst(template: str, env: dict[str, str]) -> str:
@@ -195,6 +211,13 @@ def spa(tmp_path_factory):
     (html / "assets").mkdir(parents=True)
     (html / "index.html").write_text("<!doctype html><div id=root></div>")
     (html / "assets" / "index-3f9a1c.js").write_text("console.log('crewup')")
+    # the street map as tiles/build.sh lays it out: tiles stored gzipped, glyphs and style plain
+    (html / "map" / "tiles" / "14" / "9330").mkdir(parents=True)
+    (html / "map" / "tiles" / "14" / "9330" / "4738.pbf").write_bytes(gzip.compress(TILE))
+    (html / "map" / "glyphs" / "DejaVu Sans").mkdir(parents=True)
+    (html / "map" / "glyphs" / "DejaVu Sans" / "0-255.pbf").write_bytes(b"\n\x10DejaVu Sans" * 200)
+    (html / "map" / "style.json").write_text('{"version": 8, "sources": {}, "layers": []}')
+    (html / "map" / ".build-key").write_text("cea0c4b6fc276504")
     port = free_port()
     server = envsubst(
         (REPO / "frontend" / "nginx.conf").read_text(),
@@ -202,7 +225,7 @@ def spa(tmp_path_factory):
             "NGINX_PORT": f"127.0.0.1:{port}",
             "CREWUP_OIDC_ISSUER": "https://id.example/realms/crewup",
             "CREWUP_OIDC_CLIENT_ID": "crewup-spa",
-            "CREWUP_TILE_URL": "",
+            "CREWUP_MAP_STYLE_URL": "/map/style.json",
             "REQUEST_BODY_MAX_BYTES": "2097152",
         },
     ).replace("root /usr/share/nginx/html;", f"root {html};")
@@ -282,13 +305,59 @@ def test_runtime_config_comes_from_the_environment(spa):
     status, headers, body = fetch(f"{spa}/config.json")
     assert status == 200
     assert headers["Cache-Control"] == "no-store"
+    # the keys the SPA reads (frontend/src/config.ts parseConfig)
     assert json.loads(body) == {
-        "oidcIssuer": "https://id.example/realms/crewup",
-        "oidcClientId": "crewup-spa",
-        "apiBaseUrl": "/api/v1",
-        "wsBaseUrl": "/ws",
-        "tileUrl": "",
+        "issuer": "https://id.example/realms/crewup",
+        "clientId": "crewup-spa",
+        "apiBase": "/",
+        "mapStyleUrl": "/map/style.json",
+        "adminUrl": "/admin/",
     }
+
+
+def fetch_bytes(url: str) -> tuple[int, dict[str, str], bytes]:
+    """GET without asking for compression: what is stored is what comes."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_street_map_style_is_revalidated(spa):
+    status, headers, body = fetch_bytes(f"{spa}/map/style.json")
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Cache-Control"] == "no-cache"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert json.loads(body)["version"] == 8
+
+
+def test_street_tiles_are_protobuf_sent_gzipped_as_stored_and_kept_for_a_year(spa):
+    status, headers, body = fetch_bytes(f"{spa}/map/tiles/14/9330/4738.pbf?v=cea0c4b6fc276504")
+    assert status == 200
+    assert headers["Content-Type"] == "application/x-protobuf"
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert gzip.decompress(body) == TILE
+    # a tile outside the extract is a plain 404, not a "gzipped" error page
+    status, headers, _body = fetch_bytes(f"{spa}/map/tiles/14/0/0.pbf")
+    assert status == 404
+    assert "Content-Encoding" not in headers
+
+
+def test_glyphs_are_protobuf_kept_for_a_year_and_nothing_else_of_the_map_is_served(spa):
+    status, headers, body = fetch_bytes(
+        f"{spa}/map/glyphs/DejaVu%20Sans/0-255.pbf?v=cea0c4b6fc276504"
+    )
+    assert status == 200
+    assert headers["Content-Type"] == "application/x-protobuf"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert body.startswith(b"\n\x10DejaVu Sans")
+    for path in ("/map/.build-key", "/map/", "/map/glyphs/DejaVu%20Sans/", "/map/elsewhere"):
+        status, _headers, body = fetch_bytes(f"{spa}{path}")
+        assert status == 404, path
+        assert b"id=root" not in body, path
 
 
 def test_the_ingress_error_request_for_a_body_too_large_gets_the_services_json_413(spa):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import http.client
 import json
+import math
 import os
 import signal
 import socket
@@ -117,6 +119,8 @@ def ingress(upstreams, tmp_path_factory) -> Iterator[str]:
         **{name: str(free_port()) for name in ("GROUP_PORT", "USER_PORT", "SAFETY_PORT")},
         **{name: str(free_port()) for name in ("MODERATION_PORT", "IDENTITY_PORT")},
     )
+    # The street map, as scripts/run.sh builds it before rendering the configuration.
+    run(str(REPO / "tiles" / "build.sh"), str(run_dir / "tiles"), env=env)
     run(str(REPO / "scripts" / "ingress.sh"), "render", env=env)
     conf = run_dir / "nginx"
     # As root, nginx's workers would switch to a user that cannot read pytest's private folders.
@@ -138,6 +142,72 @@ def ingress(upstreams, tmp_path_factory) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGQUIT)
         process.wait(timeout=10)
+
+
+# --- The street map (/map/) ---
+
+
+def fetch_raw(url: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """GET without asking for compression: what the server stored is what comes."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def lon_lat_to_tile(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    n = 2**zoom
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)
+
+
+def test_the_street_map_style_names_our_own_tiles_and_glyphs(ingress):
+    status, headers, body = fetch_raw(f"{ingress}/map/style.json")
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Cache-Control"] == "no-cache"
+    style = json.loads(body)
+    source = style["sources"]["openmaptiles"]
+    # relative: the same style works on any origin, and no URL leaves it
+    assert source["tiles"][0].startswith("tiles/{z}/{x}/{y}.pbf?v=")
+    assert style["glyphs"].startswith("glyphs/{fontstack}/{range}.pbf?v=")
+    assert "© OpenStreetMap contributors" in source["attribution"]
+    assert (source["minzoom"], source["maxzoom"]) == (0, 14)
+    assert "sprite" not in style
+
+
+def test_a_street_tile_is_served_gzipped_as_protobuf_and_cached_for_a_year(ingress):
+    style = json.loads(fetch_raw(f"{ingress}/map/style.json")[2])
+    west, south, east, north = style["sources"]["openmaptiles"]["bounds"]
+    x, y = lon_lat_to_tile((west + east) / 2, (south + north) / 2, 14)
+    template = style["sources"]["openmaptiles"]["tiles"][0]
+    path = template.replace("{z}", "14").replace("{x}", str(x)).replace("{y}", str(y))
+    status, headers, body = fetch_raw(f"{ingress}/map/{path}")
+    assert status == 200
+    assert headers["Content-Type"] == "application/x-protobuf"
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    tile = gzip.decompress(body)
+    # a Mapbox vector tile whose layers include the streets (OpenMapTiles' "transportation")
+    assert b"transportation" in tile
+    assert len(tile) > 10_000
+
+
+def test_glyphs_are_served_as_protobuf_and_a_missing_map_file_is_404(ingress):
+    style = json.loads(fetch_raw(f"{ingress}/map/style.json")[2])
+    fontstack = style["layers"][-1]["layout"]["text-font"][0]
+    path = style["glyphs"].replace("{fontstack}", urllib.parse.quote(fontstack))
+    status, headers, body = fetch_raw(f"{ingress}/map/{path.replace('{range}', '0-255')}")
+    assert status == 200
+    assert headers["Content-Type"] == "application/x-protobuf"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert fontstack.encode() in body
+    assert fetch_raw(f"{ingress}/map/tiles/14/0/0.pbf")[0] == 404
+    assert fetch_raw(f"{ingress}/map/secrets.txt")[0] == 404
 
 
 # --- Request bodies over the limit ---

@@ -196,9 +196,10 @@ def test_images_go_to_ghcr_tagged_with_the_sha_and_latest():
 
 def test_where_the_image_goes_picks_the_dockerfile_and_service(tmp_path):
     script = step_named(workflow("service.yml"), "image", "Where the image goes")["run"]
-    for image, context, build_args in [
-        ("event", ".", "SERVICE=event"),
-        ("frontend", "frontend", ""),
+    for image, context, build_args, build_contexts in [
+        ("event", ".", "SERVICE=event", ""),
+        # the SPA's image also builds the street map from the repository's tiles/
+        ("frontend", "frontend", "", "tiles=tiles"),
     ]:
         output = tmp_path / f"{image}.out"
         subprocess.run(
@@ -216,6 +217,7 @@ def test_where_the_image_goes_picks_the_dockerfile_and_service(tmp_path):
             "name": f"ghcr.io/crewup/crewup-{image}",
             "context": context,
             "build-args": build_args,
+            "build-contexts": build_contexts,
         }
 
 

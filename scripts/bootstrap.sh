@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what CrewUp needs on a fresh machine of ours, idempotently: PostgreSQL, Redis and
 # RabbitMQ running (scripts/servers.sh); PostGIS and GDAL from Debian (matching the running
-# PostgreSQL), nginx (the local ingress), uv and the locked Python dependencies, the .env file
-# and the databases.
+# PostgreSQL), nginx (the local ingress), tilemaker and osmium-tool (the street map), uv and the
+# locked Python dependencies, the .env file and the databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +28,11 @@ command -v amtool >/dev/null || apt_packages+=(prometheus-alertmanager)
 # The SPA's end-to-end tests drive Debian's Chromium (Playwright's own browser download does
 # not work on our machines).
 command -v chromium >/dev/null || apt_packages+=(chromium)
+# The street map (tiles/build.sh): tilemaker and osmium-tool build the tiles from an
+# OpenStreetMap extract, and the labels' glyphs are drawn from a DejaVu font.
+command -v tilemaker >/dev/null || apt_packages+=(tilemaker)
+command -v osmium >/dev/null || apt_packages+=(osmium-tool)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || apt_packages+=(fonts-dejavu-core)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "Installing from Debian: ${apt_packages[*]}"
   sudo=""

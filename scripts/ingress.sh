@@ -5,6 +5,8 @@
 # The SPA is frontend/dist (built by scripts/run.sh) with a fallback to index.html for its
 # routes, and /config.json, its runtime configuration, written here from the environment. Its
 # service worker (/sw.js) and manifest are served uncached (revalidated) with their own types.
+# /map/ is the street map tiles/build.sh made in .run/tiles: the style (revalidated), and the
+# tiles and glyphs it names with its build key (cached for a year; the tiles are stored gzipped).
 #
 # Every route passes the same request headers to the services: the host and port the client
 # asked for (X-Forwarded-Host, X-Forwarded-Port, X-Forwarded-Proto), set here whatever the
@@ -55,11 +57,25 @@ cat >"$conf_dir/config.json" <<JSON
   "issuer": "${SPA_OIDC_ISSUER:-$identity_issuer}",
   "clientId": "${SPA_OIDC_CLIENT_ID:-crewup-spa}",
   "apiBase": "${SPA_API_BASE:-/}",
-  "tileUrl": ${SPA_TILE_URL:+\"$SPA_TILE_URL\"}${SPA_TILE_URL:-null},
-  "tileAttribution": "${SPA_TILE_ATTRIBUTION:-}",
+  "mapStyleUrl": "${SPA_MAP_STYLE_URL:-/map/style.json}",
   "adminUrl": "/admin/"
 }
 JSON
+map_dir="$RUN_DIR/tiles"
+map_locations="    location = /map/style.json { alias $map_dir/style.json; default_type application/json; add_header Cache-Control \"no-cache\"; }
+    location /map/tiles/ {
+      alias $map_dir/tiles/;
+      types { application/x-protobuf pbf; }
+      gzip off;
+      add_header Content-Encoding gzip;
+      add_header Cache-Control \"public, max-age=31536000, immutable\";
+    }
+    location /map/glyphs/ {
+      alias $map_dir/glyphs/;
+      types { application/x-protobuf pbf; }
+      add_header Cache-Control \"public, max-age=31536000, immutable\";
+    }
+    location /map/ { return 404; }"
 if [ -f "$spa_dist/index.html" ]; then
   spa_locations="    location = /config.json { alias $conf_dir/config.json; default_type application/json; add_header Cache-Control \"no-store\"; }
     location /api/ { default_type application/json; return 404 '{\"error\": {\"code\": \"not_found\", \"message\": \"No such API.\", \"fields\": {}}}'; }
@@ -96,7 +112,7 @@ http {
   proxy_request_buffering on;
   include /etc/nginx/mime.types;
   gzip on;
-  gzip_types application/javascript text/css application/json application/manifest+json image/svg+xml;
+  gzip_types application/javascript text/css application/json application/manifest+json image/svg+xml application/x-protobuf;
   gzip_min_length 1024;
   gzip_comp_level 6;
 $upstreams  upstream group_ws { server 127.0.0.1:$GROUP_WS_PORT; }
@@ -123,6 +139,7 @@ $(proxy_headers "      ")
     # The console builds its OIDC redirect URI from the forwarded host: the port the browser used.
     location /admin/ { proxy_pass http://moderation_service; }
     location ~ ^/(healthz|readyz|metrics)\$ { return 404; }
+$map_locations
 $spa_locations
   }
 }

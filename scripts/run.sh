@@ -39,6 +39,10 @@ if spa_stale; then
   (cd frontend && npm run --silent build >"$RUN_DIR/logs/spa-build.log" 2>&1) \
     || { echo "SPA build failed: see $RUN_DIR/logs/spa-build.log" >&2; exit 1; }
 fi
+# --- the street map (/map/): tiles, style and glyphs, rebuilt only when their inputs change ---
+log "Building the street map (.run/tiles)"
+tiles/build.sh "$RUN_DIR/tiles" >/dev/null 2>"$RUN_DIR/logs/tiles-build.log" \
+  || { echo "street map build failed: see $RUN_DIR/logs/tiles-build.log" >&2; exit 1; }
 scripts/ingress.sh render
 
 log "Starting processes under supervisord (logs in $RUN_DIR/logs)"

@@ -75,7 +75,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     await system?.stop();
   });
 
-  it('shows Discover with the offline map and measures its first render', async () => {
+  it('shows Discover with the street map and measures its first render', async () => {
     const page = alicePage;
     await page.goto(`${system.base}/`);
     await page.waitForFunction(() => window.__crewupDiscoverRendered !== undefined, null, { timeout: 30_000 });
@@ -90,8 +90,8 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     });
     metrics.discoverDesktop = timing;
     console.log(`discover first render: ${JSON.stringify(timing)}`);
-    // the offline basemap drew Finland's land (in the city's view, clipped to the viewport)
-    await page.waitForFunction(() => [...document.querySelectorAll('.leaflet-overlay-pane path')].some((p) => (p.getAttribute('d') ?? '').length > 0), null, { timeout: 15_000 });
+    // the street map's style loaded (our own, from /map/)
+    await page.locator('[data-testid="events-map"][data-map-state="streets"]').waitFor({ timeout: 15_000 });
     await page.locator('[data-testid="event-list"] li').first().waitFor();
     assert.match(await page.locator('#results-heading').innerText(), /\d+ events?/);
     await shot(page, 'discover-desktop-signed-out');
@@ -173,7 +173,7 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     const item = page.locator('[data-testid="event-list"] li', { hasText: TITLE });
     await item.waitFor();
     assert.equal(await page.locator('[data-testid="event-list"] li').count(), 1);
-    const marker = page.locator(`.leaflet-marker-icon[title="${TITLE}"]`);
+    const marker = page.locator(`[data-testid="events-map"] .pin[title="${TITLE}"]`);
     await marker.waitFor();
     metrics.searchToResultMs = Math.round((await page.evaluate(() => performance.now())) - started);
     assert.match(await item.innerText(), /km away/);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { apiUrl, parseConfig, wsUrl } from './config';
 
 describe('runtime config', () => {
-  it('reads issuer, client and API base, with the offline map unless a tile URL is set', () => {
+  it('reads issuer, client and API base, with our own street map unless another style is set', () => {
     const config = parseConfig({ issuer: 'http://idp/realms/crewup/', clientId: 'crewup-spa', apiBase: '/x' });
-    expect(config).toEqual({ issuer: 'http://idp/realms/crewup', clientId: 'crewup-spa', apiBase: '/x/', tileUrl: null, tileAttribution: '', adminUrl: '/admin/' });
-    expect(parseConfig({ issuer: 'i', clientId: 'c', tileUrl: 'https://t/{z}/{x}/{y}.png' }).tileUrl).toBe('https://t/{z}/{x}/{y}.png');
+    expect(config).toEqual({ issuer: 'http://idp/realms/crewup', clientId: 'crewup-spa', apiBase: '/x/', mapStyleUrl: '/map/style.json', adminUrl: '/admin/' });
+    expect(parseConfig({ issuer: 'i', clientId: 'c', mapStyleUrl: 'https://tiles.example/styles/bright.json' }).mapStyleUrl).toBe('https://tiles.example/styles/bright.json');
   });
 
   it('refuses a config without an issuer or client', () => {

@@ -5,9 +5,10 @@ export interface AppConfig {
   clientId: string;
   /** Where `/api/v1/...` and `/ws/...` live, relative to this origin or absolute; ends with `/`. */
   apiBase: string;
-  /** A raster tile URL template (`https://…/{z}/{x}/{y}.png`); the offline basemap when unset. */
-  tileUrl: string | null;
-  tileAttribution: string;
+  /** The street map's MapLibre style: by default the one the ingress serves at `/map/`, built
+   * from OpenStreetMap by tiles/build.sh; any style URL a deployment prefers. Relative URLs are
+   * taken against this origin, and those inside the style against the style's own URL. */
+  mapStyleUrl: string;
   /** The moderator console. */
   adminUrl: string;
 }
@@ -23,13 +24,11 @@ export function parseConfig(raw: unknown): AppConfig {
   };
   let apiBase = text('apiBase', '/');
   if (!apiBase.endsWith('/')) apiBase += '/';
-  const tileUrl = typeof value.tileUrl === 'string' && value.tileUrl !== '' ? value.tileUrl : null;
   return {
     issuer: text('issuer').replace(/\/$/, ''),
     clientId: text('clientId'),
     apiBase,
-    tileUrl,
-    tileAttribution: typeof value.tileAttribution === 'string' ? value.tileAttribution : '',
+    mapStyleUrl: text('mapStyleUrl', '/map/style.json'),
     adminUrl: text('adminUrl', '/admin/'),
   };
 }

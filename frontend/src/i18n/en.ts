@@ -142,6 +142,14 @@ const en = {
     empty: 'No events match here. Move the map or change the filters.',
     kmAway: '{{km}} km away',
   },
+  map: {
+    outlinesOnly: 'Street map unavailable: showing outlines',
+    unavailable: 'Map unavailable: this browser cannot draw maps (WebGL is off).',
+    keyboard: 'Map: drag it or use the arrow keys to move, + and − to zoom',
+    zoomIn: 'Zoom in',
+    zoomOut: 'Zoom out',
+    attribution: 'Map data sources',
+  },
   when: { any: 'Any time', today: 'Today', week: 'Next 7 days', weekend: 'This weekend', month: 'Next 30 days' },
   eventType: {
     bar: 'Bar',

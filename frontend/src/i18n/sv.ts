@@ -146,6 +146,14 @@ const sv: Same<Resources> = {
     empty: 'Inga evenemang här. Flytta kartan eller ändra filtren.',
     kmAway: '{{km}} km bort',
   },
+  map: {
+    outlinesOnly: 'Gatukartan är inte tillgänglig: visar konturer',
+    unavailable: 'Kartan är inte tillgänglig: webbläsaren kan inte rita kartor (WebGL är avstängt).',
+    keyboard: 'Karta: dra den eller använd piltangenterna för att flytta, + och − för att zooma',
+    zoomIn: 'Zooma in',
+    zoomOut: 'Zooma ut',
+    attribution: 'Kartdatakällor',
+  },
   when: { any: 'När som helst', today: 'I dag', week: 'Kommande 7 dagar', weekend: 'I helgen', month: 'Kommande 30 dagar' },
   eventType: {
     bar: 'Bar',

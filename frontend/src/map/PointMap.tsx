@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
-import L from './leaflet';
-import 'leaflet/dist/leaflet.css';
-import { pinIcon } from './icons';
-import { useLeafletMap } from './useLeafletMap';
+import maplibregl from 'maplibre-gl';
+import { MapFrame } from './MapFrame';
+import { pinElement } from './pins';
+import { useMapLibre, type MapHost } from './useMapLibre';
 import type { LatLng } from '../api/events';
 
 interface Props {
@@ -17,17 +17,19 @@ interface Props {
   className?: string;
 }
 
+const rounded = (at: maplibregl.LngLat): LatLng => ({ lat: Number(at.lat.toFixed(6)), lng: Number(at.lng.toFixed(6)) });
+
 /** One point on a small map: an event's place, an alert's sender, or a location being picked. */
-export function PointMap({ point, fallback, label, zoom = 13, kind = 'event', onPick, className = '' }: Props) {
-  const element = useRef<HTMLDivElement>(null);
-  const map = useLeafletMap(element, point ?? fallback, zoom, label);
-  const marker = useRef<L.Marker | null>(null);
+export function PointMap({ point, fallback, label, zoom = 15, kind = 'event', onPick, className = '' }: Props) {
+  const element = useRef<MapHost>(null);
+  const { map, state } = useMapLibre(element, point ?? fallback, zoom, label);
+  const marker = useRef<maplibregl.Marker | null>(null);
   const pick = useRef(onPick);
   pick.current = onPick;
 
   useEffect(() => {
     if (!map || !pick.current) return;
-    const clicked = (e: L.LeafletMouseEvent) => pick.current?.({ lat: Number(e.latlng.lat.toFixed(6)), lng: Number(e.latlng.lng.toFixed(6)) });
+    const clicked = (event: maplibregl.MapMouseEvent) => pick.current?.(rounded(event.lngLat));
     map.on('click', clicked);
     return () => {
       map.off('click', clicked);
@@ -42,22 +44,27 @@ export function PointMap({ point, fallback, label, zoom = 13, kind = 'event', on
       return;
     }
     if (!marker.current) {
-      marker.current = L.marker([point.lat, point.lng], {
-        icon: pinIcon(kind),
-        title: label,
-        alt: label,
-        draggable: Boolean(pick.current),
-        keyboard: false,
-      }).addTo(map);
+      const draggable = Boolean(pick.current);
+      // The picker's pin is dragged with the pointer; the keyboard sets the place in the
+      // latitude and longitude fields beside the map, so the pin itself is not a tab stop.
+      const pin = pinElement(kind, label, false);
+      marker.current = new maplibregl.Marker({ element: pin, anchor: 'bottom', draggable }).setLngLat([point.lng, point.lat]).addTo(map);
       marker.current.on('dragend', () => {
-        const at = marker.current!.getLatLng();
-        pick.current?.({ lat: Number(at.lat.toFixed(6)), lng: Number(at.lng.toFixed(6)) });
+        if (marker.current) pick.current?.(rounded(marker.current.getLngLat()));
       });
     } else {
-      marker.current.setLatLng([point.lat, point.lng]);
+      marker.current.setLngLat([point.lng, point.lat]);
     }
-    if (!map.getBounds().contains([point.lat, point.lng])) map.setView([point.lat, point.lng], map.getZoom(), { animate: false });
+    if (!map.getBounds().contains([point.lng, point.lat])) map.jumpTo({ center: [point.lng, point.lat] });
   }, [map, point, kind, label]);
 
-  return <div ref={element} className={`map map-point ${className}`} />;
+  useEffect(
+    () => () => {
+      marker.current?.remove();
+      marker.current = null;
+    },
+    [map],
+  );
+
+  return <MapFrame hostRef={element} state={state} label={label} className={`map-point ${className}`} />;
 }
