@@ -137,6 +137,8 @@ describe('The street map', { timeout: 300_000 }, () => {
       const page = pages[who];
       const card = page.locator('[data-testid="alert-card"]', { hasText: ALERT });
       await card.waitFor({ timeout: 20_000 });
+      // on a phone the tray keeps the map closed until asked (the page under it stays in view)
+      if (size === 'phone') await card.getByRole('button', { name: 'Show the map' }).click();
       const map = card.locator('.map-alert');
       const streets = await renderedStreets(map);
       assert.ok(streets.length > 0, 'no street drawn on the alert');
