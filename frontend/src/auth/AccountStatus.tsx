@@ -18,7 +18,9 @@
  * page opened while banned, which has no socket to retry; and the server needs no change.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { onAccountBanned } from '../api/http';
+import { setAccountBanned } from '../api/queryClient';
 import { usersApi } from '../api/users';
 import { useAuth } from './AuthProvider';
 
@@ -47,6 +49,17 @@ export function AccountStatusProvider({ children }: { children: ReactNode }) {
   const banned = username !== null && bannedAs === username;
   const [recoveries, setRecoveries] = useState(0);
   const checkSoon = useRef<() => void>(() => {});
+  const queryClient = useQueryClient();
+
+  // Banned, the cache reads nothing again by itself (on focus, on reconnect, for a socket's
+  // frame); lifted, everything shown is read again (read during the ban, it was refused).
+  useEffect(() => {
+    setAccountBanned(queryClient, banned);
+    return () => setAccountBanned(queryClient, false);
+  }, [queryClient, banned]);
+  useEffect(() => {
+    if (recoveries > 0) void queryClient.invalidateQueries();
+  }, [queryClient, recoveries]);
 
   const noticeBanned = useCallback(() => {
     if (username) setBannedAs(username);

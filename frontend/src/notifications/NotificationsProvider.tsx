@@ -5,9 +5,12 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useQueryClient } from '@tanstack/react-query';
 import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
 import { ApiError, USER_BANNED } from '../api/http';
+import { keysForMembership, keysForNotification } from '../api/liveInvalidation';
+import { invalidateLive } from '../api/queryClient';
 import { notificationsApi, type AppNotification } from '../api/users';
 import { ChatConnection, type ChatState } from '../chat/connection';
 import { wsUrl } from '../config';
@@ -85,6 +88,7 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
   const { recoveries, noticeBanned, checkNow } = useAccountStatus();
   const account = useRef({ noticeBanned, checkNow });
   account.current = { noticeBanned, checkNow };
+  const queryClient = useQueryClient();
 
   const loadFirstPage = useCallback((signal?: AbortSignal) => {
     setLoading(true);
@@ -148,6 +152,8 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
             if (notification && typeof notification.id === 'string') {
               setItems((current) => merge(current, [notification]));
               for (const listener of [...notificationListeners.current]) listener(notification);
+              // What it tells of changed: read it again where it is shown.
+              invalidateLive(queryClient, keysForNotification(notification.kind, notification.payload ?? {}));
               // A ban leaves this socket open: it tells of the ban, and of its end at once.
               if (notification.kind === 'account.banned') account.current.noticeBanned();
               if (notification.kind === 'account.unbanned') account.current.checkNow();
@@ -161,6 +167,7 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
             break;
           case 'membership': {
             const change = membershipFrom(frame);
+            if (change) invalidateLive(queryClient, keysForMembership(change.groupId));
             if (change) for (const listener of [...listeners.current]) listener(change);
             break;
           }
@@ -182,7 +189,7 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
       connection.current = null;
       setLive('closed');
     };
-  }, [username, unavailable, getToken, loadFirstPage, WebSocketImpl]);
+  }, [username, unavailable, getToken, loadFirstPage, WebSocketImpl, queryClient]);
 
   // The ban is lifted: the socket opens again if it was refused for it, and the list is read
   // again (refused during the ban, or behind).
