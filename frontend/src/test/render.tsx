@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { render } from '@testing-library/react';
-import type { QueryClient } from '@tanstack/react-query';
+import { notifyManager, type QueryClient } from '@tanstack/react-query';
 import { MemoryRouter } from 'react-router-dom';
 import { AccountStatusProvider } from '../auth/AccountStatus';
 import { StaticAuthProvider, type CurrentUser } from '../auth/AuthProvider';
@@ -10,6 +10,11 @@ import { createQueryClient } from '../api/queryClient';
 import { AppQueryProvider } from '../api/QueryProvider';
 
 export const alice: CurrentUser = { id: 'sub-alice', username: 'alice', name: 'Alice', roles: ['user'], accessToken: 'tok' };
+
+// TanStack batches its notifications to the components with a setTimeout(0), which the tests'
+// fake timers would hold back until the next advance: deliver them as microtasks, which an
+// awaited act() flushes, as it flushes a plain setState after an answer.
+notifyManager.setScheduler(queueMicrotask);
 
 /** A fresh cache, as the app's, but without retries (a test's refusal shows at once). */
 export function testQueryClient(): QueryClient {
