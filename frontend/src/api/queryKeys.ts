@@ -28,6 +28,8 @@ export const queryKeys = {
     all: ['notifications'] as const,
     list: () => ['notifications', 'list'] as const,
     preferences: () => ['notifications', 'preferences'] as const,
+    /** The server's VAPID key (push switched on there, or not). */
+    pushConfig: () => ['notifications', 'push-config'] as const,
   },
   safety: {
     all: ['safety'] as const,
