@@ -4,6 +4,8 @@ import { loadConfig, setConfig } from './config';
 import { initI18n } from './i18n';
 import { AuthProvider, createUserManager } from './auth/AuthProvider';
 import { App } from './App';
+import { createQueryClient } from './api/queryClient';
+import { AppQueryProvider } from './api/QueryProvider';
 import { registerServiceWorker } from './pwa/register';
 import './styles.css';
 
@@ -14,10 +16,14 @@ async function start() {
     const config = await loadConfig();
     setConfig(config);
     const manager = createUserManager(config);
+    // The one cache of API reads for the whole app (issue #15).
+    const queryClient = createQueryClient();
     root.render(
       <StrictMode>
         <AuthProvider manager={manager}>
-          <App />
+          <AppQueryProvider client={queryClient}>
+            <App />
+          </AppQueryProvider>
         </AuthProvider>
       </StrictMode>,
     );

@@ -17,8 +17,11 @@
  * sees a lift however it came (the moderation API, the console, a ban running out), and on a
  * page opened while banned, which has no socket to retry; and the server needs no change.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { onAccountBanned } from '../api/http';
+import { setAccountBanned } from '../api/queryClient';
+import { queryKeys } from '../api/queryKeys';
 import { usersApi } from '../api/users';
 import { useAuth } from './AuthProvider';
 
@@ -46,64 +49,60 @@ export function AccountStatusProvider({ children }: { children: ReactNode }) {
   const [bannedAs, setBannedAs] = useState<string | null>(null);
   const banned = username !== null && bannedAs === username;
   const [recoveries, setRecoveries] = useState(0);
-  const checkSoon = useRef<() => void>(() => {});
+  const queryClient = useQueryClient();
+
+  // Banned, the cache reads nothing again by itself (on focus, on reconnect, for a socket's
+  // frame); lifted, everything shown is read again (read during the ban, it was refused).
+  useEffect(() => {
+    setAccountBanned(queryClient, banned);
+    return () => setAccountBanned(queryClient, false);
+  }, [queryClient, banned]);
+  useEffect(() => {
+    if (recoveries > 0) void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== queryKeys.account.banCheck()[0] });
+  }, [queryClient, recoveries]);
 
   const noticeBanned = useCallback(() => {
-    if (username) setBannedAs(username);
-  }, [username]);
+    if (!username) return;
+    // Just refused: the first ask is BAN_RECHECK_MS from now.
+    if (!banned) queryClient.setQueryData(queryKeys.account.banCheck(), 'banned');
+    setBannedAs(username);
+  }, [username, banned, queryClient]);
 
   // Every request the API refuses for the ban says so.
   useEffect(() => onAccountBanned(noticeBanned), [noticeBanned]);
 
-  useEffect(() => {
-    if (!banned) return;
-    let stopped = false;
-    let checking = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const later = () => {
-      clearTimeout(timer);
-      // A hidden tab waits to be shown again, which asks at once.
-      timer = setTimeout(() => (document.visibilityState === 'hidden' ? later() : void check()), BAN_RECHECK_MS);
-    };
-    const check = async () => {
-      if (checking || stopped) return;
-      checking = true;
-      clearTimeout(timer);
-      let lifted = false;
+  // While banned: `users/me/` every BAN_RECHECK_MS while the tab is shown (hidden, it waits to
+  // be shown again, which asks at once), and at once when the browser is back online. Any
+  // answer at all means the ban is over; a refusal (or no network) that it may still hold.
+  const check = useQuery({
+    queryKey: queryKeys.account.banCheck(),
+    queryFn: async (): Promise<'banned' | 'lifted'> => {
       try {
-        // A banned account is refused everywhere: an answer at all means the ban is over.
         await usersApi.me();
-        lifted = true;
+        return 'lifted';
       } catch {
-        // Still banned (403 user_banned), or the API out of reach: ask again later.
+        return 'banned';
       }
-      checking = false;
-      if (stopped) return;
-      if (!lifted) {
-        later();
-        return;
-      }
-      setBannedAs(null);
-      setRecoveries((n) => n + 1);
-    };
-    const now = () => void check();
-    const shown = () => {
-      if (document.visibilityState === 'visible') now();
-    };
-    checkSoon.current = now;
-    later();
-    document.addEventListener('visibilitychange', shown);
-    window.addEventListener('online', now);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      document.removeEventListener('visibilitychange', shown);
-      window.removeEventListener('online', now);
-      checkSoon.current = () => {};
-    };
-  }, [banned]);
+    },
+    enabled: banned,
+    initialData: 'banned',
+    staleTime: BAN_RECHECK_MS,
+    refetchInterval: BAN_RECHECK_MS,
+    refetchIntervalInBackground: false,
+    refetchOnWindowFocus: 'always',
+    refetchOnReconnect: 'always',
+    retry: false,
+  });
+  const lifted = banned && check.data === 'lifted';
+  useEffect(() => {
+    if (!lifted) return;
+    setBannedAs(null);
+    setRecoveries((n) => n + 1);
+  }, [lifted]);
 
-  const checkNow = useCallback(() => checkSoon.current(), []);
+  const checkNow = useCallback(() => {
+    if (banned) void queryClient.refetchQueries({ queryKey: queryKeys.account.banCheck() });
+  }, [banned, queryClient]);
   const value = useMemo(() => ({ banned, recoveries, noticeBanned, checkNow }), [banned, recoveries, noticeBanned, checkNow]);
   return <AccountStatusContext.Provider value={value}>{children}</AccountStatusContext.Provider>;
 }

@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useQueryClient } from '@tanstack/react-query';
 import { groupsApi, type Crew, type CrewVisibility, type JoinPolicy } from '../api/groups';
 import { ApiError } from '../api/http';
+import { queryKeys } from '../api/queryKeys';
 import { InlineError } from './status';
 
 export function CreateCrewForm({ eventId, onCreated }: { eventId: string; onCreated: (crew: Crew) => void }) {
@@ -13,6 +15,7 @@ export function CreateCrewForm({ eventId, onCreated }: { eventId: string; onCrea
   const [visibility, setVisibility] = useState<CrewVisibility>('public');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const queryClient = useQueryClient();
 
   return (
     <form
@@ -24,7 +27,10 @@ export function CreateCrewForm({ eventId, onCreated }: { eventId: string; onCrea
         setError(null);
         groupsApi
           .create({ event_id: eventId, name, description, max_members: maxMembers, join_policy: visibility === 'private' ? 'invite' : policy, visibility })
-          .then(onCreated)
+          .then((crew) => {
+            void queryClient.invalidateQueries({ queryKey: queryKeys.crews.lists() });
+            onCreated(crew);
+          })
           .catch(setError)
           .finally(() => setBusy(false));
       }}

@@ -2,26 +2,22 @@ import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { groupsApi, type Crew } from '../api/groups';
+import { queryKeys } from '../api/queryKeys';
+import { useAction } from '../api/useAction';
 import { InlineError } from './status';
 
-/** Join / request / open chat, depending on the crew's policy and my membership. */
-export function CrewActions({ crew, onChange }: { crew: Crew; onChange: () => void }) {
+/** Join / request / open chat, depending on the crew's policy and my membership. Joining reads
+ * the crews again wherever they are shown (and my crews, whose sockets bring alerts). */
+export function CrewActions({ crew, onChange }: { crew: Crew; onChange?: () => void }) {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run: runAction } = useAction([queryKeys.crews.all]);
   const [requested, setRequested] = useState(false);
 
-  const run = (action: () => Promise<unknown>, after?: () => void) => {
-    setBusy(true);
-    setError(null);
-    action()
-      .then(() => {
-        after?.();
-        onChange();
-      })
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
+  const run = (action: () => Promise<unknown>, after?: () => void) =>
+    runAction(action, () => {
+      after?.();
+      onChange?.();
+    });
 
   if (crew.my_role) {
     return (

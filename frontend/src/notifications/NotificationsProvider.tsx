@@ -2,13 +2,18 @@
  * My notifications, live: the first page from the API when I sign in, then the per-user socket
  * `/ws/me/` (the chat's protocol and authentication) brings new ones and my crew membership
  * changes. The list API is the source of truth: after a reconnect the first page is read again.
+ * The pages are the query `notifications.list`; a frame's notification goes into it as it is.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
 import { ApiError, USER_BANNED } from '../api/http';
-import { notificationsApi, type AppNotification } from '../api/users';
+import { keysForMembership, keysForNotification } from '../api/liveInvalidation';
+import { invalidateLive } from '../api/queryClient';
+import { queryKeys } from '../api/queryKeys';
+import { notificationsApi, type AppNotification, type NotificationPage } from '../api/users';
 import { ChatConnection, type ChatState } from '../chat/connection';
 import { wsUrl } from '../config';
 import { onWorkerMessage } from '../pwa/messages';
@@ -60,6 +65,14 @@ function merge(current: AppNotification[], incoming: AppNotification[]): AppNoti
   return [...byId.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
 
+type NotificationPages = InfiniteData<NotificationPage, string | null>;
+const LIST_KEY = queryKeys.notifications.list();
+
+/** Every notification held changed by `update` (a read mark), whatever page it is on. */
+function mapItems(data: NotificationPages | undefined, update: (n: AppNotification) => AppNotification): NotificationPages | undefined {
+  return data && { ...data, pages: data.pages.map((page) => ({ ...page, results: page.results.map(update) })) };
+}
+
 function membershipFrom(frame: Record<string, unknown>): MembershipChange | null {
   const change = frame.change;
   if (typeof frame.group_id !== 'string') return null;
@@ -71,13 +84,7 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
   const { user, getToken, manager } = useAuth();
   const { i18n } = useTranslation();
   const username = user?.username ?? null;
-  const [items, setItems] = useState<AppNotification[]>([]);
-  const [next, setNext] = useState<string | null>(null);
   const [unreadCount, setUnreadCount] = useState(0);
-  const [loading, setLoading] = useState(false);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [unavailable, setUnavailable] = useState(false);
   const [live, setLive] = useState<ChatState>('closed');
   const listeners = useRef(new Set<MembershipListener>());
   const notificationListeners = useRef(new Set<NotificationListener>());
@@ -85,40 +92,37 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
   const { recoveries, noticeBanned, checkNow } = useAccountStatus();
   const account = useRef({ noticeBanned, checkNow });
   account.current = { noticeBanned, checkNow };
+  const queryClient = useQueryClient();
 
-  const loadFirstPage = useCallback((signal?: AbortSignal) => {
-    setLoading(true);
-    return notificationsApi
-      .list(null, signal)
-      .then((page) => {
-        if (signal?.aborted) return;
-        setItems(page.results);
-        setNext(page.next);
-        setUnreadCount(page.unread_count);
-        setError(null);
-      })
-      .catch((caught: unknown) => {
-        if (signal?.aborted || (caught instanceof DOMException && caught.name === 'AbortError')) return;
-        if (caught instanceof ApiError && caught.isUnavailable) setUnavailable(true);
-        else setError(caught);
-      })
-      .finally(() => {
-        if (!signal?.aborted) setLoading(false);
-      });
-  }, []);
+  // Not read again for the tab being shown: the socket brings what changes, and a reconnect
+  // reads the first page again.
+  const list = useInfiniteQuery({
+    queryKey: LIST_KEY,
+    queryFn: async ({ pageParam, signal }) => {
+      const page = await notificationsApi.list(pageParam, signal);
+      setUnreadCount(page.unread_count);
+      return page;
+    },
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.next,
+    enabled: username !== null,
+    refetchOnWindowFocus: false,
+  });
+  const unavailable = list.error instanceof ApiError && list.error.isUnavailable;
+  // In the order the pages list them (newest first), each once.
+  const items = useMemo(() => [...new Map((list.data?.pages.flatMap((page) => page.results) ?? []).map((n) => [n.id, n])).values()], [list.data]);
 
-  // The first page when I sign in; nothing (and nothing kept) when signed out.
+  /** Back after a drop: the first page again (what came meanwhile is in it), the older ones
+   * when asked for again; and my crews, whose membership frames may have gone by. */
+  const loadFirstPage = useCallback(() => {
+    queryClient.setQueryData<NotificationPages>(LIST_KEY, (data) => data && { pages: data.pages.slice(0, 1), pageParams: data.pageParams.slice(0, 1) });
+    invalidateLive(queryClient, [LIST_KEY, queryKeys.crews.lists()]);
+  }, [queryClient]);
+
+  // Nothing of the last person's count is kept (the cache is reset for the next one).
   useEffect(() => {
-    setItems([]);
-    setNext(null);
     setUnreadCount(0);
-    setError(null);
-    setUnavailable(false);
-    if (!username) return;
-    const controller = new AbortController();
-    void loadFirstPage(controller.signal);
-    return () => controller.abort();
-  }, [username, loadFirstPage]);
+  }, [username]);
 
   // The live socket.
   useEffect(() => {
@@ -140,14 +144,18 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
           case 'ready':
             if (typeof frame.unread_count === 'number') setUnreadCount(frame.unread_count);
             // Back after a drop: what came meanwhile is in the list.
-            if (opened) void loadFirstPage();
+            if (opened) loadFirstPage();
             opened = true;
             break;
           case 'notification': {
             const notification = frame.notification as AppNotification | undefined;
             if (notification && typeof notification.id === 'string') {
-              setItems((current) => merge(current, [notification]));
+              queryClient.setQueryData<NotificationPages>(LIST_KEY, (data) =>
+                data && { ...data, pages: data.pages.map((page, i) => (i === 0 ? { ...page, results: merge(page.results, [notification]) } : page)) },
+              );
               for (const listener of [...notificationListeners.current]) listener(notification);
+              // What it tells of changed: read it again where it is shown.
+              invalidateLive(queryClient, keysForNotification(notification.kind, notification.payload ?? {}));
               // A ban leaves this socket open: it tells of the ban, and of its end at once.
               if (notification.kind === 'account.banned') account.current.noticeBanned();
               if (notification.kind === 'account.unbanned') account.current.checkNow();
@@ -161,6 +169,7 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
             break;
           case 'membership': {
             const change = membershipFrom(frame);
+            if (change) invalidateLive(queryClient, keysForMembership(change.groupId));
             if (change) for (const listener of [...listeners.current]) listener(change);
             break;
           }
@@ -182,15 +191,14 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
       connection.current = null;
       setLive('closed');
     };
-  }, [username, unavailable, getToken, loadFirstPage, WebSocketImpl]);
+  }, [username, unavailable, getToken, loadFirstPage, WebSocketImpl, queryClient]);
 
-  // The ban is lifted: the socket opens again if it was refused for it, and the list is read
-  // again (refused during the ban, or behind).
+  // The ban is lifted: the socket opens again if it was refused for it (the list is read again
+  // with every query: AccountStatus).
   useEffect(() => {
     if (recoveries === 0) return;
     connection.current?.reopenAfter(USER_BANNED);
-    void loadFirstPage();
-  }, [recoveries, loadFirstPage]);
+  }, [recoveries]);
 
   // A renewed token re-authenticates the open socket, so it is not closed at the old expiry.
   useEffect(() => {
@@ -218,44 +226,55 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
     void badge.catch(() => undefined);
   }, [unreadCount]);
 
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
   const loadMore = useCallback(() => {
-    if (!next || loadingMore) return;
-    setLoadingMore(true);
-    notificationsApi
-      .list(next)
-      .then((page) => {
-        setItems((current) => merge(current, page.results));
-        setNext(page.next);
-        setUnreadCount(page.unread_count);
-      })
-      .catch(setError)
-      .finally(() => setLoadingMore(false));
-  }, [next, loadingMore]);
+    if (!hasNextPage || isFetchingNextPage) return;
+    void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
 
+  // Read at once here; the server's time when it answers, unread again if it refuses.
+  const read = useMutation({
+    mutationFn: (id: string) => notificationsApi.markRead(id),
+    onMutate: (id) => {
+      const readAt = new Date().toISOString();
+      queryClient.setQueryData<NotificationPages>(LIST_KEY, (data) => mapItems(data, (n) => (n.id === id ? { ...n, read_at: readAt } : n)));
+      setUnreadCount((count) => Math.max(0, count - 1));
+      return { readAt };
+    },
+    onSuccess: (saved, id, context) =>
+      queryClient.setQueryData<NotificationPages>(LIST_KEY, (data) => mapItems(data, (n) => (n.id === id ? { ...n, read_at: saved.read_at ?? context.readAt } : n))),
+    onError: (_error, id) => {
+      queryClient.setQueryData<NotificationPages>(LIST_KEY, (data) => mapItems(data, (n) => (n.id === id ? { ...n, read_at: null } : n)));
+      setUnreadCount((count) => count + 1);
+    },
+  });
+  const { mutate: readOne } = read;
   const markRead = useCallback(
     (id: string) => {
       const target = items.find((n) => n.id === id);
       if (!target || target.read_at) return;
-      const readAt = new Date().toISOString();
-      setItems((current) => current.map((n) => (n.id === id ? { ...n, read_at: readAt } : n)));
-      setUnreadCount((count) => Math.max(0, count - 1));
-      notificationsApi
-        .markRead(id)
-        .then((saved) => setItems((current) => current.map((n) => (n.id === id ? { ...n, read_at: saved.read_at ?? readAt } : n))))
-        .catch(() => {
-          setItems((current) => current.map((n) => (n.id === id ? { ...n, read_at: null } : n)));
-          setUnreadCount((count) => count + 1);
-        });
+      readOne(id);
     },
-    [items],
+    [items, readOne],
   );
 
+  const readAll = useMutation({
+    mutationFn: () => notificationsApi.markAllRead(),
+    onSuccess: (result) => {
+      const readAt = new Date().toISOString();
+      queryClient.setQueryData<NotificationPages>(LIST_KEY, (data) => mapItems(data, (n) => (n.read_at ? n : { ...n, read_at: readAt })));
+      setUnreadCount(result.unread_count);
+    },
+  });
+  const { mutateAsync: readEverything } = readAll;
   const markAllRead = useCallback(async () => {
-    const result = await notificationsApi.markAllRead();
-    const readAt = new Date().toISOString();
-    setItems((current) => current.map((n) => (n.read_at ? n : { ...n, read_at: readAt })));
-    setUnreadCount(result.unread_count);
-  }, []);
+    await readEverything();
+  }, [readEverything]);
+
+  const hasMore = hasNextPage;
+  const loading = list.isFetching && !isFetchingNextPage;
+  const loadingMore = isFetchingNextPage;
+  const error = unavailable ? null : list.error;
 
   const onMembership = useCallback((listener: MembershipListener) => {
     listeners.current.add(listener);
@@ -272,8 +291,8 @@ export function NotificationsProvider({ children, WebSocketImpl }: Notifications
   }, []);
 
   const value = useMemo<NotificationsContextValue>(
-    () => ({ items, unreadCount, hasMore: next !== null, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership, onNotification }),
-    [items, unreadCount, next, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership, onNotification],
+    () => ({ items, unreadCount, hasMore, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership, onNotification }),
+    [items, unreadCount, hasMore, loading, loadingMore, error, unavailable, live, loadMore, markRead, markAllRead, onMembership, onNotification],
   );
   return <NotificationsContext.Provider value={value}>{children}</NotificationsContext.Provider>;
 }

@@ -1,36 +1,37 @@
-import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { queryKeys } from '../api/queryKeys';
 import { NOTIFICATION_CHANNELS, notificationsApi, type NotificationChannel, type NotificationPreference } from '../api/users';
-import { useAsync } from '../components/useAsync';
 import { ErrorState, InlineError, Loading } from '../components/status';
 import { kindName } from './text';
 
 /** Per kind: in the app, by push, by e-mail. The channels a safety kind must use are locked. */
 export function PreferencesTable() {
   const { t } = useTranslation();
-  const preferences = useAsync((signal) => notificationsApi.preferences(signal), []);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
+  const queryClient = useQueryClient();
+  const key = queryKeys.notifications.preferences();
+  const preferences = useQuery({ queryKey: key, queryFn: ({ signal }) => notificationsApi.preferences(signal) });
+  // The box changes at once; the server's answer replaces it, a refusal puts it back.
+  const update = useMutation({
+    mutationFn: ({ kind, channel, value }: { kind: string; channel: NotificationChannel; value: boolean }) =>
+      notificationsApi.updatePreferences([{ kind, [channel]: value }]),
+    onMutate: ({ kind, channel, value }) => {
+      const before = queryClient.getQueryData<NotificationPreference[]>(key);
+      queryClient.setQueryData<NotificationPreference[]>(key, (current) => (current ?? []).map((p) => (p.kind === kind ? { ...p, [channel]: value } : p)));
+      return { before };
+    },
+    onSuccess: (next) => queryClient.setQueryData(key, next),
+    onError: (_error, _change, context) => {
+      if (context?.before) queryClient.setQueryData(key, context.before);
+    },
+  });
+  const error = update.error;
+  const saved = update.isSuccess;
 
-  const change = (kind: string, channel: NotificationChannel, value: boolean) => {
-    const before = preferences.data;
-    setError(null);
-    setSaved(false);
-    preferences.setData((current) => (current ?? []).map((p) => (p.kind === kind ? { ...p, [channel]: value } : p)));
-    notificationsApi
-      .updatePreferences([{ kind, [channel]: value }])
-      .then((next) => {
-        preferences.setData(next);
-        setSaved(true);
-      })
-      .catch((caught: unknown) => {
-        if (before) preferences.setData(before);
-        setError(caught);
-      });
-  };
+  const change = (kind: string, channel: NotificationChannel, value: boolean) => update.mutate({ kind, channel, value });
 
-  if (preferences.loading && !preferences.data) return <Loading />;
-  if (preferences.error) return <ErrorState error={preferences.error} onRetry={preferences.reload} />;
+  if (preferences.isPending) return <Loading />;
+  if (preferences.error && !preferences.data) return <ErrorState error={preferences.error} onRetry={() => void preferences.refetch()} />;
   const rows: NotificationPreference[] = preferences.data ?? [];
   const channelName = (channel: NotificationChannel) => t(`notifications.prefs.${channel}`);
   return (

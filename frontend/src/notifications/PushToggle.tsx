@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
 import { ApiError } from '../api/http';
+import { queryKeys } from '../api/queryKeys';
 import { notificationsApi } from '../api/users';
 import { useAuth } from '../auth/AuthProvider';
 import { InlineError } from '../components/status';
@@ -13,8 +15,24 @@ export function PushToggle() {
   const { user } = useAuth();
   const supported = pushSupported();
   const [permission, setPermission] = useState(pushPermission);
-  // undefined: not known yet; null: the server has push switched off.
-  const [vapidKey, setVapidKey] = useState<string | null | undefined>(undefined);
+  // undefined: not known yet; null: the server has push switched off. A server without
+  // push-config has no push; anything else: asked again on switching on. The key hardly ever
+  // changes: read once.
+  const pushConfig = useQuery({
+    queryKey: queryKeys.notifications.pushConfig(),
+    queryFn: async ({ signal }) => {
+      try {
+        return (await notificationsApi.pushConfig(signal)).vapid_public_key;
+      } catch (caught) {
+        if (caught instanceof ApiError && caught.isUnavailable) return null;
+        throw caught;
+      }
+    },
+    enabled: supported,
+    staleTime: Infinity,
+    retry: false,
+  });
+  const vapidKey: string | null | undefined = pushConfig.data;
   const [subscribed, setSubscribed] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<PushProblem | null>(null);
@@ -26,11 +44,6 @@ export function PushToggle() {
     currentPushSubscription()
       .then((subscription) => !controller.signal.aborted && setSubscribed(subscription !== null))
       .catch(() => undefined);
-    notificationsApi
-      .pushConfig(controller.signal)
-      .then((config) => setVapidKey(config.vapid_public_key))
-      // A server without push-config has no push; anything else: asked again on switching on.
-      .catch((caught: unknown) => caught instanceof ApiError && caught.isUnavailable && setVapidKey(null));
     return () => controller.abort();
   }, [supported]);
 

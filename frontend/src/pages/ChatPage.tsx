@@ -1,14 +1,16 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { groupsApi } from '../api/groups';
 import { USER_BANNED } from '../api/http';
+import { invalidateLive } from '../api/queryClient';
+import { queryKeys } from '../api/queryKeys';
 import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
 import { wsUrl } from '../config';
 import { ChatConnection, type ChatEvent, type ChatState } from '../chat/connection';
 import { mergeMessages, settlePending, type ShownMessage } from '../chat/messages';
-import { useAsync } from '../components/useAsync';
 import { ErrorState, Loading } from '../components/status';
 import { formatDateTime, formatTime } from '../components/format';
 import { ReportButton } from '../components/ReportButton';
@@ -114,10 +116,11 @@ export default function ChatPage() {
   const { user, getToken, manager } = useAuth();
   const { onAlertFrame } = useSafety();
   const { recoveries, noticeBanned } = useAccountStatus();
-  // Read again when a ban is lifted (read during it, they were refused).
-  const crew = useAsync((signal) => groupsApi.get(id, signal), [id, recoveries]);
-  const [membersTick, setMembersTick] = useState(0);
-  const members = useAsync((signal) => groupsApi.members(id, signal), [id, membersTick, recoveries]);
+  // Read again when a ban is lifted (read during it, they were refused): AccountStatus reads
+  // everything again then.
+  const crew = useQuery({ queryKey: queryKeys.crews.detail(id), queryFn: ({ signal }) => groupsApi.get(id, signal) });
+  const members = useQuery({ queryKey: queryKeys.crews.members(id), queryFn: ({ signal }) => groupsApi.members(id, signal) });
+  const queryClient = useQueryClient();
   const [historyTick, setHistoryTick] = useState(0);
   const [messages, setMessages] = useState<ShownMessage[]>([]);
   const [historyError, setHistoryError] = useState<unknown>(null);
@@ -195,7 +198,8 @@ export default function ChatPage() {
               break;
             case 'member_joined':
             case 'member_left':
-              setMembersTick((n) => n + 1);
+              // The crew (its count, its members) here and wherever it is shown.
+              invalidateLive(queryClient, [queryKeys.crews.detail(id), queryKeys.crews.lists()]);
               break;
             case 'safety_alert':
               alertFrame.current(event.frame);
@@ -228,7 +232,7 @@ export default function ChatPage() {
       socket?.close();
       connection.current = null;
     };
-  }, [id, getToken, historyTick]);
+  }, [id, getToken, historyTick, queryClient]);
 
   // The ban is lifted: the socket opens again and catches up from the last message shown, and
   // its `ready` says who is online now. A page opened while banned (its history refused, so no

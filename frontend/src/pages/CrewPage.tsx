@@ -1,45 +1,32 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
 import { groupsApi, type Crew, type JoinPolicy, type Membership, type NewInvite } from '../api/groups';
+import { queryKeys } from '../api/queryKeys';
+import { useAction as useApiAction } from '../api/useAction';
 import { useAuth } from '../auth/AuthProvider';
-import { useAsync } from '../components/useAsync';
 import { ErrorState, InlineError, Loading } from '../components/status';
 import { formatDateTime } from '../components/format';
 import { CrewActions } from '../components/CrewActions';
 import { ReportButton } from '../components/ReportButton';
-import { useMembershipChanges } from '../notifications/NotificationsProvider';
 
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const run = (action: () => Promise<unknown>, after: () => void) => {
-    setBusy(true);
-    setError(null);
-    action()
-      .then(after)
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
-  return { busy, error, run };
-}
+/** A change to a crew: the crew, its members, requests and invites, and the lists that show
+ * it (its member count) are read again. */
+const useAction = () => useApiAction([queryKeys.crews.all]);
 
-function Members({ crew, onChange }: { crew: Crew; onChange: () => void }) {
+function Members({ crew }: { crew: Crew }) {
   const { t } = useTranslation();
   const { user } = useAuth();
-  const members = useAsync((signal) => groupsApi.members(crew.id, signal), [crew.id, crew.member_count]);
+  const members = useQuery({ queryKey: queryKeys.crews.members(crew.id), queryFn: ({ signal }) => groupsApi.members(crew.id, signal) });
   const { busy, error, run } = useAction();
   const isAdmin = crew.my_role === 'owner' || crew.my_role === 'admin';
   const canRemove = (m: Membership) => m.user.username !== user?.username && (crew.my_role === 'owner' ? m.role !== 'owner' : isAdmin && m.role === 'member');
-  const done = () => {
-    members.reload();
-    onChange();
-  };
   return (
     <section className="panel" aria-labelledby="members-heading">
       <h2 id="members-heading">{t('crew.members')}</h2>
-      {members.loading && <Loading />}
-      {members.error ? <ErrorState error={members.error} onRetry={members.reload} /> : null}
+      {members.isPending && <Loading />}
+      {members.error ? <ErrorState error={members.error} onRetry={() => void members.refetch()} /> : null}
       <ul className="people">
         {members.data?.results.map((m) => (
           <li key={m.id}>
@@ -48,7 +35,7 @@ function Members({ crew, onChange }: { crew: Crew; onChange: () => void }) {
             </span>
             <span className="row wrap">
               {crew.my_role === 'owner' && m.role !== 'owner' && (
-                <button type="button" className="button-small button-secondary" disabled={busy} onClick={() => run(() => groupsApi.setRole(crew.id, m.user.id, m.role === 'admin' ? 'member' : 'admin'), done)}>
+                <button type="button" className="button-small button-secondary" disabled={busy} onClick={() => run(() => groupsApi.setRole(crew.id, m.user.id, m.role === 'admin' ? 'member' : 'admin'))}>
                   {m.role === 'admin' ? t('crew.makeMember') : t('crew.makeAdmin')} <span className="sr-only">{m.user.username}</span>
                 </button>
               )}
@@ -57,13 +44,13 @@ function Members({ crew, onChange }: { crew: Crew; onChange: () => void }) {
                   type="button"
                   className="button-small button-secondary"
                   disabled={busy}
-                  onClick={() => window.confirm(t('crew.transferConfirm', { name: m.user.username })) && run(() => groupsApi.transferOwnership(crew.id, m.user.id), done)}
+                  onClick={() => window.confirm(t('crew.transferConfirm', { name: m.user.username })) && run(() => groupsApi.transferOwnership(crew.id, m.user.id))}
                 >
                   {t('crew.transfer')} <span className="sr-only">{m.user.username}</span>
                 </button>
               )}
               {canRemove(m) && (
-                <button type="button" className="button-small button-danger" disabled={busy} onClick={() => run(() => groupsApi.removeMember(crew.id, m.user.id), done)}>
+                <button type="button" className="button-small button-danger" disabled={busy} onClick={() => run(() => groupsApi.removeMember(crew.id, m.user.id))}>
                   {t('crew.remove')} <span className="sr-only">{m.user.username}</span>
                 </button>
               )}
@@ -77,18 +64,14 @@ function Members({ crew, onChange }: { crew: Crew; onChange: () => void }) {
   );
 }
 
-function JoinRequests({ crew, onChange }: { crew: Crew; onChange: () => void }) {
+function JoinRequests({ crew }: { crew: Crew }) {
   const { t } = useTranslation();
-  const requests = useAsync((signal) => groupsApi.joinRequests(crew.id, signal), [crew.id]);
+  const requests = useQuery({ queryKey: queryKeys.crews.joinRequests(crew.id), queryFn: ({ signal }) => groupsApi.joinRequests(crew.id, signal) });
   const { busy, error, run } = useAction();
-  const done = () => {
-    requests.reload();
-    onChange();
-  };
   return (
     <section className="panel" aria-labelledby="requests-heading">
       <h2 id="requests-heading">{t('crew.requests')}</h2>
-      {requests.loading && <Loading />}
+      {requests.isPending && <Loading />}
       {requests.error ? <ErrorState error={requests.error} /> : null}
       {requests.data?.results.length === 0 && <p className="hint">{t('crew.noRequests')}</p>}
       <ul className="people">
@@ -99,10 +82,10 @@ function JoinRequests({ crew, onChange }: { crew: Crew; onChange: () => void }) 
               {r.message && <q> {r.message}</q>}
             </span>
             <span className="row">
-              <button type="button" className="button-small" disabled={busy} onClick={() => run(() => groupsApi.approveRequest(crew.id, r.id), done)}>
+              <button type="button" className="button-small" disabled={busy} onClick={() => run(() => groupsApi.approveRequest(crew.id, r.id))}>
                 {t('crew.approve')} <span className="sr-only">{r.user.username}</span>
               </button>
-              <button type="button" className="button-small button-secondary" disabled={busy} onClick={() => run(() => groupsApi.rejectRequest(crew.id, r.id), done)}>
+              <button type="button" className="button-small button-secondary" disabled={busy} onClick={() => run(() => groupsApi.rejectRequest(crew.id, r.id))}>
                 {t('crew.reject')} <span className="sr-only">{r.user.username}</span>
               </button>
             </span>
@@ -116,7 +99,7 @@ function JoinRequests({ crew, onChange }: { crew: Crew; onChange: () => void }) 
 
 function Invites({ crew }: { crew: Crew }) {
   const { t } = useTranslation();
-  const invites = useAsync((signal) => groupsApi.invites(crew.id, signal), [crew.id]);
+  const invites = useQuery({ queryKey: queryKeys.crews.invites(crew.id), queryFn: ({ signal }) => groupsApi.invites(crew.id, signal) });
   const [created, setCreated] = useState<NewInvite | null>(null);
   const [maxUses, setMaxUses] = useState('');
   const [copied, setCopied] = useState(false);
@@ -129,10 +112,7 @@ function Invites({ crew }: { crew: Crew }) {
         className="row wrap"
         onSubmit={(e) => {
           e.preventDefault();
-          run(
-            () => groupsApi.createInvite(crew.id, { max_uses: maxUses ? Number(maxUses) : null }).then(setCreated),
-            () => invites.reload(),
-          );
+          run(() => groupsApi.createInvite(crew.id, { max_uses: maxUses ? Number(maxUses) : null }).then(setCreated));
         }}
       >
         <div className="field">
@@ -166,7 +146,7 @@ function Invites({ crew }: { crew: Crew }) {
               {invite.max_uses ? ` / ${invite.max_uses}` : ''} · {invite.is_usable ? t('crew.inviteActive') : t('crew.inviteInactive')}
             </span>
             {invite.is_usable && (
-              <button type="button" className="button-small button-secondary" disabled={busy} onClick={() => run(() => groupsApi.revokeInvite(crew.id, invite.id), invites.reload)}>
+              <button type="button" className="button-small button-secondary" disabled={busy} onClick={() => run(() => groupsApi.revokeInvite(crew.id, invite.id))}>
                 {t('crew.revoke')}
               </button>
             )}
@@ -178,7 +158,7 @@ function Invites({ crew }: { crew: Crew }) {
   );
 }
 
-function EditCrew({ crew, onSaved }: { crew: Crew; onSaved: () => void }) {
+function EditCrew({ crew }: { crew: Crew }) {
   const { t } = useTranslation();
   const [name, setName] = useState(crew.name);
   const [description, setDescription] = useState(crew.description);
@@ -192,7 +172,7 @@ function EditCrew({ crew, onSaved }: { crew: Crew; onSaved: () => void }) {
         className="stack"
         onSubmit={(e) => {
           e.preventDefault();
-          run(() => groupsApi.update(crew.id, { name, description, max_members: maxMembers, join_policy: policy }), onSaved);
+          run(() => groupsApi.update(crew.id, { name, description, max_members: maxMembers, join_policy: policy }));
         }}
       >
         <div className="field">
@@ -230,15 +210,12 @@ export default function CrewPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const { data: crew, error, loading, reload } = useAsync((signal) => groupsApi.get(id, signal), [id]);
+  // My membership of this crew changing (my request approved, or I was removed) reads it
+  // again: the socket's frame invalidates it (NotificationsProvider).
+  const { data: crew, error, isPending, refetch } = useQuery({ queryKey: queryKeys.crews.detail(id), queryFn: ({ signal }) => groupsApi.get(id, signal) });
   const leave = useAction();
-  // My membership of this crew changed (my request approved, or I was removed): show it.
-  useMembershipChanges((change) => {
-    if (change.groupId === id) reload();
-  });
-  if (loading && !crew) return <Loading />;
-  if (error) return <ErrorState error={error} onRetry={reload} />;
-  if (!crew) return null;
+  if (isPending) return <Loading />;
+  if (!crew) return <ErrorState error={error} onRetry={() => void refetch()} />;
   const isAdmin = crew.my_role === 'owner' || crew.my_role === 'admin';
   return (
     <div className="crew-page">
@@ -258,7 +235,7 @@ export default function CrewPage() {
           {crew.my_role && ` · ${t('crew.youAre', { role: t(`crew.roles.${crew.my_role}`) })}`}
         </p>
         {crew.description && <p>{crew.description}</p>}
-        <CrewActions crew={crew} onChange={reload} />
+        <CrewActions crew={crew} />
         <div className="row wrap">
           {crew.my_role && (
             <button
@@ -274,10 +251,10 @@ export default function CrewPage() {
         </div>
         <InlineError error={leave.error} />
       </header>
-      {crew.my_role && <Members crew={crew} onChange={reload} />}
-      {isAdmin && crew.join_policy === 'request' && <JoinRequests crew={crew} onChange={reload} />}
+      {crew.my_role && <Members crew={crew} />}
+      {isAdmin && crew.join_policy === 'request' && <JoinRequests crew={crew} />}
       {isAdmin && <Invites crew={crew} />}
-      {isAdmin && <EditCrew crew={crew} onSaved={reload} />}
+      {isAdmin && <EditCrew crew={crew} />}
     </div>
   );
 }

@@ -1,22 +1,22 @@
 import { Link } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
 import { groupsApi } from '../api/groups';
-import { useAsync } from '../components/useAsync';
+import { queryKeys } from '../api/queryKeys';
 import { ErrorState, Loading } from '../components/status';
 import { formatDateTime } from '../components/format';
-import { useMembershipChanges } from '../notifications/NotificationsProvider';
 
 export default function CrewsPage() {
   const { t } = useTranslation();
-  const { data, error, loading, reload } = useAsync((signal) => groupsApi.list({ mine: true }, signal), []);
-  // A request approved (or a removal) elsewhere shows here at once.
-  useMembershipChanges(reload);
+  // A request approved (or a removal) elsewhere shows here at once: the socket's frame
+  // invalidates my crews (NotificationsProvider).
+  const { data, error, isPending, refetch } = useQuery({ queryKey: queryKeys.crews.mine(), queryFn: ({ signal }) => groupsApi.list({ mine: true }, signal) });
   return (
     <section className="panel">
       <h1>{t('crews.title')}</h1>
       <p className="hint">{t('crews.howToJoin')}</p>
-      {loading && <Loading />}
-      {error ? <ErrorState error={error} onRetry={reload} /> : null}
+      {isPending && <Loading />}
+      {error ? <ErrorState error={error} onRetry={() => void refetch()} /> : null}
       {data && data.results.length === 0 && (
         <p>
           {t('crews.none')} <Link to="/">{t('crews.findEvents')}</Link>

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
-import { EVENT_TYPES, eventsApi, type CrewEvent, type LatLng } from '../api/events';
-import type { Page } from '../api/http';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { EVENT_TYPES, eventsApi, type LatLng } from '../api/events';
+import { queryKeys } from '../api/queryKeys';
 import { EventsMap, type MapBox } from '../map/EventsMap';
 import { CITIES, DEFAULT_CITY, distanceKm } from '../map/cities';
 import { ErrorState } from '../components/status';
@@ -59,10 +60,6 @@ export function DiscoverPage() {
   const [here, setHere] = useState<LatLng | null>(null);
   const [locating, setLocating] = useState<'idle' | 'asking' | 'denied'>('idle');
   const [box, setBox] = useState<MapBox | null>(null);
-  const [result, setResult] = useState<Page<CrewEvent> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [tick, setTick] = useState(0);
 
   const city = CITIES.find((c) => c.id === filters.place) ?? DEFAULT_CITY;
   const center = filters.place === 'here' && here ? here : city.at;
@@ -108,39 +105,33 @@ export function DiscoverPage() {
   }, [filters.place, here, locating, locate]);
 
   const query = useMemo(() => buildEventQuery(filters, stableCenter), [filters, stableCenter]);
-  const queryKey = JSON.stringify(query);
   const searchedCenter = filters.area ? centerOf(filters.area) : stableCenter;
   const offerArea = box !== null && movedAway(box, searchedCenter, distanceKm);
+  // Typing and choosing settle for a moment before the events are asked for; what was shown
+  // stays until they come.
+  const [asked, setAsked] = useState(query);
+  const queryKey = JSON.stringify(query);
+  useEffect(() => {
+    const timer = setTimeout(() => setAsked(query), 150);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [queryKey]);
+  const listing = useQuery({
+    queryKey: queryKeys.events.list(asked),
+    queryFn: ({ signal }) => eventsApi.list(asked, signal),
+    placeholderData: keepPreviousData,
+  });
+  const result = listing.data ?? null;
+  const error = listing.error;
+  const loading = !result || listing.isFetching || JSON.stringify(asked) !== queryKey;
 
   useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(null);
-    const timer = setTimeout(() => {
-      eventsApi
-        .list(query, controller.signal)
-        .then((page) => {
-          setResult(page);
-          setLoading(false);
-          if (window.__crewupDiscoverRendered === undefined) {
-            requestAnimationFrame(() => {
-              window.__crewupDiscoverRendered ??= performance.now();
-              performance.mark('crewup:discover-rendered');
-            });
-          }
-        })
-        .catch((caught: unknown) => {
-          if (controller.signal.aborted) return;
-          setError(caught);
-          setLoading(false);
-        });
-    }, 150);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [queryKey, tick]);
+    if (!listing.isSuccess || window.__crewupDiscoverRendered !== undefined) return;
+    requestAnimationFrame(() => {
+      window.__crewupDiscoverRendered ??= performance.now();
+      performance.mark('crewup:discover-rendered');
+    });
+  }, [listing.isSuccess]);
 
   const events = useMemo(() => result?.results ?? [], [result]);
   const open = useCallback((id: string) => navigate(`/events/${id}`), [navigate]);
@@ -226,7 +217,7 @@ export function DiscoverPage() {
           <h2 id="results-heading" ref={listHeading} aria-live="polite">
             {result ? t('discover.count', { count: result.count }) : t('common.loading')}
           </h2>
-          {error ? <ErrorState error={error} onRetry={() => setTick((n) => n + 1)} /> : null}
+          {error ? <ErrorState error={error} onRetry={() => void listing.refetch()} /> : null}
           {result && result.count > events.length && <p className="hint">{t('discover.more', { shown: events.length, count: result.count })}</p>}
           {result && events.length === 0 && !error && <p className="hint">{t('discover.empty')}</p>}
           <ul className="cards" data-testid="event-list">

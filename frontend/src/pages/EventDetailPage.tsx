@@ -1,34 +1,48 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { eventsApi, type CrewEvent, type RsvpStatus } from '../api/events';
 import { groupsApi } from '../api/groups';
+import { queryKeys } from '../api/queryKeys';
 import { apiUrl } from '../config';
 import { useAuth } from '../auth/AuthProvider';
-import { useAsync } from '../components/useAsync';
 import { ErrorState, InlineError, Loading } from '../components/status';
 import { formatRange } from '../components/format';
 import { PointMap } from '../map/PointMap';
 import { CreateCrewForm } from '../components/CreateCrewForm';
 import { CrewActions } from '../components/CrewActions';
 import { ReportButton } from '../components/ReportButton';
-import { useMembershipChanges } from '../notifications/NotificationsProvider';
 
-function Rsvp({ event, onChange }: { event: CrewEvent; onChange: () => void }) {
+/** An event's participants, read once for the list and for my place on its waitlist. */
+function useParticipants(eventId: string, enabled = true) {
+  return useQuery({
+    queryKey: queryKeys.events.participants(eventId),
+    queryFn: ({ signal }) => eventsApi.participants(eventId, 1, signal),
+    enabled,
+  });
+}
+
+/** My answer to an event: the event (counts, my status) is read again wherever it is shown,
+ * its detail and the lists on Discover. */
+function useRsvp(eventId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (status: RsvpStatus | null) => (status ? eventsApi.join(eventId, status) : eventsApi.leave(eventId).then(() => null)),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.events.all }),
+  });
+}
+
+function Rsvp({ event }: { event: CrewEvent }) {
   const { t } = useTranslation();
   const { user, signIn } = useAuth();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const rsvp = useRsvp(event.id);
+  const busy = rsvp.isPending;
+  const error = rsvp.error;
   const [position, setPosition] = useState<number | null>(null);
-  const mine = useAsync(
-    async (signal) => {
-      if (!user || event.my_status !== 'waitlisted') return null;
-      const page = await eventsApi.participants(event.id, 1, signal);
-      return page.results.find((p) => p.user.username === user.username)?.waitlist_position ?? null;
-    },
-    [event.id, event.my_status, user?.username],
-  );
-  const waitlistPosition = position ?? mine.data ?? null;
+  const participants = useParticipants(event.id, Boolean(user) && event.my_status === 'waitlisted');
+  const mine = participants.data?.results.find((p) => p.user.username === user?.username)?.waitlist_position ?? null;
+  const waitlistPosition = position ?? mine;
 
   if (!user) {
     return (
@@ -38,30 +52,8 @@ function Rsvp({ event, onChange }: { event: CrewEvent; onChange: () => void }) {
     );
   }
   const full = event.capacity !== null && event.going_count >= event.capacity;
-  const choose = (status: RsvpStatus) => {
-    setBusy(true);
-    setError(null);
-    eventsApi
-      .join(event.id, status)
-      .then((participation) => {
-        setPosition(participation.waitlist_position);
-        onChange();
-      })
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
-  const leave = () => {
-    setBusy(true);
-    setError(null);
-    eventsApi
-      .leave(event.id)
-      .then(() => {
-        setPosition(null);
-        onChange();
-      })
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
+  const choose = (status: RsvpStatus) => rsvp.mutate(status, { onSuccess: (participation) => setPosition(participation?.waitlist_position ?? null) });
+  const leave = () => rsvp.mutate(null, { onSuccess: () => setPosition(null) });
   return (
     <div className="rsvp" role="group" aria-label={t('event.rsvp')}>
       <p aria-live="polite">
@@ -94,8 +86,8 @@ function Rsvp({ event, onChange }: { event: CrewEvent; onChange: () => void }) {
 
 function Participants({ eventId }: { eventId: string }) {
   const { t } = useTranslation();
-  const { data, error, loading } = useAsync((signal) => eventsApi.participants(eventId, 1, signal), [eventId]);
-  if (loading) return <Loading />;
+  const { data, error, isPending } = useParticipants(eventId);
+  if (isPending) return <Loading />;
   if (error) return <ErrorState error={error} />;
   if (!data?.results.length) return <p className="hint">{t('event.noParticipants')}</p>;
   return (
@@ -113,15 +105,15 @@ function Participants({ eventId }: { eventId: string }) {
 function Crews({ eventId }: { eventId: string }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const crews = useAsync((signal) => groupsApi.list({ event_id: eventId }, signal), [eventId]);
+  // "Request sent" turns into "Open chat" when an admin approves it: the socket's frame
+  // invalidates the crews (NotificationsProvider).
+  const crews = useQuery({ queryKey: queryKeys.crews.forEvent(eventId), queryFn: ({ signal }) => groupsApi.list({ event_id: eventId }, signal) });
   const [creating, setCreating] = useState(false);
-  // "Request sent" turns into "Open chat" when an admin approves it.
-  useMembershipChanges(crews.reload);
   return (
     <section aria-labelledby="crews-heading" className="panel">
       <h2 id="crews-heading">{t('event.crews')}</h2>
-      {crews.loading && <Loading />}
-      {crews.error ? <ErrorState error={crews.error} onRetry={crews.reload} /> : null}
+      {crews.isPending && <Loading />}
+      {crews.error ? <ErrorState error={crews.error} onRetry={() => void crews.refetch()} /> : null}
       {crews.data && crews.data.results.length === 0 && <p className="hint">{t('event.noCrews')}</p>}
       <ul className="cards">
         {crews.data?.results.map((crew) => (
@@ -133,7 +125,7 @@ function Crews({ eventId }: { eventId: string }) {
               {t('crew.memberCount', { count: crew.member_count, max: crew.max_members })} · {t(`crew.policies.${crew.join_policy}`)}
             </p>
             {crew.description && <p>{crew.description}</p>}
-            <CrewActions crew={crew} onChange={crews.reload} />
+            <CrewActions crew={crew} />
           </li>
         ))}
       </ul>
@@ -153,12 +145,15 @@ export default function EventDetailPage() {
   const { t } = useTranslation();
   const { user } = useAuth();
   const navigate = useNavigate();
-  const { data: event, error, loading, reload } = useAsync((signal) => eventsApi.get(id, signal), [id, user?.username]);
-  const [cancelError, setCancelError] = useState<unknown>(null);
+  const queryClient = useQueryClient();
+  const { data: event, error, isPending, refetch } = useQuery({ queryKey: queryKeys.events.detail(id), queryFn: ({ signal }) => eventsApi.get(id, signal) });
+  const cancel = useMutation({
+    mutationFn: (eventId: string) => eventsApi.cancel(eventId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.events.all }),
+  });
 
-  if (loading && !event) return <Loading />;
-  if (error) return <ErrorState error={error} onRetry={reload} />;
-  if (!event) return null;
+  if (isPending) return <Loading />;
+  if (!event) return <ErrorState error={error} onRetry={() => void refetch()} />;
   const organizer = user?.username === event.organizer.username;
   return (
     <article className="event-detail">
@@ -180,7 +175,7 @@ export default function EventDetailPage() {
             {event.waitlist_count > 0 && ` · ${t('event.waitlistCount', { count: event.waitlist_count })}`}
           </p>
           {event.description && <p className="description">{event.description}</p>}
-          {event.status !== 'cancelled' && <Rsvp event={event} onChange={reload} />}
+          {event.status !== 'cancelled' && <Rsvp event={event} />}
           <div className="row wrap">
             <a href={apiUrl(eventsApi.calendarPath(event.id))} download={`crewup-${event.id}.ics`}>
               {t('event.addToCalendar')}
@@ -192,7 +187,7 @@ export default function EventDetailPage() {
                 className="button-danger"
                 onClick={() => {
                   if (!window.confirm(t('event.cancelConfirm'))) return;
-                  eventsApi.cancel(event.id).then(reload).catch(setCancelError);
+                  cancel.mutate(event.id);
                 }}
               >
                 {t('event.cancel')}
@@ -200,7 +195,7 @@ export default function EventDetailPage() {
             )}
             {user && !organizer && <ReportButton target="event" id={event.id} />}
           </div>
-          <InlineError error={cancelError} />
+          <InlineError error={cancel.error} />
         </header>
         {user && (
           <section className="panel" aria-labelledby="participants-heading">

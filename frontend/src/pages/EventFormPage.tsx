@@ -2,8 +2,10 @@ import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { EVENT_TYPES, eventsApi, type EventInput, type EventType, type LatLng } from '../api/events';
 import { ApiError } from '../api/http';
+import { queryKeys } from '../api/queryKeys';
 import { PointMap } from '../map/PointMap';
 import { DEFAULT_CITY } from '../map/cities';
 import { ErrorState, InlineError, Loading } from '../components/status';
@@ -75,8 +77,6 @@ export default function EventFormPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const [form, setForm] = useState<FormState>(defaults);
-  const [loading, setLoading] = useState(editing);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
@@ -88,30 +88,36 @@ export default function EventFormPage() {
     const first = CONTROLS.find(([field]) => error.fieldError(field));
     if (first) formRef.current?.querySelector<HTMLElement>(`#${first[1]}`)?.focus();
   }, [error]);
+  const queryClient = useQueryClient();
+  // The event as the detail page has it (read once more if it is old); the form starts from it
+  // once, and a later read of it does not overwrite what is being typed.
+  const existing = useQuery({
+    queryKey: queryKeys.events.detail(id ?? ''),
+    queryFn: ({ signal }) => eventsApi.get(id ?? '', signal),
+    enabled: editing,
+    refetchOnWindowFocus: false,
+  });
+  const event = existing.data;
+  const filled = useRef(false);
+  const loading = editing && !filled.current && (existing.isPending || Boolean(event));
+  const loadError = filled.current ? null : existing.error;
 
   useEffect(() => {
-    if (!id) return;
-    const controller = new AbortController();
-    eventsApi
-      .get(id, controller.signal)
-      .then((event) =>
-        setForm({
-          title: event.title,
-          event_type: event.event_type,
-          description: event.description,
-          starts: toLocalInput(event.starts_at),
-          ends: toLocalInput(event.ends_at),
-          venue_name: event.venue_name,
-          address: event.address,
-          capacity: event.capacity === null ? '' : String(event.capacity),
-          visibility: event.visibility,
-          location: event.location,
-        }),
-      )
-      .catch((caught: unknown) => !controller.signal.aborted && setLoadError(caught))
-      .finally(() => !controller.signal.aborted && setLoading(false));
-    return () => controller.abort();
-  }, [id]);
+    if (!event || filled.current) return;
+    filled.current = true;
+    setForm({
+      title: event.title,
+      event_type: event.event_type,
+      description: event.description,
+      starts: toLocalInput(event.starts_at),
+      ends: toLocalInput(event.ends_at),
+      venue_name: event.venue_name,
+      address: event.address,
+      capacity: event.capacity === null ? '' : String(event.capacity),
+      visibility: event.visibility,
+      location: event.location,
+    });
+  }, [event]);
 
   if (loading) return <Loading />;
   if (loadError) return <ErrorState error={loadError} />;
@@ -148,7 +154,13 @@ export default function EventFormPage() {
     setBusy(true);
     setError(null);
     (id ? eventsApi.update(id, input) : eventsApi.create(input))
-      .then((event) => navigate(`/events/${event.id}`))
+      .then((saved) => {
+        // Its detail shows what was saved at once; the lists (Discover, its crews) read it again.
+        queryClient.setQueryData(queryKeys.events.detail(saved.id), saved);
+        void queryClient.invalidateQueries({ queryKey: queryKeys.events.lists() });
+        void queryClient.invalidateQueries({ queryKey: queryKeys.crews.lists() });
+        navigate(`/events/${saved.id}`);
+      })
       .catch(setError)
       .finally(() => setBusy(false));
   };

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useLocation } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryKeys } from '../api/queryKeys';
 import { usersApi, type Profile } from '../api/users';
 import { useAuth } from '../auth/AuthProvider';
-import { useAsync } from '../components/useAsync';
 import { ErrorState, InlineError, Loading } from '../components/status';
 import { ReportButton } from '../components/ReportButton';
 import { CITIES } from '../map/cities';
@@ -196,12 +197,10 @@ function ReportSomeone() {
 export default function ProfilePage() {
   const { t } = useTranslation();
   const { user } = useAuth();
-  const profile = useAsync((signal) => usersApi.me(signal), []);
-  const [current, setCurrent] = useState<Profile | null>(null);
+  const profile = useQuery({ queryKey: queryKeys.profile.me(), queryFn: ({ signal }) => usersApi.me(signal) });
+  const queryClient = useQueryClient();
+  const current = profile.data;
   const { hash } = useLocation();
-  useEffect(() => {
-    if (profile.data) setCurrent(profile.data);
-  }, [profile.data]);
   // /profile#notifications (the bell's settings link) goes straight to that section.
   useEffect(() => {
     if (hash !== '#notifications') return;
@@ -221,9 +220,9 @@ export default function ProfilePage() {
             <a href={getConfig().adminUrl}>{t('nav.moderation')}</a>
           </p>
         )}
-        {profile.loading && <Loading />}
-        {profile.error ? <ErrorState error={profile.error} onRetry={profile.reload} /> : null}
-        {current && <ProfileForm key={current.id} profile={current} onSaved={setCurrent} />}
+        {profile.isPending && <Loading />}
+        {profile.error ? <ErrorState error={profile.error} onRetry={() => void profile.refetch()} /> : null}
+        {current && <ProfileForm key={current.id} profile={current} onSaved={(saved: Profile) => queryClient.setQueryData(queryKeys.profile.me(), saved)} />}
       </section>
       <NotificationSettings />
       <DataAndAccount username={user?.username ?? ''} />

@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { useQuery } from '@tanstack/react-query';
+import { queryKeys } from '../api/queryKeys';
 import { safetyApi, type CheckIn, type SafetyAlert } from '../api/safety';
+import { useAction } from '../api/useAction';
 import { useSafety } from '../safety/SafetyProvider';
 import { AlertCard } from '../safety/AlertBanners';
-import { useAsync } from '../components/useAsync';
 import { ErrorState, InlineError, Loading } from '../components/status';
 import { formatTime, fromLocalInput, toLocalInput } from '../components/format';
 
@@ -19,32 +21,23 @@ function remaining(dueAt: string, now: number): string {
 function CheckIns() {
   const { t } = useTranslation();
   const { crews } = useSafety();
-  const checkIns = useAsync((signal) => safetyApi.checkIns(signal), []);
+  const checkIns = useQuery({ queryKey: queryKeys.safety.checkIns(), queryFn: ({ signal }) => safetyApi.checkIns(signal) });
   const [crewId, setCrewId] = useState('');
   const [due, setDue] = useState(() => toLocalInput(new Date(Date.now() + 2 * 3_600_000)));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction([queryKeys.safety.checkIns()]);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
-  const run = (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    action()
-      .then(checkIns.reload)
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
   const extend = (c: CheckIn) => safetyApi.extendCheckIn(c.id, new Date(new Date(c.due_at).getTime() + 30 * 60_000).toISOString());
   return (
     <section className="panel" aria-labelledby="checkins-heading">
       <h2 id="checkins-heading">{t('checkIn.title')}</h2>
       <p className="hint">{t('checkIn.explain')}</p>
-      {checkIns.loading && <Loading />}
+      {checkIns.isPending && <Loading />}
       {checkIns.error ? (
-        <ErrorState error={checkIns.error} onRetry={checkIns.reload} />
+        <ErrorState error={checkIns.error} onRetry={() => void checkIns.refetch()} />
       ) : (
         <>
           <ul className="people">
@@ -108,20 +101,14 @@ function useLinkedAlert(alerts: SafetyAlert[]) {
   const id = params.get('alert');
   const listed = id ? alerts.find((a) => a.id === id) : undefined;
   const isListed = listed !== undefined;
-  const [fetched, setFetched] = useState<SafetyAlert | null>(null);
-  const [missing, setMissing] = useState(false);
-  useEffect(() => {
-    setFetched(null);
-    setMissing(false);
-    if (!id || isListed) return;
-    const controller = new AbortController();
-    safetyApi
-      .get(id, controller.signal)
-      .then(setFetched)
-      .catch(() => !controller.signal.aborted && setMissing(true));
-    return () => controller.abort();
-  }, [id, isListed]);
-  return { id, extra: isListed ? null : fetched, missing: !isListed && missing };
+  const fetched = useQuery({
+    queryKey: queryKeys.safety.alert(id ?? ''),
+    queryFn: ({ signal }) => safetyApi.get(id ?? '', signal),
+    enabled: Boolean(id) && !isListed,
+    retry: false,
+  });
+  const extra: SafetyAlert | null = (!isListed && fetched.data) || null;
+  return { id, extra, missing: !isListed && fetched.isError };
 }
 
 function HighlightedAlert({ alert }: { alert: SafetyAlert }) {

@@ -1,13 +1,16 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useAccountStatus } from '../auth/AccountStatus';
 import { useAuth } from '../auth/AuthProvider';
 import { groupsApi, type Crew } from '../api/groups';
 import { ApiError, USER_BANNED } from '../api/http';
+import { invalidateLive } from '../api/queryClient';
+import { queryKeys } from '../api/queryKeys';
 import { safetyApi, type AckKind, type AlertInput, type SafetyAlert } from '../api/safety';
 import type { AppNotification } from '../api/users';
 import { ChatConnection } from '../chat/connection';
 import { wsUrl } from '../config';
-import { useLiveNotifications, useMembershipChanges } from '../notifications/NotificationsProvider';
+import { useLiveNotifications } from '../notifications/NotificationsProvider';
 import { applyChange, changeFromFrame, isShowable, mergeAlert, type AlertChange } from './changes';
 import { asLocationInput, bestKnownPosition, watchPositions } from './position';
 import { enqueueAlert, FLUSH_MESSAGE, flushAlertQueue, isFinalRefusal, queuedAlerts, type QueuedAlert } from './queue';
@@ -30,6 +33,7 @@ const LOCATION_EVERY_MS = 15_000;
 // a rate limit gives no event to wait for).
 const QUEUE_RETRY_MS = 30_000;
 const MAX_LISTENERS = 20;
+const NO_CREWS: Crew[] = [];
 
 /** What became of an alert raised: sent to the crew, or queued on this device until the
  * connection returns. */
@@ -83,8 +87,6 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
   const [alerts, setAlerts] = useState<Map<string, SafetyAlert>>(new Map());
   // What is held now, for the frames' handlers (which decide on it before React renders).
   const held = useRef(alerts);
-  const [crews, setCrews] = useState<Crew[]>([]);
-  const [crewsTick, setCrewsTick] = useState(0);
   const [unavailable, setUnavailable] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [queued, setQueued] = useState<QueuedAlert[]>([]);
@@ -221,22 +223,19 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
     else setError(caught);
   }, []);
 
-  // My crews: where alerts go, and whose live channels bring alerts to me.
-  useEffect(() => {
-    if (!userId) {
-      setCrews([]);
-      return;
-    }
-    const controller = new AbortController();
-    groupsApi
-      .list({ mine: true }, controller.signal)
-      .then((page) => setCrews(page.results))
-      .catch(() => {});
-    return () => controller.abort();
-  }, [userId, crewsTick, recoveries]);
-
-  // A crew joined or left: listen to the alerts of the crews I am in now.
-  useMembershipChanges(() => setCrewsTick((n) => n + 1));
+  // My crews: where alerts go, and whose live channels bring alerts to me. The list My crews
+  // shows: a crew joined or left (here, or told by my socket) and a lifted ban read it again,
+  // and the sockets follow.
+  const queryClient = useQueryClient();
+  // Not read again for the tab being shown: a membership change comes over my socket, and an
+  // idle tab shown again makes one catch-up (the alerts), no more.
+  const myCrews = useQuery({
+    queryKey: queryKeys.crews.mine(),
+    queryFn: ({ signal }) => groupsApi.list({ mine: true }, signal),
+    enabled: Boolean(userId),
+    refetchOnWindowFocus: false,
+  });
+  const crews = (userId && myCrews.data?.results) || NO_CREWS;
 
   /** Catch up with the API: the open alerts in my crews, with in full those not held in full
    * yet, mine (whose answers matter most), and every one when `deep` (frames may have been
@@ -358,6 +357,8 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
           WebSocketImpl,
           onEvent: (event) => {
             if (event.type === 'safety_alert') onAlertFrame(event.frame);
+            // Someone joined or left: the crew here and wherever it is shown.
+            else if (event.type === 'member_joined' || event.type === 'member_left') invalidateLive(queryClient, [queryKeys.crews.detail(crewId), queryKeys.crews.lists()]);
             else if (event.type === 'state' && event.state === 'removed' && event.reason === USER_BANNED) bannedSocket.current();
             else if (event.type === 'ready') {
               askSync.current(opened);
@@ -380,7 +381,7 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       sockets.forEach((s) => s.close());
       listening.current = [];
     };
-  }, [userId, crewKey, getToken, onAlertFrame, WebSocketImpl]);
+  }, [userId, crewKey, getToken, onAlertFrame, WebSocketImpl, queryClient]);
 
   // The ban is lifted: the sockets it closed open again (and, back, ask for a full catch-up).
   useEffect(() => {
@@ -498,9 +499,9 @@ export function SafetyProvider({ children, WebSocketImpl }: SafetyProviderProps)
       resolve: (id, note) => close(id, () => safetyApi.resolve(id, note)),
       cancel: (id) => close(id, () => safetyApi.cancel(id)),
       onAlertFrame,
-      refreshCrews: () => setCrewsTick((n) => n + 1),
+      refreshCrews: () => void queryClient.invalidateQueries({ queryKey: queryKeys.crews.mine() }),
     }),
-    [alerts, crews, unavailable, error, upsert, takeChange, onAlertFrame, userId, reloadQueue, queued, refused, delivered, close],
+    [alerts, crews, unavailable, error, upsert, takeChange, onAlertFrame, userId, reloadQueue, queued, refused, delivered, close, queryClient],
   );
   return <SafetyContext.Provider value={value}>{children}</SafetyContext.Provider>;
 }
