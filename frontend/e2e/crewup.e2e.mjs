@@ -180,7 +180,16 @@ describe('CrewUp in a real browser', { timeout: 300_000 }, () => {
     // the query the map and filters made: the box, the text, and the radius around Helsinki
     await shot(page, 'discover-phone');
     await assertAccessible(page, 'discover (phone)');
+    // a desktop finds the same: the area (place and radius) decides, not the map's viewport
+    await alicePage.goto(page.url());
+    await alicePage.getByRole('heading', { name: '1 event', exact: true }).waitFor({ timeout: 15_000 });
+    // the pin opens a preview (what, when, how many go) and marks the event in the list
     await marker.click();
+    const preview = page.getByTestId('map-preview');
+    await preview.getByText(/\d+ going/).waitFor();
+    assert.equal(await item.getAttribute('aria-current'), 'true');
+    await shot(page, 'discover-pin-preview-phone');
+    await preview.getByRole('link', { name: TITLE }).click();
     await page.getByRole('heading', { level: 1, name: TITLE }).waitFor();
     await page.getByRole('button', { name: 'Going', exact: true }).click();
     await page.getByText('You are going.').waitFor();

@@ -107,6 +107,7 @@ describe('The street map', { timeout: 300_000 }, () => {
       await shot(page, `streets-discover-${size}`);
       await assertAccessible(page, `discover (${size})`);
       await pin.click();
+      await page.getByTestId('map-preview').getByRole('link', { name: TITLE }).click();
       await page.getByRole('heading', { level: 1, name: TITLE }).waitFor();
       assertNoConsoleErrors();
     }

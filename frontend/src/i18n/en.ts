@@ -135,6 +135,7 @@ const en = {
     locating: 'Finding your location…',
     locationDenied: 'Your location is not available; showing {{city}}. Choose a place instead.',
     mapLabel: 'Map of events',
+    preview: 'The event of the chosen pin',
     clusterEvents: 'events',
     count_one: '{{count}} event',
     count_other: '{{count}} events',

@@ -139,6 +139,7 @@ const sv: Same<Resources> = {
     locating: 'Hämtar din plats…',
     locationDenied: 'Din plats är inte tillgänglig; visar {{city}}. Välj en plats i stället.',
     mapLabel: 'Karta över evenemang',
+    preview: 'Evenemanget för den valda nålen',
     clusterEvents: 'evenemang',
     count_one: '{{count}} evenemang',
     count_other: '{{count}} evenemang',

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { EVENT_TYPES, eventsApi, type LatLng } from '../api/events';
+import { EVENT_TYPES, eventsApi, type CrewEvent, type LatLng } from '../api/events';
 import { queryKeys } from '../api/queryKeys';
 import { EventsMap, type MapBox } from '../map/EventsMap';
 import { CITIES, DEFAULT_CITY, distanceKm } from '../map/cities';
@@ -11,6 +11,29 @@ import { formatDateTime, formatKm } from '../components/format';
 import { buildEventQuery, centerOf, DISTANCE_OPTIONS, movedAway, filtersFromParams, paramsFromFilters, WHEN_OPTIONS, type DiscoverFilters } from './discoverQuery';
 import { rememberPosition, rememberPositionError } from '../safety/position';
 import { useAuth } from '../auth/AuthProvider';
+
+/** The event a pin stands for, over the map: what, when, how many go; its title opens it. */
+function EventPreview({ event, onClose }: { event: CrewEvent; onClose: () => void }) {
+  const { t } = useTranslation();
+  const title = useRef<HTMLAnchorElement>(null);
+  useEffect(() => title.current?.focus(), [event.id]);
+  return (
+    <section className="map-preview" aria-label={t('discover.preview')} data-testid="map-preview" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <Link ref={title} to={`/events/${event.id}`} className="card-title">
+        {event.title}
+      </Link>
+      <p className="meta">
+        <span className={`tag tag-${event.event_type}`}>{t(`eventType.${event.event_type}`)}</span> {formatDateTime(event.starts_at)}
+      </p>
+      <p className="meta">
+        {event.venue_name || event.address} · {t('event.goingCount', { count: event.going_count })}
+      </p>
+      <button type="button" className="button-link map-preview-close" onClick={onClose}>
+        {t('common.close')}
+      </button>
+    </section>
+  );
+}
 
 /** Signed out, the first screen says what CrewUp is before it shows the events. */
 function Intro() {
@@ -52,7 +75,6 @@ declare global {
 
 export function DiscoverPage() {
   const { t } = useTranslation();
-  const navigate = useNavigate();
   const { user } = useAuth();
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromParams(params), [params]);
@@ -134,7 +156,10 @@ export function DiscoverPage() {
   }, [listing.isSuccess]);
 
   const events = useMemo(() => result?.results ?? [], [result]);
-  const open = useCallback((id: string) => navigate(`/events/${id}`), [navigate]);
+  // A pin opens a preview over the map (and marks the event in the list); its title opens the event.
+  const [selected, setSelected] = useState<string | null>(null);
+  const open = useCallback((id: string) => setSelected(id), []);
+  const preview = events.find((event) => event.id === selected) ?? null;
   const listHeading = useRef<HTMLHeadingElement>(null);
 
   return (
@@ -212,6 +237,7 @@ export function DiscoverPage() {
             </div>
           )}
           <EventsMap center={stableCenter} zoom={12} radiusKm={filters.area ? null : filters.km} events={events} onBoxChange={setBox} onOpen={open} />
+          {preview && <EventPreview event={preview} onClose={() => setSelected(null)} />}
         </div>
         <section className="event-list" aria-labelledby="results-heading" aria-busy={loading}>
           <h2 id="results-heading" ref={listHeading} aria-live="polite">
@@ -224,7 +250,7 @@ export function DiscoverPage() {
             {events.map((event) => {
               const km = event.distance_km ?? distanceKm(center, event.location);
               return (
-                <li key={event.id} className="card">
+                <li key={event.id} className={event.id === selected ? 'card card-selected' : 'card'} aria-current={event.id === selected ? 'true' : undefined}>
                   <Link to={`/events/${event.id}`} className="card-title">
                     {event.title}
                   </Link>
