@@ -113,6 +113,26 @@ describe('The street map', { timeout: 300_000 }, () => {
     }
   });
 
+  it('offers "Search this area" once the map is moved away, and searches its box', async () => {
+    const page = pages.maria;
+    await page.goto(`${system.base}/?km=1`);
+    const map = page.getByTestId('events-map');
+    await renderedStreets(map);
+    const button = page.getByRole('button', { name: 'Search this area' });
+    assert.equal(await button.count(), 0, 'offered before the map moved');
+    // when the map is moved 3 km east, where the 1 km around Helsinki's centre does not reach
+    await map.evaluate((element) => element.querySelector('.map-canvas').maplibreMap.jumpTo({ center: [24.995, 60.17] }));
+    await button.click();
+    // then the box is searched, kept in the address bar, and the way back is offered
+    await page.waitForURL(/[?&]area=/);
+    await page.getByRole('button', { name: /^Back to 1 km around Helsinki$/ }).waitFor();
+    await page.getByRole('heading', { name: /^\d+ events?$/ }).waitFor();
+    await shot(page, 'discover-search-this-area-desktop');
+    await page.getByRole('button', { name: /^Back to 1 km around/ }).click();
+    await page.waitForURL((url) => !url.searchParams.has('area'));
+    assertNoConsoleErrors();
+  });
+
   it("draws streets on the event's page around its pin", async () => {
     for (const [who, size] of [['maria', 'desktop'], ['bob', 'phone']]) {
       const page = pages[who];
