@@ -12,6 +12,16 @@ import { buildEventQuery, centerOf, DISTANCE_OPTIONS, movedAway, filtersFromPara
 import { rememberPosition, rememberPositionError } from '../safety/position';
 import { useAuth } from '../auth/AuthProvider';
 
+/** An event's kind and start, as the list and the pin's preview show them. */
+function KindAndTime({ event }: { event: CrewEvent }) {
+  const { t } = useTranslation();
+  return (
+    <p className="meta">
+      <span className={`tag tag-${event.event_type}`}>{t(`eventType.${event.event_type}`)}</span> {formatDateTime(event.starts_at)}
+    </p>
+  );
+}
+
 /** The event a pin stands for, over the map: what, when, how many go; its title opens it. */
 function EventPreview({ event, onClose }: { event: CrewEvent; onClose: () => void }) {
   const { t } = useTranslation();
@@ -22,9 +32,7 @@ function EventPreview({ event, onClose }: { event: CrewEvent; onClose: () => voi
       <Link ref={title} to={`/events/${event.id}`} className="card-title">
         {event.title}
       </Link>
-      <p className="meta">
-        <span className={`tag tag-${event.event_type}`}>{t(`eventType.${event.event_type}`)}</span> {formatDateTime(event.starts_at)}
-      </p>
+      <KindAndTime event={event} />
       <p className="meta">
         {event.venue_name || event.address} · {t('event.goingCount', { count: event.going_count })}
       </p>
@@ -254,9 +262,7 @@ export function DiscoverPage() {
                   <Link to={`/events/${event.id}`} className="card-title">
                     {event.title}
                   </Link>
-                  <p className="meta">
-                    <span className={`tag tag-${event.event_type}`}>{t(`eventType.${event.event_type}`)}</span> {formatDateTime(event.starts_at)}
-                  </p>
+                  <KindAndTime event={event} />
                   <p className="meta">
                     {event.venue_name || event.address} · {t('discover.kmAway', { km: formatKm(km) })}
                   </p>

@@ -1,8 +1,7 @@
 import { screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AlertDetail, SafetyAlert } from '../api/safety';
-import { SafetyContextForTests } from '../safety/SafetyProvider';
-import { renderWithApp } from '../test/render';
+import { renderWithSafety } from '../test/safetyContext';
 import { json } from '../test/fakes';
 import SafetyPage from './SafetyPage';
 
@@ -28,28 +27,7 @@ const alert = (id: string, message: string, status: SafetyAlert['status'] = 'ope
 });
 
 function render(alerts: SafetyAlert[], path: string, language = 'en') {
-  const value = {
-    alerts,
-    crews: [],
-    unavailable: false,
-    error: null,
-    raise: vi.fn(),
-    acknowledge: vi.fn(),
-    resolve: vi.fn(),
-    cancel: vi.fn(),
-    onAlertFrame: vi.fn(),
-    refreshCrews: vi.fn(),
-    queued: [],
-    refused: [],
-    dismissRefused: vi.fn(),
-    delivered: {},
-  };
-  return renderWithApp(
-    <SafetyContextForTests.Provider value={value}>
-      <SafetyPage />
-    </SafetyContextForTests.Provider>,
-    { path, language },
-  );
+  return renderWithSafety(<SafetyPage />, alerts, { path, language });
 }
 
 beforeEach(() => {

@@ -1,36 +1,15 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SafetyAlert } from '../api/safety';
-import { renderWithApp } from '../test/render';
+import { renderWithSafety } from '../test/safetyContext';
 import { openAlertDetail } from '../test/safetyServer';
 import { AlertBanners } from './AlertBanners';
-import { SafetyContextForTests } from './SafetyProvider';
 
 const person = (username: string) => ({ id: `u-${username}`, username, display_name: username.charAt(0).toUpperCase() + username.slice(1) });
 
 function renderTray(alerts: SafetyAlert[]) {
-  const value = {
-    alerts,
-    crews: [],
-    unavailable: false,
-    error: null,
-    raise: vi.fn(),
-    acknowledge: vi.fn(),
-    resolve: vi.fn(),
-    cancel: vi.fn(),
-    onAlertFrame: vi.fn(),
-    refreshCrews: vi.fn(),
-    queued: [],
-    refused: [],
-    dismissRefused: vi.fn(),
-    delivered: {},
-  };
-  return renderWithApp(
-    <SafetyContextForTests.Provider value={value}>
-      <AlertBanners />
-    </SafetyContextForTests.Provider>,
-  );
+  return renderWithSafety(<AlertBanners />, alerts);
 }
 
 describe('AlertBanners, the tray', () => {
