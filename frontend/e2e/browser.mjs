@@ -42,13 +42,14 @@ export function watchConsole(page, name) {
 
 export async function signIn(page, base, username) {
   await page.goto(`${base}/`);
-  await page.getByRole('button', { name: 'Sign in' }).first().click();
+  // CrewUp's button in either of its languages; then the identity provider's page (English)
+  await page.getByRole('button', { name: /^(Sign in|Logga in)$/ }).first().click();
   await page.waitForURL(/\/realms\/crewup\/login\//);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(`${username}-pass-2026`);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.toString().startsWith(base) && !url.pathname.startsWith('/auth/'));
-  await page.getByRole('button', { name: /Sign out/ }).waitFor();
+  await page.getByRole('button', { name: /Sign out|Logga ut/ }).waitFor();
 }
 
 const axeSource = readFileSync(path.join(frontendDir, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');

@@ -103,8 +103,8 @@ export function AlertCard({ alert, compact = false }: { alert: SafetyAlert; comp
       </div>
       {position && !mine && mapShown && (
         // At street level, on the latest position the sender shared.
-        <div id={`alert-map-${alert.id}`} className="map-alert">
-          <PointMap point={position} fallback={position} zoom={16} kind="alert" label={t('safety.senderMap', { name })} className="map-alert-inner" />
+        <div id={`alert-map-${alert.id}`} className="alert-map">
+          <PointMap point={position} fallback={position} zoom={16} kind="alert" label={t('safety.senderMap', { name })} className="map-alert" />
         </div>
       )}
     </article>
