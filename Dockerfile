@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# One image recipe for the five Python services (STYLE.md §1). The build argument SERVICE
+# One image recipe for the five Python services. The build argument SERVICE
 # picks the workspace package that goes into the venv and the default command:
 #   docker build --build-arg SERVICE=event -t crewup-event .
 #   docker run crewup-event                  # web event: gunicorn on :8000

@@ -1,6 +1,9 @@
 """The group service's Celery worker: it closes the live chat sockets of banned users.
 
-Run: `celery -A group_service worker -P solo -n group@%h` (see shared.messaging.consumer_step).
+Run: `celery -A group_service worker -n group@%h -c 1`, as scripts/supervise.sh and the chart
+do: the default prefork pool, whose event loop sends the AMQP heartbeats (a `-P solo` worker
+needs CELERY_BROKER_HEARTBEAT=0, see shared/shared/settings/common.py). The event consumer
+runs in the worker's main process (shared.messaging.consumer_step).
 """
 
 from __future__ import annotations

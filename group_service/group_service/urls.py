@@ -15,8 +15,8 @@ urlpatterns = [
     path("api/v1/groups/", include("group_service.api.urls")),
     # Service-to-service only, and outside /api/v1/ on purpose: the public ingress routes
     # nothing but /api/v1/<service>/ (and /ws/), so these paths are reachable only inside the
-    # cluster, and they still demand a token with the `service` realm role (REFERENCE.md,
-    # flaw 1: the first CrewUp's internal endpoints were open to the world).
+    # cluster, and they still demand a token with the `service` realm role: an internal path
+    # must not be open to anyone who can reach the service.
     path("internal/v1/groups/", include(internal_urlpatterns)),
     # The safety service posts alerts into a crew's chat stream (the chat is ours to write).
     path(

@@ -1,8 +1,8 @@
 """Safety alert notices in a crew's chat stream, written by the group service on request.
 
-The chat belongs to the group service (DESIGN.md), so the safety service does not write chat
-messages: it calls `POST /internal/v1/groups/{id}/safety-alerts/`, whose view calls
-`safety_alert_notice_post`. A notice is a `safety_alert` message in the crew's numbered
+The chat belongs to the group service, which owns each crew's numbered stream and its live
+broadcast (docs/adr/0006), so the safety service does not write chat messages: it calls
+`POST /internal/v1/groups/{id}/safety-alerts/`, whose view calls `safety_alert_notice_post`. A notice is a `safety_alert` message in the crew's numbered
 stream (members offline find it in the history; sockets fill gaps with it) and a
 `safety.alert` broadcast (a `safety_alert` frame on the sockets online).
 """

@@ -75,7 +75,8 @@ TEMPLATES = [
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # --- Database ---
-# One PostGIS database shared by every service (DESIGN.md); `postgis://` URLs pick GeoDjango's backend.
+# One PostGIS database shared by every service, migrated once (docs/adr/0004); `postgis://` URLs
+# pick GeoDjango's backend.
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # A kept connection is checked before a request reuses it: after PostgreSQL restarts, a
@@ -104,13 +105,15 @@ RABBITMQ_URL = env.str("RABBITMQ_URL")
 # --- Celery ---
 # Workers: the moderation service runs the outbox relay and ban expiry (tasks + beat); the group
 # service (closing sockets) and the user service's notifier consume ban events
-# (shared.messaging.consumer_step). STYLE.md §7.
+# (shared.messaging.consumer_step). See shared/shared/messaging/README.md and docs/adr/0005.
 CELERY_BROKER_URL = RABBITMQ_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues a task after commit must not hang on an unreachable broker.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-# AMQP heartbeats are sent by the prefork pool's event loop only: run workers with prefork
-# (`-P solo` sends none; set 0 there, as the tests do, or the broker drops the connection).
+# AMQP heartbeats are sent by the prefork pool's event loop only. Every worker runs the default
+# prefork pool (scripts/supervise.sh, docker/entrypoint.sh). A worker started with `-P solo`
+# sends none: give it CELERY_BROKER_HEARTBEAT=0 (as shared/shared/messaging/testing/ does for
+# its workers), or the broker drops its connection.
 CELERY_BROKER_HEARTBEAT = env.int("CELERY_BROKER_HEARTBEAT", default=30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -185,7 +188,7 @@ OIDC_LEEWAY_SECONDS = env.int("OIDC_LEEWAY_SECONDS", default=30)
 
 # --- Service-to-service calls (shared.http) ---
 # Where the other services answer: in Kubernetes their cluster-internal Service names, locally
-# the ports of DESIGN.md.
+# the ports `make run` gives them (SERVICE_PORT in scripts/services.sh).
 EVENT_SERVICE_URL = env.str("EVENT_SERVICE_URL", default="http://127.0.0.1:8001")
 GROUP_SERVICE_URL = env.str("GROUP_SERVICE_URL", default="http://127.0.0.1:8002")
 SERVICE_HTTP_CONNECT_TIMEOUT_SECONDS = env.float(
