@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Static checks: ruff (lint and format), no missing migrations, and Django's deploy checks
-# for every service under production settings (clean at WARNING level).
+# Static checks: ruff (lint and format), import contracts (import-linter), no missing
+# migrations, and Django's deploy checks for every service under production settings
+# (clean at WARNING level).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -8,6 +9,9 @@ source scripts/services.sh
 echo "==> ruff"
 uv run --frozen ruff check .
 uv run --frozen ruff format --check .
+
+echo "==> import contracts (lint-imports; [tool.importlinter] in pyproject.toml)"
+uv run --frozen lint-imports
 
 echo "==> migrations are in step with the models"
 uv run --frozen python moderation_service/manage.py makemigrations --check --dry-run
