@@ -112,7 +112,9 @@ def test_user_get_profile_hides_erased_and_unknown_accounts() -> None:
 def test_user_search_matches_names_email_and_ids() -> None:
     # given
     maria = UserFactory(username="maria", email="m.lind@example.test", first_name="Maria")
-    mia = UserFactory(username="zed", display_name_override="Mia Stone")
+    mia = UserFactory(
+        username="zed", first_name="Mia", last_name="Stone", display_name_override="Mia Stone"
+    )
     UserFactory(username="bob", email="bob@example.test", first_name="Bob", last_name="Berg")
     UserFactory(username="maria-old", deleted_at=timezone.now())
     # when / then
