@@ -24,6 +24,10 @@ from infra_tests.tools import REPO, clean_env, run, tool
 
 DOCKERFILE = REPO / "Dockerfile"
 FRONTEND_DOCKERFILE = REPO / "frontend" / "Dockerfile"
+# An asset of the app and what the build stored gzipped beside it, at level 1: nginx's own gzip
+# would send other bytes, so equal bytes prove the stored file came.
+ASSET = "console.log('map');\n" * 500
+STORED_GZIP = gzip.compress(ASSET.encode(), compresslevel=1, mtime=0)
 # A vector tile's first bytes (a layer named "transportation"): what the image stores gzipped.
 TILE = b"\x1a\x10\x0a\x0etransportation" * 64
 
@@ -211,6 +215,9 @@ def spa(tmp_path_factory):
     (html / "assets").mkdir(parents=True)
     (html / "index.html").write_text("<!doctype html><div id=root></div>")
     (html / "assets" / "index-3f9a1c.js").write_text("console.log('crewup')")
+    # an asset as the build stores it: also gzipped beside itself (vite.config.ts)
+    (html / "assets" / "map-5e1d.js").write_text(ASSET)
+    (html / "assets" / "map-5e1d.js.gz").write_bytes(STORED_GZIP)
     # the street map as tiles/build.sh lays it out: tiles stored gzipped, glyphs and style plain
     (html / "map" / "tiles" / "14" / "9330").mkdir(parents=True)
     (html / "map" / "tiles" / "14" / "9330" / "4738.pbf").write_bytes(gzip.compress(TILE))
@@ -299,6 +306,16 @@ def test_hashed_assets_are_cached_for_a_year_and_missing_ones_are_404(spa):
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert headers["Content-Type"].startswith("application/javascript")
     assert fetch(f"{spa}/assets/index-000000.js")[0] == 404
+
+
+def test_an_asset_goes_out_as_the_build_gzipped_it_not_compressed_per_request(spa):
+    request = urllib.request.Request(
+        f"{spa}/assets/map-5e1d.js", headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.read() == STORED_GZIP
 
 
 def test_runtime_config_comes_from_the_environment(spa):

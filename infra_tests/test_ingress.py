@@ -44,6 +44,10 @@ TOO_LARGE = {
     }
 }
 MIB = 1024 * 1024
+# An asset of the app and what the build stored gzipped beside it, at level 1: nginx's own gzip
+# (level 6, its own header) would send other bytes, so equal bytes prove the stored file came.
+ASSET = "console.log('map');\n" * 500
+STORED_GZIP = gzip.compress(ASSET.encode(), compresslevel=1, mtime=0)
 
 
 @dataclass
@@ -109,9 +113,16 @@ def upstreams(migrated, environment, tmp_path_factory) -> Iterator[dict[str, Pro
 def ingress(upstreams, tmp_path_factory) -> Iterator[str]:
     """nginx with the configuration `scripts/ingress.sh render` writes for these ports."""
     run_dir = tmp_path_factory.mktemp("ingress")
+    # A built app as Vite lays it out: each text asset also stored gzipped beside itself.
+    dist = run_dir / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><div id=root></div>")
+    (dist / "assets" / "map-5e1d.js").write_text(ASSET)
+    (dist / "assets" / "map-5e1d.js.gz").write_bytes(STORED_GZIP)
     port = free_port()
     env = clean_env(
         RUN_DIR=str(run_dir),
+        SPA_DIST=str(dist),
         INGRESS_PORT=str(port),
         EVENT_PORT=str(upstreams["event"].port),
         GROUP_WS_PORT=str(upstreams["ws"].port),
@@ -208,6 +219,36 @@ def test_glyphs_are_served_as_protobuf_and_a_missing_map_file_is_404(ingress):
     assert fontstack.encode() in body
     assert fetch_raw(f"{ingress}/map/tiles/14/0/0.pbf")[0] == 404
     assert fetch_raw(f"{ingress}/map/secrets.txt")[0] == 404
+
+
+def fetch_gzip(url: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """GET as a browser does, asking for gzip; the body as it came over the wire."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path, headers={"Accept-Encoding": "gzip, br"})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+# --- The app's assets ---
+
+
+def test_an_asset_goes_out_as_the_build_gzipped_it_not_compressed_per_request(ingress):
+    status, headers, body = fetch_gzip(f"{ingress}/assets/map-5e1d.js")
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["Content-Type"].startswith("application/javascript")
+    assert body == STORED_GZIP
+
+
+def test_a_client_that_takes_no_gzip_gets_the_asset_itself(ingress):
+    status, headers, body = fetch_raw(f"{ingress}/assets/map-5e1d.js")
+    assert status == 200
+    assert "Content-Encoding" not in headers
+    assert body.decode() == ASSET
 
 
 # --- Request bodies over the limit ---

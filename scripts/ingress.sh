@@ -2,9 +2,11 @@
 # The local ingress: nginx on 127.0.0.1:8080 routes as the Kubernetes Ingress does.
 #   /api/v1/<name>/ -> that service, /ws/ -> the group service, /admin/ -> moderation, / -> the SPA.
 # Internal endpoints (/healthz, /readyz, /metrics, /internal/) are never routed from outside.
-# The SPA is frontend/dist (built by scripts/run.sh) with a fallback to index.html for its
+# The SPA is frontend/dist (built by scripts/run.sh; SPA_DIST names another) with a fallback to index.html for its
 # routes, and /config.json, its runtime configuration, written here from the environment. Its
 # service worker (/sw.js) and manifest are served uncached (revalidated) with their own types.
+# Its assets go out as the build gzipped them (name.js.gz, gzip_static), never compressed per
+# request: that kept nginx's worker busy and stalled everything behind it under load.
 # /map/ is the street map tiles/build.sh made in .run/tiles: the style (revalidated), and the
 # tiles and glyphs it names with its build key (cached for a year; the tiles are stored gzipped).
 #
@@ -50,7 +52,7 @@ proxy_headers() {  # indent
 }
 
 # --- the SPA (frontend/) ---
-spa_dist="$PWD/frontend/dist"
+spa_dist="${SPA_DIST:-$PWD/frontend/dist}"
 identity_issuer="${IDENTITY_ISSUER:-http://127.0.0.1:$IDENTITY_PORT/realms/crewup}"
 cat >"$conf_dir/config.json" <<JSON
 {
@@ -95,7 +97,7 @@ else
 fi
 
 cat >"$conf_dir/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes auto;
 pid $conf_dir/nginx.pid;
 error_log $conf_dir/logs/error.log warn;
 events { worker_connections 1024; }
@@ -111,6 +113,9 @@ http {
   # at once, and never a body over the limit.
   proxy_request_buffering on;
   include /etc/nginx/mime.types;
+  # The SPA's text assets are gzipped at build time (vite.config.ts): sent as they are stored.
+  # Only what has no .gz beside it is compressed per request.
+  gzip_static on;
   gzip on;
   gzip_types application/javascript text/css application/json application/manifest+json image/svg+xml application/x-protobuf;
   gzip_min_length 1024;
