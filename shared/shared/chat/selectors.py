@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -60,6 +60,8 @@ class MessageRecord:
     sequence: int
     kind: str
     body: str
+    # Read from further columns or built: never filled by position.
+    _: KW_ONLY
     data: dict[str, Any]
     created_at: datetime
     edited_at: datetime | None

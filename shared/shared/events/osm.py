@@ -124,9 +124,7 @@ def read_places(path: Path, *, city: str | None = None) -> list[PlaceData]:
             tags = obj.tags
             if "addr:city" in tags:
                 cities[tags["addr:city"]] += 1
-            if obj.is_relation():
-                continue  # a multipolygon comes again as an area
-            if obj.is_way():
+            if isinstance(obj, osmium.osm.Way):
                 _add_street(streets, obj)
                 # A closed way comes again as an area, which places it better; this is
                 # the fallback for one whose area cannot be built.
@@ -134,10 +132,12 @@ def read_places(path: Path, *, city: str | None = None) -> list[PlaceData]:
                 if fallback is not None:
                     partial_ways[obj.id] = fallback
                 continue
+            if not isinstance(obj, osmium.osm.Node | osmium.osm.Area):
+                continue  # a relation: a multipolygon comes again as an area
             place = _venue_or_address(obj)
             if place is not None:
                 found.append(place)
-            if obj.is_area() and obj.from_way():
+            if isinstance(obj, osmium.osm.Area) and obj.from_way():
                 partial_ways.pop(obj.orig_id(), None)
     except RuntimeError as error:  # pyosmium's error for a file it cannot parse
         raise ExtractError(f"{path}: not an OpenStreetMap extract ({error})") from error
@@ -156,7 +156,7 @@ def _most_common(cities: Counter[str]) -> str:
 
 def _add_street(streets: dict[str, _Street], way: osmium.osm.Way) -> None:
     tags = way.tags
-    name = tags.get("name", "").strip()
+    name = (tags.get("name") or "").strip()
     if not name or tags.get("highway") not in STREET_HIGHWAYS:
         return
     points = [(node.lon, node.lat) for node in way.nodes if node.location.valid()]
@@ -166,7 +166,7 @@ def _add_street(streets: dict[str, _Street], way: osmium.osm.Way) -> None:
 
 
 def _venue_or_address(obj: osmium.osm.Node | osmium.osm.Area) -> _Found | None:
-    if obj.is_area():
+    if isinstance(obj, osmium.osm.Area):
         osm_type, osm_id = (OsmType.WAY if obj.from_way() else OsmType.RELATION), obj.orig_id()
     else:
         osm_type, osm_id = OsmType.NODE, obj.id
@@ -196,9 +196,9 @@ def _found(
         ),
         None,
     )
-    name = tags.get("name", "").strip()
-    street = tags.get("addr:street", "").strip()
-    housenumber = tags.get("addr:housenumber", "").strip()
+    name = (tags.get("name") or "").strip()
+    street = (tags.get("addr:street") or "").strip()
+    housenumber = (tags.get("addr:housenumber") or "").strip()
     if kind is None or not name:
         if not (street and housenumber):
             return None
@@ -213,13 +213,13 @@ def _found(
         kind=kind,
         street=street,
         housenumber=housenumber,
-        city=tags.get("addr:city", "").strip(),
+        city=(tags.get("addr:city") or "").strip(),
         point=point,
     )
 
 
 def _point_of(obj: osmium.osm.Node | osmium.osm.Area) -> Point | None:
-    if not obj.is_area():
+    if isinstance(obj, osmium.osm.Node):
         return Point(obj.location.lon, obj.location.lat) if obj.location.valid() else None
     try:
         geometry = GEOSGeometry(_WKB.create_multipolygon(obj))
@@ -253,7 +253,7 @@ def _finish(place: _Found, fallback_city: str) -> PlaceData:
 
 def _deduplicated_addresses(places: list[PlaceData]) -> list[PlaceData]:
     """Keep one place per address (a building's outline over the entrances inside it)."""
-    preference = {OsmType.WAY: 0, OsmType.RELATION: 1, OsmType.NODE: 2}
+    preference: dict[str, int] = {OsmType.WAY: 0, OsmType.RELATION: 1, OsmType.NODE: 2}
     addresses: dict[str, PlaceData] = {}
     kept: list[PlaceData] = []
     for place in places:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -165,6 +165,8 @@ class EventRecord:
     waitlist_count: int
     created_at: datetime
     updated_at: datetime
+    # Built from further columns: never filled by position.
+    _: KW_ONLY
     organizer: UserSummary
     my_status: str | None
     distance_km: float | None

@@ -9,7 +9,7 @@ but moderators, who ask with `include_removed=True`, and its owner, who sees thr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -84,6 +84,8 @@ class GroupRecord:
     removal_reason: str
     created_at: datetime
     updated_at: datetime
+    # Built from further columns: never filled by position.
+    _: KW_ONLY
     event: CrewEventSummary
     created_by: UserSummary | None
     my_role: str | None

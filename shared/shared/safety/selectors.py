@@ -7,7 +7,7 @@ else gets `AlertNotFound` (404): they do not learn that it exists.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -105,6 +105,8 @@ class AlertRecord:
     resolved_at: datetime | None
     resolution_note: str
     cancelled_at: datetime | None
+    # Built from further columns: never filled by position.
+    _: KW_ONLY
     location: dict[str, float] | None
     sender: UserSummary
     resolved_by: UserSummary | None
