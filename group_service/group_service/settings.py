@@ -1,6 +1,7 @@
 """Settings of the group service; everything else comes from shared.settings.common."""
 
 from shared.settings.common import *
+from shared.settings.env import env
 
 SERVICE_NAME = "group"
 ROOT_URLCONF = "group_service.urls"

@@ -5,6 +5,7 @@ place with sessions: moderators sign in through OpenID Connect (mozilla-django-o
 """
 
 from shared.settings.common import *
+from shared.settings.env import env
 
 SERVICE_NAME = "moderation"
 ROOT_URLCONF = "moderation_service.urls"

@@ -1,6 +1,7 @@
 """Settings of the safety service; everything else comes from shared.settings.common."""
 
 from shared.settings.common import *
+from shared.settings.env import env
 
 SERVICE_NAME = "safety"
 ROOT_URLCONF = "safety_service.urls"

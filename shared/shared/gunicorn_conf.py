@@ -6,6 +6,7 @@ a worker that exits is marked dead so its live gauges stop counting.
 """
 
 import os
+from typing import Any
 
 # Two processes and four threads each, from the whole-system load (`bench/load_mix.py`): with
 # sync workers a service could serve only two requests at once, and a request waits for
@@ -28,7 +29,7 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "false").lower() == "tr
 errorlog = "-"
 
 
-def child_exit(server, worker):  # gunicorn hook
+def child_exit(server: Any, worker: Any) -> None:  # gunicorn hook
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

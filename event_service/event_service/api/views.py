@@ -33,6 +33,7 @@ from event_service.api.serializers import (
     PlaceOutputSerializer,
     event_to_icalendar,
 )
+from shared.accounts.selectors import signed_in_user
 from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
 from shared.events.models import Event, Place
 from shared.events.selectors import (
@@ -144,7 +145,7 @@ class EventViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         payload = EventCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        event = event_create(organizer_id=request.user.id, **payload.validated_data)
+        event = event_create(organizer_id=signed_in_user(request).id, **payload.validated_data)
         return Response(EventOutputSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: EventOutputSerializer, **_errors(403, 404)})
@@ -173,7 +174,7 @@ class EventViewSet(viewsets.GenericViewSet):
         summary="Cancel the event (organizer only); it stays, marked cancelled.",
     )
     def destroy(self, request: Request, pk: str) -> Response:
-        event_cancel(event_id=UUID(str(pk)), actor_id=request.user.id)
+        event_cancel(event_id=UUID(str(pk)), actor_id=signed_in_user(request).id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -194,7 +195,9 @@ class EventViewSet(viewsets.GenericViewSet):
         payload = EventJoinInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         participation, created = event_join(
-            event_id=UUID(str(pk)), user_id=request.user.id, status=payload.validated_data["status"]
+            event_id=UUID(str(pk)),
+            user_id=signed_in_user(request).id,
+            status=payload.validated_data["status"],
         )
         return Response(
             ParticipationOutputSerializer(participation).data,
@@ -208,7 +211,7 @@ class EventViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["delete"])
     def leave(self, request: Request, pk: str) -> Response:
-        event_leave(event_id=UUID(str(pk)), user_id=request.user.id)
+        event_leave(event_id=UUID(str(pk)), user_id=signed_in_user(request).id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -248,11 +251,11 @@ class EventViewSet(viewsets.GenericViewSet):
         event_id = UUID(str(pk))
         # Who may change the event before what they sent: an outsider gets 403 (or 404), never
         # the validation of their input.
-        event_get_as_organizer(event_id=event_id, actor_id=request.user.id)
+        event_get_as_organizer(event_id=event_id, actor_id=signed_in_user(request).id)
         payload = EventUpdateInputSerializer(data=request.data, partial=partial)
         payload.is_valid(raise_exception=True)
         event = event_update(
-            event_id=event_id, actor_id=request.user.id, data=payload.validated_data
+            event_id=event_id, actor_id=signed_in_user(request).id, data=payload.validated_data
         )
         return Response(EventOutputSerializer(event).data)
 

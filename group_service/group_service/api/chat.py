@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from group_service.api.serializers import ErrorOutputSerializer
+from shared.accounts.selectors import signed_in_user
 from shared.auth.permissions import is_moderator
 from shared.chat import live_state, realtime
 from shared.chat.errors import RateLimited
@@ -118,7 +119,7 @@ class MessageViewSet(viewsets.ViewSet):
         params = MessageListInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         messages = message_list(
-            group_id=group_pk, viewer_id=request.user.id, **params.validated_data
+            group_id=group_pk, viewer_id=signed_in_user(request).id, **params.validated_data
         )
         return Response(
             {
@@ -144,13 +145,13 @@ class MessageViewSet(viewsets.ViewSet):
         client_id = data.validated_data.get("client_id")
         # The socket's limit, in the same window: one limit per user whichever way they send.
         retry_after = live_state.chat_message_rate_limit_hit_sync(
-            user_id=request.user.id, group_id=group_pk, client_id=client_id
+            user_id=signed_in_user(request).id, group_id=group_pk, client_id=client_id
         )
         if retry_after:
             raise RateLimited(retry_after)
         message = message_send(
             group_id=group_pk,
-            sender_id=request.user.id,
+            sender_id=signed_in_user(request).id,
             body=data.validated_data["body"],
             client_id=client_id,
         )
@@ -168,7 +169,7 @@ class MessageViewSet(viewsets.ViewSet):
         message = message_edit(
             group_id=group_pk,
             message_id=pk,
-            editor_id=request.user.id,
+            editor_id=signed_in_user(request).id,
             body=data.validated_data["body"],
         )
         return Response(realtime.message_payload(message))
@@ -178,7 +179,7 @@ class MessageViewSet(viewsets.ViewSet):
         message_delete(
             group_id=group_pk,
             message_id=pk,
-            actor_id=request.user.id,
+            actor_id=signed_in_user(request).id,
             actor_is_moderator=is_moderator(request.user),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)

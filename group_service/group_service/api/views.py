@@ -36,6 +36,7 @@ from group_service.api.serializers import (
     MembershipOutputSerializer,
     MembershipUpdateInputSerializer,
 )
+from shared.accounts.selectors import signed_in_user
 from shared.auth.permissions import IsService, NotBanned, is_moderator
 from shared.groups.errors import MembershipNotFound
 from shared.groups.models import Group
@@ -130,7 +131,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         payload = GroupCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        group = group_create(creator_id=request.user.id, **payload.validated_data)
+        group = group_create(creator_id=signed_in_user(request).id, **payload.validated_data)
         return Response(GroupOutputSerializer(group).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -154,7 +155,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         payload = GroupUpdateInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         group = group_update(
-            group_id=UUID(pk), actor_id=request.user.id, data=payload.validated_data
+            group_id=UUID(pk), actor_id=signed_in_user(request).id, data=payload.validated_data
         )
         return Response(GroupOutputSerializer(group).data)
 
@@ -173,7 +174,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def join(self, request: Request, pk: str) -> Response:
-        membership, created = group_join(group_id=UUID(pk), user_id=request.user.id)
+        membership, created = group_join(group_id=UUID(pk), user_id=signed_in_user(request).id)
         return Response(MembershipOutputSerializer(membership).data, status=_created_or_ok(created))
 
     @extend_schema(
@@ -192,7 +193,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         payload = GroupJoinByInviteInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         membership, created = group_join_by_invite(
-            token=payload.validated_data["token"], user_id=request.user.id
+            token=payload.validated_data["token"], user_id=signed_in_user(request).id
         )
         return Response(MembershipOutputSerializer(membership).data, status=_created_or_ok(created))
 
@@ -205,7 +206,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post", "delete"])
     def leave(self, request: Request, pk: str) -> Response:
-        group_leave(group_id=UUID(pk), user_id=request.user.id)
+        group_leave(group_id=UUID(pk), user_id=signed_in_user(request).id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- members and roles ---
@@ -232,7 +233,9 @@ class GroupViewSet(viewsets.GenericViewSet):
         url_name="member",
     )
     def member_remove(self, request: Request, pk: str, user_id: str) -> Response:
-        group_member_remove(group_id=UUID(pk), actor_id=request.user.id, user_id=UUID(user_id))
+        group_member_remove(
+            group_id=UUID(pk), actor_id=signed_in_user(request).id, user_id=UUID(user_id)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -246,7 +249,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         membership = group_member_set_role(
             group_id=UUID(pk),
-            actor_id=request.user.id,
+            actor_id=signed_in_user(request).id,
             user_id=UUID(user_id),
             role=payload.validated_data["role"],
         )
@@ -263,7 +266,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         group = group_transfer_ownership(
             group_id=UUID(pk),
-            actor_id=request.user.id,
+            actor_id=signed_in_user(request).id,
             new_owner_id=payload.validated_data["user_id"],
         )
         return Response(GroupOutputSerializer(group).data)
@@ -280,7 +283,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         params = JoinRequestListInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         requests = join_request_list(
-            group_id=UUID(pk), viewer_id=request.user.id, status=params.status_filter
+            group_id=UUID(pk), viewer_id=signed_in_user(request).id, status=params.status_filter
         )
         page = self.paginate_queryset(requests)
         return self.get_paginated_response(JoinRequestOutputSerializer(page, many=True).data)
@@ -301,7 +304,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         payload = JoinRequestCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         join_request, created = join_request_create(
-            group_id=UUID(pk), user_id=request.user.id, **payload.validated_data
+            group_id=UUID(pk), user_id=signed_in_user(request).id, **payload.validated_data
         )
         return Response(
             JoinRequestOutputSerializer(join_request).data, status=_created_or_ok(created)
@@ -319,7 +322,9 @@ class GroupViewSet(viewsets.GenericViewSet):
         url_name="join-request",
     )
     def withdraw_join_request(self, request: Request, pk: str, request_id: str) -> Response:
-        join_request_cancel(group_id=UUID(pk), request_id=UUID(request_id), user_id=request.user.id)
+        join_request_cancel(
+            group_id=UUID(pk), request_id=UUID(request_id), user_id=signed_in_user(request).id
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -335,7 +340,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     )
     def approve_join_request(self, request: Request, pk: str, request_id: str) -> Response:
         join_request = join_request_approve(
-            group_id=UUID(pk), request_id=UUID(request_id), actor_id=request.user.id
+            group_id=UUID(pk), request_id=UUID(request_id), actor_id=signed_in_user(request).id
         )
         return Response(JoinRequestOutputSerializer(join_request).data)
 
@@ -352,7 +357,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     )
     def reject_join_request(self, request: Request, pk: str, request_id: str) -> Response:
         join_request = join_request_reject(
-            group_id=UUID(pk), request_id=UUID(request_id), actor_id=request.user.id
+            group_id=UUID(pk), request_id=UUID(request_id), actor_id=signed_in_user(request).id
         )
         return Response(JoinRequestOutputSerializer(join_request).data)
 
@@ -364,7 +369,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"])
     def invites(self, request: Request, pk: str) -> Response:
-        invites = invite_list(group_id=UUID(pk), viewer_id=request.user.id)
+        invites = invite_list(group_id=UUID(pk), viewer_id=signed_in_user(request).id)
         page = self.paginate_queryset(invites)
         return self.get_paginated_response(InviteOutputSerializer(page, many=True).data)
 
@@ -378,7 +383,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         payload = InviteCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         invite, token = invite_create(
-            group_id=UUID(pk), actor_id=request.user.id, **payload.validated_data
+            group_id=UUID(pk), actor_id=signed_in_user(request).id, **payload.validated_data
         )
         return Response(
             InviteCreateOutputSerializer(invite, context={"token": token}).data,
@@ -397,7 +402,9 @@ class GroupViewSet(viewsets.GenericViewSet):
         url_name="invite",
     )
     def revoke_invite(self, request: Request, pk: str, invite_id: str) -> Response:
-        invite_revoke(group_id=UUID(pk), invite_id=UUID(invite_id), actor_id=request.user.id)
+        invite_revoke(
+            group_id=UUID(pk), invite_id=UUID(invite_id), actor_id=signed_in_user(request).id
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

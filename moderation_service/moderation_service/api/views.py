@@ -31,6 +31,7 @@ from moderation_service.api.serializers import (
     ReportOutputSerializer,
     ReportResolveInputSerializer,
 )
+from shared.accounts.selectors import signed_in_user
 from shared.auth.permissions import IsModerator, NotBanned, is_moderator
 from shared.moderation.models import Ban, ModerationAction, Report
 from shared.moderation.selectors import (
@@ -109,7 +110,7 @@ class BanViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         payload = BanCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        ban = user_ban(moderator_id=request.user.id, **payload.validated_data)
+        ban = user_ban(moderator_id=signed_in_user(request).id, **payload.validated_data)
         return Response(
             BanOutputSerializer(ban_get(ban_id=ban.id)).data, status=status.HTTP_201_CREATED
         )
@@ -124,7 +125,7 @@ class BanViewSet(viewsets.GenericViewSet):
         payload = BanLiftInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         ban = ban_lift(
-            moderator_id=request.user.id,
+            moderator_id=signed_in_user(request).id,
             ban_id=UUID(str(pk)),
             reason=payload.validated_data["reason"],
         )
@@ -192,7 +193,9 @@ class ReportViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         payload = ReportCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        report, created = report_create(reporter_id=request.user.id, **payload.validated_data)
+        report, created = report_create(
+            reporter_id=signed_in_user(request).id, **payload.validated_data
+        )
         return Response(
             ReportMineOutputSerializer(report).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -216,7 +219,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def mine(self, request: Request) -> Response:
-        reports = report_list_of_reporter(reporter_id=request.user.id)
+        reports = report_list_of_reporter(reporter_id=signed_in_user(request).id)
         page = self.paginate_queryset(reports)
         return self.get_paginated_response(ReportMineOutputSerializer(page, many=True).data)
 
@@ -249,7 +252,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def take(self, request: Request, pk: str) -> Response:
-        report = report_take(report_id=UUID(str(pk)), moderator_id=request.user.id)
+        report = report_take(report_id=UUID(str(pk)), moderator_id=signed_in_user(request).id)
         return Response(ReportOutputSerializer(report_get(report_id=report.id)).data)
 
     @extend_schema(
@@ -262,7 +265,9 @@ class ReportViewSet(viewsets.GenericViewSet):
         payload = ReportResolveInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         report = report_resolve(
-            report_id=UUID(str(pk)), moderator_id=request.user.id, **payload.validated_data
+            report_id=UUID(str(pk)),
+            moderator_id=signed_in_user(request).id,
+            **payload.validated_data,
         )
         return Response(ReportOutputSerializer(report_get(report_id=report.id)).data)
 
@@ -286,7 +291,7 @@ class ContentRemovalViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         payload = ContentRemovalInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        audit = content_remove(moderator_id=request.user.id, **payload.validated_data)
+        audit = content_remove(moderator_id=signed_in_user(request).id, **payload.validated_data)
         return Response(
             ModerationActionOutputSerializer(audit).data, status=status.HTTP_201_CREATED
         )

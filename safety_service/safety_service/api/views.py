@@ -37,6 +37,7 @@ from safety_service.api.serializers import (
     ErrorOutputSerializer,
     TrailPointOutputSerializer,
 )
+from shared.accounts.selectors import signed_in_user
 from shared.auth.permissions import is_moderator
 from shared.safety.models import Alert, CheckInTimer
 from shared.safety.selectors import (
@@ -91,7 +92,7 @@ class AlertViewSet(viewsets.GenericViewSet):
     def _context(self, request: Request) -> dict[str, Any]:
         return {
             "viewer_id": request.user.id,
-            "viewer_crew_ids": crew_ids_of(user_id=request.user.id),
+            "viewer_crew_ids": crew_ids_of(user_id=signed_in_user(request).id),
             "sees_all_crews": is_moderator(request.user),
         }
 
@@ -101,7 +102,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
         def fetch(offset: int, limit: int) -> tuple[int, list[AlertRecord]]:
             found = alert_search(
-                viewer_id=request.user.id,
+                viewer_id=signed_in_user(request).id,
                 sent_only=sent_only,
                 status=params.validated_data.get("status"),
                 sees_all_crews=is_moderator(request.user),
@@ -116,7 +117,7 @@ class AlertViewSet(viewsets.GenericViewSet):
     def _detail(self, request: Request, alert_id: UUID, **extra: Any) -> dict[str, Any]:
         alert = alert_get(
             alert_id=alert_id,
-            viewer_id=request.user.id,
+            viewer_id=signed_in_user(request).id,
             viewer_is_moderator=is_moderator(request.user),
         )
         serializer = AlertCreateOutputSerializer if extra else AlertDetailOutputSerializer
@@ -155,7 +156,7 @@ class AlertViewSet(viewsets.GenericViewSet):
         data = params.validated_data
         location = data["location"] or {}
         raised = alert_raise(
-            sender_id=request.user.id,
+            sender_id=signed_in_user(request).id,
             group_ids=data["group_ids"],
             alert_type=data["alert_type"],
             message=data["message"],
@@ -184,7 +185,7 @@ class AlertViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         acknowledgement = alert_acknowledge(
             alert_id=UUID(pk),
-            user_id=request.user.id,
+            user_id=signed_in_user(request).id,
             kind=params.validated_data["kind"],
             user_is_moderator=is_moderator(request.user),
         )
@@ -225,7 +226,7 @@ class AlertViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         alert_resolve(
             alert_id=UUID(pk),
-            actor_id=request.user.id,
+            actor_id=signed_in_user(request).id,
             note=params.validated_data["note"],
             actor_is_moderator=is_moderator(request.user),
         )
@@ -240,7 +241,7 @@ class AlertViewSet(viewsets.GenericViewSet):
     def cancel(self, request: Request, pk: str) -> Response:
         alert_cancel(
             alert_id=UUID(pk),
-            actor_id=request.user.id,
+            actor_id=signed_in_user(request).id,
             actor_is_moderator=is_moderator(request.user),
         )
         return Response(self._detail(request, UUID(pk)))
@@ -261,7 +262,7 @@ class AlertViewSet(viewsets.GenericViewSet):
         if request.method == "GET":
             points = alert_locations(
                 alert_id=UUID(pk),
-                viewer_id=request.user.id,
+                viewer_id=signed_in_user(request).id,
                 viewer_is_moderator=is_moderator(request.user),
             )
             page = self.paginate_queryset(points)
@@ -271,7 +272,7 @@ class AlertViewSet(viewsets.GenericViewSet):
         data = params.validated_data
         point = alert_location_add(
             alert_id=UUID(pk),
-            actor_id=request.user.id,
+            actor_id=signed_in_user(request).id,
             lat=data["lat"],
             lng=data["lng"],
             accuracy_m=data["accuracy_m"],
@@ -302,13 +303,13 @@ class CheckInViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         timer = checkin_timer_set(
-            user_id=request.user.id,
+            user_id=signed_in_user(request).id,
             group_id=data["group_id"],
             due_at=data["due_at"],
             message=data["message"],
             **_location(data["location"]),
         )
-        timer = checkin_timer_get(timer_id=timer.id, user_id=request.user.id)
+        timer = checkin_timer_get(timer_id=timer.id, user_id=signed_in_user(request).id)
         return Response(CheckInOutputSerializer(timer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -316,7 +317,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
         summary="One of your check-in timers.",
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        timer = checkin_timer_get(timer_id=UUID(pk), user_id=request.user.id)
+        timer = checkin_timer_get(timer_id=UUID(pk), user_id=signed_in_user(request).id)
         return Response(CheckInOutputSerializer(timer).data)
 
     @extend_schema(
@@ -329,7 +330,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
         params = CheckInListInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         timers = checkin_timer_list(
-            user_id=request.user.id, status=params.validated_data.get("status")
+            user_id=signed_in_user(request).id, status=params.validated_data.get("status")
         )
         page = self.paginate_queryset(timers)
         return self.get_paginated_response(CheckInOutputSerializer(page, many=True).data)
@@ -346,7 +347,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
         data = params.validated_data
         checkin_timer_extend(
             timer_id=UUID(pk),
-            user_id=request.user.id,
+            user_id=signed_in_user(request).id,
             due_at=data["due_at"],
             **_location(data["location"]),
         )
@@ -359,7 +360,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        checkin_timer_cancel(timer_id=UUID(pk), user_id=request.user.id)
+        checkin_timer_cancel(timer_id=UUID(pk), user_id=signed_in_user(request).id)
         return self._answer(request, pk)
 
     @extend_schema(
@@ -373,11 +374,11 @@ class CheckInViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         checkin_timer_check_in(
             timer_id=UUID(pk),
-            user_id=request.user.id,
+            user_id=signed_in_user(request).id,
             **_location(params.validated_data["location"]),
         )
         return self._answer(request, pk)
 
     def _answer(self, request: Request, pk: str) -> Response:
-        timer = checkin_timer_get(timer_id=UUID(pk), user_id=request.user.id)
+        timer = checkin_timer_get(timer_id=UUID(pk), user_id=signed_in_user(request).id)
         return Response(CheckInOutputSerializer(timer).data)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
@@ -76,7 +76,7 @@ class UserSummary:
 
 
 class CrewUpUserManager(UserManager["User"]):
-    def create_user(self, keycloak_id: str, **extra_fields):  # type: ignore[override]
+    def create_user(self, keycloak_id: str, **extra_fields: Any) -> User:  # type: ignore[override]
         user = self.model(keycloak_id=keycloak_id, **extra_fields)
         user.set_unusable_password()
         user.save(using=self._db)
@@ -157,7 +157,7 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     objects = CrewUpUserManager()
 
     USERNAME_FIELD = "keycloak_id"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
     # What showing a user to others reads (`display_name`, `username`): a list of events or
     # messages loads these of each author, not the whole row (roles, home, interests...).
     SUMMARY_FIELDS = (

@@ -8,12 +8,30 @@ from __future__ import annotations
 import contextlib
 from uuid import UUID
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 from shared.accounts.errors import UserNotFound
 from shared.accounts.models import User
 
 SEARCH_MIN_LENGTH = 2
+
+
+def signed_in_user(request: HttpRequest | Request) -> User:
+    """The user of a request that a permission (or the console's login) required to be signed in.
+
+    What `request.user` is once that check passed, said in a type: views and admin actions
+    pass its id on to services that need a user, never an anonymous one.
+
+    Raises:
+        PermissionDenied: anonymous after all (a view without that permission): a 403.
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def user_get(*, user_id: UUID) -> User | None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from shared.accounts.errors import AccountErased, UserNotFound
@@ -180,7 +181,7 @@ def user_profile_update(*, user_id: UUID, data: Mapping[str, Any]) -> User:
     changed: list[str] = []
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
-        field = User._meta.get_field(PROFILE_FIELDS[name])
+        field = cast(Field[Any, Any], User._meta.get_field(PROFILE_FIELDS[name]))
         if getattr(user, field.name) == value:
             continue
         try:

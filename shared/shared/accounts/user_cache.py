@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import redis
 from django.conf import settings
@@ -182,7 +182,7 @@ def _user_from_values(values: tuple[object, ...]) -> User:
     from shared.accounts.models import User
 
     # Lists (roles, interests) are copied: a request may change its instance in place.
-    user = User(*(list(value) if isinstance(value, list) else value for value in values))
+    user = User(*cast(list[Any], [list(v) if isinstance(v, list) else v for v in values]))
     user._state.adding = False
     user._state.db = "default"
     return user

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+from uuid import UUID
+
 from shared.chat import realtime
 from shared.chat.models import MessageKind
 from shared.chat.services import message_post_system
@@ -20,22 +23,23 @@ def announce_member_change(change: MemberChange) -> None:
     if change.kind == MemberChangeKind.CREW_CLOSED:
         realtime.close_crew_sockets(group_id=change.group_id)
         return
+    user_id = cast(UUID, change.user_id)  # only a closing crew names no user
     event_name = "member_joined" if change.kind == MemberChangeKind.JOINED else "member_left"
-    data = {"event": event_name, "user_id": str(change.user_id)}
+    data = {"event": event_name, "user_id": str(user_id)}
     if change.reason is not None:
         data["reason"] = str(change.reason)
     message_post_system(group_id=change.group_id, kind=MessageKind.SYSTEM, data=data)
     broadcast_membership(
-        user_id=change.user_id,
+        user_id=user_id,
         group_id=change.group_id,
         change="joined" if change.kind == MemberChangeKind.JOINED else "left",
     )
     realtime.broadcast_to_group(
         change.group_id,
         event_type="chat.member",
-        payload={"change": event_name, "user_id": str(change.user_id)},
+        payload={"change": event_name, "user_id": str(user_id)},
     )
     if change.kind == MemberChangeKind.LEFT:
         realtime.close_member_sockets(
-            group_id=change.group_id, user_id=change.user_id, reason=str(change.reason or "left")
+            group_id=change.group_id, user_id=user_id, reason=str(change.reason or "left")
         )

@@ -53,7 +53,7 @@ def message_payload(message: Message | MessageRecord) -> dict[str, Any]:
         "data": {} if deleted else message.data,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
-        "deleted_at": message.deleted_at.isoformat() if deleted else None,
+        "deleted_at": message.deleted_at.isoformat() if message.deleted_at is not None else None,
     }
 
 

@@ -50,7 +50,7 @@ def _processed_event_record(*, consumer: str, event_id: UUID) -> bool:
             "ON CONFLICT (consumer, event_id) DO NOTHING",
             [consumer, event_id, timezone.now()],
         )
-        return cursor.rowcount == 1
+        return bool(cursor.rowcount == 1)
 
 
 def event_apply(*, consumer: str, event: DomainEvent, handler: EventHandler) -> bool:

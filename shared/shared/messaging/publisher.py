@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from amqp import Message
@@ -82,7 +82,8 @@ class _Publisher:
             url, connect_timeout=settings.MESSAGING_CONNECT_TIMEOUT_SECONDS
         )
         self.connection.connect()  # one attempt: the relay runs again soon anyway
-        self.channel = self.connection.channel()
+        # py-amqp's channel: confirm mode and its `events` are not in kombu's or amqp's stubs.
+        self.channel = cast(Any, self.connection.channel())
         self.channel.confirm_select()
         self.channel.events["basic_ack"].add(self._on_ack)
         self.channel.events["basic_nack"].add(self._on_nack)

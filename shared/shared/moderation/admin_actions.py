@@ -25,6 +25,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from shared.accounts.selectors import signed_in_user
 from shared.api.errors import ApplicationError
 from shared.moderation.models import (
     MODERATOR_REASON_MAX_LENGTH,
@@ -43,7 +44,8 @@ from shared.moderation.services import (
 )
 
 ActionFunction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], TemplateResponse | None]
-Apply = Callable[[HttpRequest, Any, dict[str, Any]], None]
+# What it returns (the ban, the report...) is not used.
+Apply = Callable[[HttpRequest, Any, dict[str, Any]], object]
 
 
 class ModerationPermissionsMixin:
@@ -175,7 +177,7 @@ def _apply_each(
 def _remover(target_type: RemovableTargetType) -> Apply:
     def apply(request: HttpRequest, obj: Model, data: dict[str, Any]) -> None:
         content_remove(
-            moderator_id=request.user.pk,
+            moderator_id=signed_in_user(request).id,
             target_type=target_type,
             target_id=obj.pk,
             reason=data["reason"],
@@ -188,7 +190,7 @@ def _resolver(resolution: ReportResolution) -> Apply:
     def apply(request: HttpRequest, report: Report, data: dict[str, Any]) -> None:
         report_resolve(
             report_id=report.pk,
-            moderator_id=request.user.pk,
+            moderator_id=signed_in_user(request).id,
             action=resolution,
             note=data["note"],
             ban_until=data.get("ban_until"),
@@ -205,7 +207,10 @@ ban_users = action_with_form(
     permission="ban_user",
     form_class=BanForm,
     apply=lambda request, user, data: user_ban(
-        moderator_id=request.user.pk, user_id=user.pk, reason=data["reason"], until=data["until"]
+        moderator_id=signed_in_user(request).id,
+        user_id=user.pk,
+        reason=data["reason"],
+        until=data["until"],
     ),
     done_message="Banned {count} user(s).",
 )
@@ -216,7 +221,7 @@ unban_users = action_with_form(
     permission="ban_user",
     form_class=ReasonForm,
     apply=lambda request, user, data: user_unban(
-        moderator_id=request.user.pk, user_id=user.pk, reason=data["reason"]
+        moderator_id=signed_in_user(request).id, user_id=user.pk, reason=data["reason"]
     ),
     done_message="Lifted the bans of {count} user(s).",
 )
@@ -227,7 +232,7 @@ lift_bans = action_with_form(
     permission="ban_user",
     form_class=ReasonForm,
     apply=lambda request, ban, data: ban_lift(
-        moderator_id=request.user.pk, ban_id=ban.pk, reason=data["reason"]
+        moderator_id=signed_in_user(request).id, ban_id=ban.pk, reason=data["reason"]
     ),
     done_message="Lifted {count} ban(s).",
 )
@@ -265,7 +270,7 @@ take_reports = action_with_form(
     permission="handle_report",
     form_class=None,
     apply=lambda request, report, data: report_take(
-        report_id=report.pk, moderator_id=request.user.pk
+        report_id=report.pk, moderator_id=signed_in_user(request).id
     ),
     done_message="Took {count} report(s).",
 )

@@ -148,7 +148,7 @@ def target_html(target_type: str, target: Model | None) -> SafeString:
         return format_html(
             '<span class="cu-target cu-cut cu-gone" title="{}">{}</span>', label, label
         )
-    if target_type == TargetType.USER:
+    if isinstance(target, User):
         return format_html('<span class="cu-kind">{}</span> {}', kind, user_html(target))
     return format_html(
         '<span class="cu-kind">{}</span> <a class="cu-target cu-cut" href="{}" title="{}">{}</a>',

@@ -222,7 +222,8 @@ def _record(delivery: Delivery, outcome: _Outcome, now: datetime) -> None:
         Delivery.objects.filter(id=delivery.id).update(
             status=DeliveryStatus.GONE, next_attempt_at=None, last_error=outcome.error
         )
-        PushSubscription.objects.filter(id=delivery.subscription_id).delete()
+        if delivery.subscription_id is not None:
+            PushSubscription.objects.filter(id=delivery.subscription_id).delete()
         return
     if delivery.subscription_id:
         PushSubscription.objects.filter(id=delivery.subscription_id).update(
@@ -230,7 +231,7 @@ def _record(delivery: Delivery, outcome: _Outcome, now: datetime) -> None:
         )
     attempts = delivery.attempts + 1
     if outcome.status == "retry" and attempts < MAX_ATTEMPTS:
-        delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
+        delay: float = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
         if outcome.retry_after:
             delay = max(delay, outcome.retry_after)
         Delivery.objects.filter(id=delivery.id).update(

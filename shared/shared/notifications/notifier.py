@@ -9,7 +9,7 @@ a payload stays small and never holds a location.
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -53,7 +53,7 @@ def _members(group_ids: tuple[UUID, ...], *, roles: tuple[str, ...] | None = Non
     return list(dict.fromkeys(memberships.order_by("created_at").values_list("user_id", flat=True)))
 
 
-def _utc(moment: Any) -> str:
+def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 

@@ -164,7 +164,7 @@ def preferences_update(*, user_id: UUID, changes: list[dict[str, Any]]) -> None:
     """
     for change in changes:
         try:
-            kind = NotificationKind(change.get("kind"))
+            kind = NotificationKind(str(change.get("kind")))
         except ValueError:
             raise ValidationError(
                 {"preferences": [f"Unknown kind {change.get('kind')!r}."]}

@@ -293,7 +293,11 @@ def sender_crews(*, user_id: UUID, group_ids: Sequence[UUID]) -> dict[UUID, Send
         f" JOIN events_event e ON e.id = g.event_id {joins}"
         " WHERE m.user_id = %(viewer)s AND m.group_id = ANY(%(groups)s) AND g.removed_at IS NULL"
     )
-    params = {"viewer": user_id, "groups": list(group_ids), "public": EventVisibility.PUBLIC}
+    params: dict[str, Any] = {
+        "viewer": user_id,
+        "groups": list(group_ids),
+        "public": EventVisibility.PUBLIC,
+    }
     with records_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -43,8 +43,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
-WSGI_APPLICATION = None  # each service sets its own
-ROOT_URLCONF = None
+WSGI_APPLICATION: str | None = None  # each service sets its own
+ROOT_URLCONF: str | None = None
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote_plus
 
 import jwt
@@ -57,7 +57,7 @@ class OIDCTestProvider:
                     self.send_error(503)
                     return
                 if self.path.endswith("/.well-known/openid-configuration"):
-                    body = {
+                    body: dict[str, Any] = {
                         "issuer": provider.issuer,
                         "jwks_uri": provider.jwks_uri,
                         "token_endpoint": provider.token_endpoint,
@@ -103,7 +103,8 @@ class OIDCTestProvider:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        host, port = self._server.server_address[:2]
+        # an IPv4 server's address: (host, port)
+        host, port = cast(tuple[str, int], self._server.server_address[:2])
         self.issuer = f"http://{host}:{port}/realms/{realm}"
         self.jwks_uri = f"{self.issuer}/protocol/openid-connect/certs"
         self.token_endpoint = f"{self.issuer}/protocol/openid-connect/token"
@@ -211,5 +212,5 @@ class OIDCTestProvider:
                 headers={"kid": signer.kid},
             )
         if algorithm == "none":
-            return jwt.encode(claims, None, algorithm="none", headers={"kid": signer.kid})
+            return jwt.encode(claims, "", algorithm="none", headers={"kid": signer.kid})
         raise ValueError(algorithm)

@@ -121,9 +121,15 @@ def auth_client(db: None, make_token: Callable[..., str]) -> Callable[..., Any]:
 
     from shared.accounts.tests.factories import UserFactory
 
+    class SignedInClient(APIClient):
+        """A client with the user it is signed in as, and that user's token."""
+
+        user: Any
+        token: str
+
     def build(user: Any = None, roles: Iterable[str] = ("user",)) -> Any:
         user = user or UserFactory()
-        client = APIClient()
+        client = SignedInClient()
         token = make_token(
             sub=user.keycloak_id, username=user.username, email=user.email, roles=roles
         )

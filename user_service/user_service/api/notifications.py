@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shared.accounts.models import LANGUAGES
+from shared.accounts.selectors import signed_in_user
 from shared.api.errors import NotFound
 from shared.notifications.kinds import NotificationKind
 from shared.notifications.live import notification_payload
@@ -152,13 +153,13 @@ class NotificationViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         paginator = NotificationCursor()
         page = paginator.paginate_queryset(
-            notification_list(recipient_id=request.user.id), request, view=self
+            notification_list(recipient_id=signed_in_user(request).id), request, view=self
         )
         return Response(
             {
                 "results": NotificationOutputSerializer(page, many=True).data,
                 "next": paginator.get_next_link(),
-                "unread_count": unread_count(recipient_id=request.user.id),
+                "unread_count": unread_count(recipient_id=signed_in_user(request).id),
             }
         )
 
@@ -170,7 +171,9 @@ class NotificationViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         try:
-            notification = notification_mark_read(notification_id=UUID(pk), user_id=request.user.id)
+            notification = notification_mark_read(
+                notification_id=UUID(pk), user_id=signed_in_user(request).id
+            )
         except Notification.DoesNotExist:
             raise NotificationNotFound() from None
         return Response(NotificationOutputSerializer(notification).data)
@@ -182,7 +185,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        notifications_mark_all_read(user_id=request.user.id)
+        notifications_mark_all_read(user_id=signed_in_user(request).id)
         return Response({"unread_count": 0})
 
 
@@ -194,7 +197,7 @@ class NotificationPreferencesView(views.APIView):
         summary="Your channels (in the app, push, e-mail) for each kind of notification.",
     )
     def get(self, request: Request) -> Response:
-        return Response({"preferences": preference_table(user_id=request.user.id)})
+        return Response({"preferences": preference_table(user_id=signed_in_user(request).id)})
 
     @extend_schema(
         request=PreferencesSerializer,
@@ -205,8 +208,10 @@ class NotificationPreferencesView(views.APIView):
     def patch(self, request: Request) -> Response:
         params = PreferencesSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        preferences_update(user_id=request.user.id, changes=params.validated_data["preferences"])
-        return Response({"preferences": preference_table(user_id=request.user.id)})
+        preferences_update(
+            user_id=signed_in_user(request).id, changes=params.validated_data["preferences"]
+        )
+        return Response({"preferences": preference_table(user_id=signed_in_user(request).id)})
 
 
 class PushSubscriptionsView(views.APIView):
@@ -222,7 +227,7 @@ class PushSubscriptionsView(views.APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         push_subscription_save(
-            user_id=request.user.id,
+            user_id=signed_in_user(request).id,
             endpoint=data["endpoint"],
             p256dh=data["keys"]["p256dh"],
             auth=data["keys"]["auth"],
@@ -240,7 +245,7 @@ class PushSubscriptionsView(views.APIView):
         params = PushSubscriptionDeleteInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         push_subscription_delete(
-            user_id=request.user.id, endpoint=params.validated_data["endpoint"]
+            user_id=signed_in_user(request).id, endpoint=params.validated_data["endpoint"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

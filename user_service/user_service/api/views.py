@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from shared.accounts.erasure import user_account_delete
 from shared.accounts.export import user_data_export
 from shared.accounts.models import User
-from shared.accounts.selectors import user_get_profile, user_search
+from shared.accounts.selectors import signed_in_user, user_get_profile, user_search
 from shared.accounts.services import user_profile_update
 from shared.auth.permissions import IsModerator, NotBanned
 from user_service.api.serializers import (
@@ -75,7 +75,7 @@ class UserViewSet(viewsets.GenericViewSet):
     def me_update(self, request: Request) -> Response:
         payload = ProfileUpdateInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        user = user_profile_update(user_id=request.user.id, data=payload.validated_data)
+        user = user_profile_update(user_id=signed_in_user(request).id, data=payload.validated_data)
         return Response(MeOutputSerializer(user).data)
 
     @extend_schema(
@@ -94,7 +94,7 @@ class UserViewSet(viewsets.GenericViewSet):
     )
     @me.mapping.delete
     def me_delete(self, request: Request) -> Response:
-        user_account_delete(user_id=request.user.id)
+        user_account_delete(user_id=signed_in_user(request).id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -103,7 +103,7 @@ class UserViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"], url_path="me/export")
     def export(self, request: Request) -> Response:
-        export = user_data_export(user_id=request.user.id)
+        export = user_data_export(user_id=signed_in_user(request).id)
         response = Response(UserExportOutputSerializer(export).data)
         response["Content-Disposition"] = 'attachment; filename="crewup-my-data.json"'
         return response

@@ -40,6 +40,12 @@ from kombu import Connection, Exchange, Queue
 from shared.messaging.schemas import MODERATION_EXCHANGE
 
 
+def _amqp_channel(connection: Connection) -> Any:
+    """A new channel of `connection`: py-amqp's, whose queue and exchange methods (and what
+    `queue_declare` answers) kombu's stubs do not describe."""
+    return connection.channel()
+
+
 def rabbitmqctl(*args: str) -> None:
     executable = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
     subprocess.run([executable, *args], check=True, capture_output=True, timeout=60)  # noqa: S603
@@ -79,7 +85,7 @@ class Bus:
     def reset(self) -> None:
         """Delete every queue and non-default exchange a test here may have declared."""
         with Connection(self.url) as connection:
-            channel = connection.channel()
+            channel = _amqp_channel(connection)
             for service in ("user", "group", "moderation", "test"):
                 for name in (
                     f"{service}.moderation-events",
@@ -113,7 +119,7 @@ class Bus:
     def depth(self, name: str) -> int:
         """The number of ready messages in queue `name` (0 when it does not exist)."""
         with Connection(self.url) as connection:
-            channel = connection.channel()
+            channel = _amqp_channel(connection)
             try:
                 return int(channel.queue_declare(name, passive=True).message_count)
             except Exception:  # the broker closed the channel: no such queue
@@ -123,14 +129,14 @@ class Bus:
         """Whether queue `name` has been declared (by a worker that started, say)."""
         with Connection(self.url) as connection:
             try:
-                connection.channel().queue_declare(name, passive=True)
+                _amqp_channel(connection).queue_declare(name, passive=True)
             except Exception:  # the broker closed the channel: no such queue
                 return False
             return True
 
     def drain(self, name: str, *, limit: int = 100_000) -> list[Any]:
         """Take (and ack) every ready message of queue `name`; return the kombu messages."""
-        messages = []
+        messages: list[Any] = []
         with Connection(self.url) as connection:
             queue = Queue(name, no_declare=True)(connection.default_channel)
             while len(messages) < limit:
