@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import redis
 from django.conf import settings
@@ -182,10 +182,10 @@ def _user_from_values(values: tuple[object, ...]) -> User:
     from shared.accounts.models import User
 
     # Lists (roles, interests) are copied: a request may change its instance in place.
-    user = User(*cast(list[Any], [list(v) if isinstance(v, list) else v for v in values]))
-    user._state.adding = False
-    user._state.db = "default"
-    return user
+    values = tuple(list(value) if isinstance(value, list) else value for value in values)
+    # As a query would: every concrete field in order, an instance of the "default" database.
+    names = [field.attname for field in User._meta.concrete_fields]
+    return User.from_db("default", names, values)
 
 
 user_cache = UserCache()

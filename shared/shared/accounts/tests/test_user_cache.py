@@ -149,7 +149,7 @@ def test_a_change_is_announced_when_it_commits(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             user_changed(user_id)
-        messages = []
+        messages: list[Any] = []
         deadline = time.monotonic() + 2
         while time.monotonic() < deadline and not messages:
             message = subscriber.get_message(timeout=0.1)
@@ -208,7 +208,7 @@ def test_the_oldest_entries_go_first_when_full(listening: UserCache) -> None:
         cache.put(user.keycloak_id, user, generation=cache.generation)
 
     assert cache.get(first.keycloak_id) is None
-    assert [cache.get(u.keycloak_id).id for u in (second, third)] == [second.id, third.id]  # type: ignore[union-attr]
+    assert [cache.get(u.keycloak_id).id for u in (second, third)] == [second.id, third.id]
     cache.drop(first.id)  # its id no longer points anywhere
     assert cache.get(second.keycloak_id) is not None
 

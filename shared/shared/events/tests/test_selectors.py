@@ -404,7 +404,7 @@ def _plan(viewer_id: Any, filters: EventFilters, *, seqscan: bool = False) -> st
 
 # In the three plan tests the status and time filters are lifted, so the predicate under test
 # is the only one an index could serve.
-EVERY_EVENT = {"include_cancelled": True, "include_past": True}
+EVERY_EVENT: dict[str, Any] = {"include_cancelled": True, "include_past": True}
 
 
 def test_nearby_query_can_use_the_geography_gist_index() -> None:

@@ -47,7 +47,7 @@ class GroupFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def owner_membership(obj: Group, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
-        if create:
+        if create and obj.created_by is not None:
             Membership.objects.create(group=obj, user=obj.created_by, role=MemberRole.OWNER)
 
 
@@ -97,5 +97,5 @@ class InviteFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class: type[Invite], *args: Any, **kwargs: Any) -> Invite:
         token = kwargs.pop("token", None)
         invite = super()._create(model_class, *args, **kwargs)
-        invite.token = token  # type: ignore[attr-defined]
+        invite.token = token
         return invite

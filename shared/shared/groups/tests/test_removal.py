@@ -95,7 +95,7 @@ def test_a_removed_crew_is_seen_by_its_owner_only(viewer: str, visible: bool) ->
     # when / then
     if visible:
         seen = group_get(group_id=group.id, viewer_id=viewer_id)
-        assert (seen.removal_reason, seen.my_role) == ("Hate speech", "owner")
+        assert (seen.removal_reason, seen.my_role) == ("Hate speech", "owner")  # type: ignore[attr-defined]
     else:
         with pytest.raises(GroupNotFound):
             group_get(group_id=group.id, viewer_id=viewer_id)

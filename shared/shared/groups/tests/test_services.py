@@ -764,7 +764,7 @@ def test_join_request_approve_respects_the_capacity() -> None:
     # when
     with pytest.raises(GroupFull):
         join_request_approve(
-            group_id=group.id, request_id=join_request.id, actor_id=group.created_by_id
+            group_id=group.id, request_id=join_request.id, actor_id=group.created_by.id
         )
     # then
     assert JoinRequest.objects.get(id=join_request.id).status == JoinRequestStatus.PENDING
@@ -822,7 +822,7 @@ def test_join_request_approve_of_someone_already_in_counts_them_once() -> None:
     MembershipFactory(group=group, user=join_request.user)
     # when
     join_request_approve(
-        group_id=group.id, request_id=join_request.id, actor_id=group.created_by_id
+        group_id=group.id, request_id=join_request.id, actor_id=group.created_by.id
     )
     # then
     assert JoinRequest.objects.get(id=join_request.id).status == JoinRequestStatus.APPROVED
@@ -838,7 +838,7 @@ def test_join_request_approve_refuses_a_cancelled_event() -> None:
 
     with pytest.raises(EventCancelled):
         join_request_approve(
-            group_id=group.id, request_id=join_request.id, actor_id=group.created_by_id
+            group_id=group.id, request_id=join_request.id, actor_id=group.created_by.id
         )
 
     assert JoinRequest.objects.get(id=join_request.id).status == JoinRequestStatus.PENDING

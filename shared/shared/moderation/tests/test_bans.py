@@ -489,6 +489,7 @@ def test_every_ban_write_records_when_it_happened_on_the_user(moderator: User) -
         reason=REASON,
         until=at[3] + timedelta(hours=1),
     )
+    assert expiring.until is not None
     expired_at = expiring.until + timedelta(seconds=1)
     assert ban_expire_due(now=expired_at) == 1
     target.refresh_from_db()

@@ -329,9 +329,9 @@ def test_resolving_by_banning_the_author_bans_them_until_the_end_given(
         ban_until=until,
     )
     # then
-    ban = Ban.objects.get(user_id=message.sender_id)
+    ban = Ban.objects.get(user_id=message.sender.id)
     assert (ban.reason, ban.until, ban.created_by_id) == (NOTE, until, moderator.id)
-    assert User.objects.get(id=message.sender_id).is_banned
+    assert User.objects.get(id=message.sender.id).is_banned
     assert OutboxMessage.objects.get().routing_key == "user.banned"
     resolved = ModerationAction.objects.get(action="report.resolved")
     assert (resolved.data["ban_id"], resolved.data["already_banned"]) == (str(ban.id), False)

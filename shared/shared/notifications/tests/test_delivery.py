@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -27,7 +28,7 @@ def _subscribe(user, push_service, name: str) -> BrowserSubscription:
     return browser
 
 
-def _alert(recipient, *, token: str = "") -> list:
+def _alert(recipient, *, token: str = "") -> list[Any]:
     alert_id = str(uuid4())
     notified = notify(
         recipient_ids=[recipient.id],
