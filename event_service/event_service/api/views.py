@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 from uuid import UUID
 
 from django.http import HttpResponse
@@ -34,6 +35,7 @@ from event_service.api.serializers import (
     event_to_icalendar,
 )
 from shared.accounts.selectors import signed_in_user
+from shared.api.pagination import PageNumberPagination
 from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
 from shared.events.models import Event, Place
 from shared.events.selectors import (
@@ -83,7 +85,7 @@ class ICalendarRenderer(BaseRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if isinstance(data, bytes):
             return data
@@ -118,7 +120,9 @@ class EventViewSet(viewsets.GenericViewSet):
                 viewer_id=viewer_id, filters=filters, offset=offset, limit=limit
             )
 
-        return self.get_paginated_response(self.paginator.paginate_counted(fetch, request))
+        return self.get_paginated_response(
+            cast(PageNumberPagination, self.paginator).paginate_counted(fetch, request)
+        )
 
     @extend_schema(
         parameters=[EventGeoJSONInputSerializer],

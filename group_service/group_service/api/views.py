@@ -8,7 +8,7 @@ viewer lacks the role.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -37,6 +37,7 @@ from group_service.api.serializers import (
     MembershipUpdateInputSerializer,
 )
 from shared.accounts.selectors import signed_in_user
+from shared.api.pagination import PageNumberPagination
 from shared.auth.permissions import IsService, NotBanned, is_moderator
 from shared.groups.errors import MembershipNotFound
 from shared.groups.models import Group
@@ -116,7 +117,7 @@ class GroupViewSet(viewsets.GenericViewSet):
             )
             return found.total, found.groups
 
-        page = self.paginator.paginate_counted(fetch, request)
+        page = cast(PageNumberPagination, self.paginator).paginate_counted(fetch, request)
         return self.get_paginated_response(GroupOutputSerializer(page, many=True).data)
 
     @extend_schema(

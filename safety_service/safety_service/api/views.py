@@ -8,7 +8,7 @@ lacks the standing answers 403.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -38,6 +38,7 @@ from safety_service.api.serializers import (
     TrailPointOutputSerializer,
 )
 from shared.accounts.selectors import signed_in_user
+from shared.api.pagination import PageNumberPagination
 from shared.auth.permissions import is_moderator
 from shared.safety.models import Alert, CheckInTimer
 from shared.safety.selectors import (
@@ -111,7 +112,7 @@ class AlertViewSet(viewsets.GenericViewSet):
             )
             return found.total, found.alerts
 
-        page = self.paginator.paginate_counted(fetch, request)
+        page = cast(PageNumberPagination, self.paginator).paginate_counted(fetch, request)
         return self.get_paginated_response(AlertOutputSerializer(page, many=True).data)
 
     def _detail(self, request: Request, alert_id: UUID, **extra: Any) -> dict[str, Any]:

@@ -56,10 +56,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
         exc = database_unavailable(exc)
     if isinstance(exc, ApplicationError):
-        response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        answer = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
         if exc.retry_after is not None:
-            response["Retry-After"] = retry_after_header(exc.retry_after)
-        return response
+            answer["Retry-After"] = retry_after_header(exc.retry_after)
+        return answer
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

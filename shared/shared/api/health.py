@@ -77,4 +77,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus exposition of this process's metrics, each sample labelled with the service."""
     return HttpResponse(
         generate_latest(ServiceLabelledRegistry()), content_type=CONTENT_TYPE_LATEST
-    )  # type: ignore[arg-type]
+    )

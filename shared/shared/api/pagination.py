@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.core.paginator import Page, Paginator
 from rest_framework import pagination
@@ -31,7 +31,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         end is 404.
         """
         self.request = request
-        page_size = self.get_page_size(request) or self.page_size
+        # PAGE_SIZE is always set (shared.settings.common): never None here.
+        page_size = cast(int, self.get_page_size(request) or self.page_size)
         raw_number = request.query_params.get(self.page_query_param) or "1"
         if raw_number in self.last_page_strings:
             total, _ = fetch(0, 1)
@@ -47,7 +48,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         total, rows = fetch((number - 1) * page_size, page_size)
         if not rows and number > 1:
             raise NotFound(self.invalid_page_message)
-        paginator = Paginator([], page_size)
+        paginator: Paginator[Row] = Paginator([], page_size)
         paginator.count = total  # a cached property, answered here by the query itself
-        self.page = Page(list(rows), number, paginator)
-        return self.page.object_list
+        page_rows = list(rows)
+        self.page = Page(page_rows, number, paginator)
+        return page_rows

@@ -6,6 +6,7 @@ Encoding took a twentieth of an event list request's time here (`bench/bench_nea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -35,11 +36,11 @@ class FastJSONRenderer(JSONRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type, renderer_context or {}) is None:
+        if self.get_indent(accepted_media_type or "", renderer_context or {}) is None:
             try:
                 encoded = orjson.dumps(data, default=_drf_encoder.default, option=_OPTIONS)
             except orjson.JSONEncodeError:
@@ -48,4 +49,5 @@ class FastJSONRenderer(JSONRenderer):
                 return encoded.replace(b"\xe2\x80\xa8", b"\\u2028").replace(
                     b"\xe2\x80\xa9", b"\\u2029"
                 )
-        return super().render(data, accepted_media_type, renderer_context)
+        rendered: bytes = super().render(data, accepted_media_type, renderer_context)
+        return rendered
