@@ -89,11 +89,11 @@ class QueryParametersSerializer(serializers.Serializer):
     """
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        fields = {}
+        fields: dict[str, serializers.Field] = {}
         for name, declared in self._declared_fields.items():
             field = copy.copy(declared)
             if isinstance(field, serializers.ListField):
-                field.child = copy.copy(field.child)
+                field.child = copy.copy(field.child)  # type: ignore[assignment]  # stubs: a serializer
                 field.child.parent = field  # its name and source stay those `bind` gave it
             fields[name] = field
         return fields

@@ -66,7 +66,7 @@ class LocationSerializer(serializers.Serializer):
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lng = FiniteFloatField(min_value=-180, max_value=180)
 
-    def validate(self, attrs: dict[str, float]) -> Point:  # type: ignore[override]
+    def validate(self, attrs: dict[str, float]) -> Point:
         # A PATCH makes every field optional, a nested serializer's too; a point is still whole.
         missing = {
             name: [self.fields[name].error_messages["required"]]
@@ -225,7 +225,7 @@ def _iso(moment: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class EventGeoFeatureOutputSerializer(GeoFeatureModelSerializer):
+class EventGeoFeatureOutputSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # untyped
     """An event of a discovery result as a GeoJSON Feature, with what a map pin shows.
 
     The fields document the shape; `to_representation` builds it from an `EventRecord`
@@ -344,4 +344,5 @@ def event_to_icalendar(event: Event) -> bytes:
     entry.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
     entry.add("categories", [event.event_type])
     calendar.add_component(entry)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping
 from typing import Any, cast
@@ -246,7 +247,7 @@ class EventViewSet(viewsets.GenericViewSet):
         response["Content-Disposition"] = f'inline; filename="crewup-event-{event.id}.ics"'
         return response
 
-    def get_renderers(self) -> list[BaseRenderer]:
+    def get_renderers(self) -> builtins.list[BaseRenderer]:  # `list` here is the action
         if self.action == "calendar":
             return [ICalendarRenderer(), JSONRenderer()]
         return super().get_renderers()

@@ -74,7 +74,9 @@ class MessageOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     sender = MessageSenderOutputSerializer(allow_null=True)
     body = serializers.CharField()
-    data = serializers.JSONField()
+    # A field named `data` (the message's data): DRF's metaclass takes it out of the class, so the
+    # serializer's own `data` stays; the stubs see a clash.
+    data = serializers.JSONField()  # type: ignore[assignment]
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted_at = serializers.DateTimeField(allow_null=True)

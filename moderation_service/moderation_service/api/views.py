@@ -175,7 +175,7 @@ class ReportViewSet(viewsets.GenericViewSet):
     def get_permissions(self) -> list[Any]:
         if self.action in self.signed_in_actions:
             return [permission() for permission in SIGNED_IN]
-        return super().get_permissions()
+        return list(super().get_permissions())
 
     @extend_schema(
         request=ReportCreateInputSerializer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from shared.safety.models import (
     AcknowledgementKind,
     Alert,
     AlertStatus,
+    AlertTarget,
     CheckInStatus,
 )
 from shared.safety.selectors import AlertRecord, crew_event_shown
@@ -247,7 +249,7 @@ class AlertOutputSerializer(serializers.ModelSerializer):
     def get_crews(self, alert: Alert | AlertRecord) -> list[dict[str, Any]]:
         if isinstance(alert, AlertRecord):
             return alert.crews
-        targets = alert.targets.all()
+        targets: Iterable[AlertTarget] = alert.targets.all()
         if not (
             self.context.get("sees_all_crews") or alert.sender_id == self.context.get("viewer_id")
         ):

@@ -283,7 +283,8 @@ class AlertViewSet(viewsets.GenericViewSet):
         return Response(TrailPointOutputSerializer(point).data, status=status.HTTP_201_CREATED)
 
 
-def _location(data: dict[str, Any] | None) -> dict[str, float | None]:
+def _location(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The optional position as the services take it: `lat` and `lng`, both None without one."""
     return {"lat": data["lat"], "lng": data["lng"]} if data else {"lat": None, "lng": None}
 
 

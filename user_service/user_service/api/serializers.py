@@ -44,7 +44,7 @@ class LocationSerializer(serializers.Serializer):
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lng = FiniteFloatField(min_value=-180, max_value=180)
 
-    def validate(self, attrs: dict[str, float]) -> Point:  # type: ignore[override]
+    def validate(self, attrs: dict[str, float]) -> Point:
         # A PATCH makes every field optional, a nested serializer's too; a point is still whole.
         missing = {
             name: [self.fields[name].error_messages["required"]]
