@@ -181,7 +181,7 @@ def user_profile_update(*, user_id: UUID, data: Mapping[str, Any]) -> User:
     changed: list[str] = []
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
-        field = cast(Field[Any, Any], User._meta.get_field(PROFILE_FIELDS[name]))
+        field = cast("Field[Any, Any]", User._meta.get_field(PROFILE_FIELDS[name]))
         if getattr(user, field.name) == value:
             continue
         try:
