@@ -58,7 +58,7 @@ def _remember_location(timer: CheckInTimer, point: Point | None, now: datetime) 
 
 def _schedule(timer: CheckInTimer) -> None:
     timer_id, due_at = timer.id, timer.due_at
-    transaction.on_commit(lambda: hooks.checkin_timer_due(timer_id, due_at))
+    transaction.on_commit(lambda: hooks.checkin_timer_due.fire(timer_id, due_at))
 
 
 @transaction.atomic

@@ -78,7 +78,7 @@ def _deliver_or_retry(*, alert_id: UUID, group_ids: list[UUID], change: str) -> 
     except Exception:  # the database went away after the commit: the sweep catches up
         logger.exception("alert notices not delivered", extra={"alert_id": str(alert_id)})
         for group_id in group_ids:
-            hooks.alert_notice_undelivered(alert_id, group_id, change)
+            hooks.alert_notice_undelivered.fire(alert_id, group_id, change)
         return
     due: list[AlertTarget] = []
     for target in targets:
@@ -121,7 +121,7 @@ def _retry_later(alert_id: UUID, group_id: UUID, change: str, error: Exception) 
         exc_info=error if level == logging.ERROR else None,
         extra={"alert_id": str(alert_id), "group_id": str(group_id), "change": change},
     )
-    hooks.alert_notice_undelivered(alert_id, group_id, change)
+    hooks.alert_notice_undelivered.fire(alert_id, group_id, change)
 
 
 def _notice_due(target: AlertTarget, change: str) -> bool:
