@@ -20,6 +20,7 @@ from prometheus_client import REGISTRY
 from redis.exceptions import ResponseError
 
 from group_service.asgi import application
+from group_service.fanout import chat_fanout
 from shared.accounts.models import User
 from shared.accounts.services import user_anonymise
 from shared.accounts.tests.factories import UserFactory
@@ -527,7 +528,13 @@ async def test_removed_member_is_cut_off_and_the_crew_is_told(crew, make_token):
         "user_id": str(member.id),
         "reason": "removed",
     }
+    # the cut-off socket is let go: the crew's events reach only the one left, and the removed
+    # member is no longer online
+    crews = chat_fanout().crews
+    assert len(crews[realtime.chat_group_name(group.id)].sockets) == 1
+    assert await live_state.presence_online(group_id=group.id) == [str(owner.id)]
     await other.disconnect()
+    assert realtime.chat_group_name(group.id) not in crews
 
 
 async def test_an_error_that_ends_the_consumer_still_releases_the_socket(crew, make_token):

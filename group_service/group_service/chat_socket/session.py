@@ -145,11 +145,16 @@ class ChatSession:
         )
 
     async def user_disconnect(self, event: dict[str, Any]) -> None:
-        """Cut the member off (removed, banned, the crew taken down): a `user.disconnect` event."""
+        """Cut the member off (removed, banned, the crew taken down): a `user.disconnect` event.
+
+        The session is released first: the crew's events stop coming at once, and the fan-out,
+        the user's group and the presence entry let go of the socket (`disconnect`, which
+        follows the close, then finds nothing left to release).
+        """
         group_id = event.get("group_id")
         if group_id is not None and group_id != str(self.group_id):
             return
-        self.joined = False
+        await self.end_session()
         await self.close_with(event.get("code", CLOSE_FORBIDDEN), event.get("reason", "removed"))
 
     async def end_session(self) -> None:
