@@ -321,7 +321,7 @@ def bench_backlog() -> tuple[float, float]:
     """
     from django.db import transaction
 
-    from moderation_service.celery import outbox_relay_soon
+    from moderation_service.tasks import outbox_relay_soon
     from shared.messaging.models import OutboxMessage
     from shared.messaging.schemas import UserBanned
 

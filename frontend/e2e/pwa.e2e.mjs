@@ -304,7 +304,8 @@ describe('CrewUp as an installed app', { timeout: 240_000 }, () => {
     try {
       await page.reload();
       await page.getByRole('link', { name: 'CrewUp home' }).waitFor({ timeout: 15_000 });
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Discover' }).waitFor();
+      // signed out on a phone: the header's one row, with the way to sign in
+      await page.getByRole('banner').getByRole('button', { name: 'Sign in' }).waitFor();
       // the emulated loss of the network reaches the page's navigator, if not at once on a busy machine
       await page.waitForFunction(() => !navigator.onLine, null, { timeout: 5_000 });
       await shot(page, 'offline-shell-phone');

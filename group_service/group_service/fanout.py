@@ -9,9 +9,9 @@ Now the process joins each crew that has a socket here once, with one channel fo
 (`CrewFanout`), reads each event once and hands it to the crew's sockets here in one loop. The
 socket sends a new message at once when it is the next one it expects and nothing older waits
 for it; anything else goes to the socket's inbox, handled in order with its client's frames
-(`ChatConsumer.take`). A settle check asked for by a socket goes through the crew's channel
-too, so it is queued behind whatever the process holds for the crew, as it was behind the
-socket's own channel.
+(`ChatDelivery.take`, in `group_service.chat_socket.delivery`). A settle check asked for by a
+socket goes through the crew's channel too, so it is queued behind whatever the process holds
+for the crew, as it was behind the socket's own channel.
 
 The events are shared by the crew's sockets here: handlers read them and never change them.
 """

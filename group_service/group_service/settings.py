@@ -12,6 +12,8 @@ INSTALLED_APPS = [
     "shared.groups",
     "shared.chat",
     "shared.notifications",
+    # Last: its ready() wires the service to the apps above (group_service.wiring).
+    "group_service",
 ]
 
 # --- API schema ---

@@ -10,7 +10,6 @@ The protocol (frames both ways, close codes, token renewal) is described in the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -160,7 +159,7 @@ class AuthenticatedSocketMixin:
 
         Sent with `send` itself: the consumer's own sending may be what failed.
         """
-        with contextlib.suppress(Exception):
+        try:
             if not self.accepted:
                 await send({"type": "websocket.accept", "subprotocol": negotiated(scope)})
             await send(
@@ -174,6 +173,8 @@ class AuthenticatedSocketMixin:
             await send(
                 {"type": "websocket.close", "code": CLOSE_SERVER_ERROR, "reason": "server_error"}
             )
+        except Exception:  # the client has gone, most likely: nobody is left to tell
+            logger.warning("a failed socket could not be told and closed", exc_info=True)
 
     async def accept_and_sign_in(self) -> None:
         """Accept with the application subprotocol (never echoing the token), count the socket,
@@ -228,9 +229,11 @@ class AuthenticatedSocketMixin:
 
     async def close_with(self, code: int, reason: str) -> None:
         """Send an error frame saying why, then close with `code` and `reason`."""
-        with contextlib.suppress(Exception):
+        try:
             await self.send_json(  # type: ignore[attr-defined]
                 {"type": "error", "code": reason, "message": reason.replace("_", " ")}
             )
+        except Exception:  # the close still goes out: its code and reason say why as well
+            logger.warning("a socket's last error frame was not sent", exc_info=True)
         logger.info("socket closed by the server", extra={"code": code, "reason": reason})
         await self.close(code=code, reason=reason)  # type: ignore[attr-defined]

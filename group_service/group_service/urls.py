@@ -1,7 +1,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from group_service.api.internal_alerts import InternalSafetyAlertViewSet
 from group_service.api.urls import internal_urlpatterns
 from shared.api.urls import operational_urlpatterns
 
@@ -18,17 +17,5 @@ urlpatterns = [
     # cluster, and they still demand a token with the `service` realm role: an internal path
     # must not be open to anyone who can reach the service.
     path("internal/v1/groups/", include(internal_urlpatterns)),
-    # The safety service posts alerts into a crew's chat stream (the chat is ours to write).
-    path(
-        "internal/v1/groups/<uuid:group_id>/safety-alerts/",
-        InternalSafetyAlertViewSet.as_view({"post": "create"}),
-        name="internal-group-safety-alerts",
-    ),
-    # ... and clears the positions they carry once its retention period is over.
-    path(
-        "internal/v1/groups/safety-alerts/purge-locations/",
-        InternalSafetyAlertViewSet.as_view({"post": "purge_locations"}),
-        name="internal-safety-alert-locations-purge",
-    ),
     *operational_urlpatterns,
 ]

@@ -17,8 +17,10 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from prometheus_client import REGISTRY
+from redis.exceptions import ResponseError
 
 from group_service.asgi import application
+from group_service.fanout import chat_fanout
 from shared.accounts.models import User
 from shared.accounts.services import user_anonymise
 from shared.accounts.tests.factories import UserFactory
@@ -526,7 +528,13 @@ async def test_removed_member_is_cut_off_and_the_crew_is_told(crew, make_token):
         "user_id": str(member.id),
         "reason": "removed",
     }
+    # the cut-off socket is let go: the crew's events reach only the one left, and the removed
+    # member is no longer online
+    crews = chat_fanout().crews
+    assert len(crews[realtime.chat_group_name(group.id)].sockets) == 1
+    assert await live_state.presence_online(group_id=group.id) == [str(owner.id)]
     await other.disconnect()
+    assert realtime.chat_group_name(group.id) not in crews
 
 
 async def test_an_error_that_ends_the_consumer_still_releases_the_socket(crew, make_token):
@@ -552,6 +560,47 @@ async def test_an_error_that_ends_the_consumer_still_releases_the_socket(crew, m
     # and the gauge and the presence entry were released all the same
     assert open_sockets() == before
     assert str(owner.id) not in await live_state.presence_online(group_id=group.id)
+
+
+async def test_a_failed_heartbeat_is_logged_and_the_next_one_tries_again(
+    crew, make_token, monkeypatch, caplog
+):
+    # given a socket that beats every 0.1 s, and its crew's presence entry in Redis (a sorted
+    # set) replaced by a string, which Redis refuses to update as a sorted set
+    caplog.set_level(logging.WARNING, logger="group_service")
+    monkeypatch.setattr(live_state, "PRESENCE_REFRESH_SECONDS", 0.1)
+    group, owner, _ = crew
+    communicator = socket(group.id, token_for(make_token, owner))
+    await connect(communicator)
+    presence_key = f"crewup:presence:{group.id}"
+    await live_state.get_redis().set(presence_key, "not a sorted set")
+
+    # when the heartbeat beats
+    async def heartbeat_failure() -> logging.LogRecord:
+        while True:
+            for record in caplog.records:
+                if record.getMessage() == "a chat socket's heartbeat failed":
+                    return record
+            await asyncio.sleep(0.05)
+
+    failure = await asyncio.wait_for(heartbeat_failure(), timeout=3)
+
+    # then the failure is logged, with what Redis said, and the socket stays open
+    assert failure.levelno == logging.WARNING
+    assert failure.exc_info is not None
+    assert isinstance(failure.exc_info[1], ResponseError)
+    assert "WRONGTYPE" in str(failure.exc_info[1])
+    await communicator.send_json_to({"type": "ping"})
+    assert (await next_of(communicator, "pong"))["type"] == "pong"
+    # and once Redis takes the entry again, a later beat puts the member back online
+    await live_state.get_redis().delete(presence_key)
+
+    async def back_online() -> None:
+        while str(owner.id) not in await live_state.presence_online(group_id=group.id):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(back_online(), timeout=3)
+    await communicator.disconnect()
 
 
 @pytest.fixture

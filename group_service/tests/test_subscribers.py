@@ -13,7 +13,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from group_service.asgi import application
-from group_service.celery import HANDLERS, app
+from group_service.celery import app
+from group_service.subscribers import on_user_banned
+from group_service.wiring import EVENT_HANDLERS
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
 from shared.messaging.consumer_step import EventConsumerStep
 from shared.messaging.models import ProcessedEvent
@@ -59,7 +61,7 @@ def publish_and_consume(bus, event: UserBanned) -> None:
     """Write the ban to the outbox, relay it, and let the group service's step consume it."""
     try:
         channel = bus.connection().channel()
-        step = EventConsumerStep.configure(service="group", handlers=HANDLERS)()
+        step = EventConsumerStep.configure(service="group", handlers=EVENT_HANDLERS)()
         consumers = step.get_consumers(channel)
         for consumer in consumers:
             consumer.consume()
@@ -115,6 +117,6 @@ async def test_a_ban_that_already_ended_closes_nothing(bus, member, make_token):
 def test_the_worker_consumes_bans_only_with_late_acknowledgement():
     (step,) = [step for step in app.steps["consumer"] if getattr(step, "service", "") == "group"]
 
-    assert step.handlers == {"user.banned": "group_service.subscribers.on_user_banned"}
+    assert step.handlers == {"user.banned": on_user_banned}
     assert step.acks_late is True
     assert app.conf.task_default_queue == "group.tasks"

@@ -22,9 +22,11 @@ INSTALLED_APPS = [
     "shared.moderation",
     "shared.safety",
     "shared.notifications",
+    # Last: its ready() wires the service to the apps above (moderation_service.wiring).
+    "moderation_service",
 ]
 # Its ban events go out through its own worker's relay task, queued after each commit
-# (moderation_service.celery.outbox_relay_soon): no relay thread in its web processes too.
+# (moderation_service.tasks.outbox_relay_soon): no relay thread in its web processes too.
 OUTBOX_RELAY_AFTER_COMMIT = False
 SPECTACULAR_SETTINGS = {
     **SPECTACULAR_SETTINGS,

@@ -89,9 +89,10 @@ def logs(processes) -> str:
 def test_bans_made_while_rabbitmq_is_down_are_all_delivered_when_it_returns(bus, broker, processes):
     # given every process is up and the user service's queue exists
     users = UserFactory.create_batch(20)
+    # (four Celery processes start at once: on two busy cores that took over 30 s)
     wait_until(
         lambda: bus.queue_exists("user.notifications"),
-        timeout=30,
+        timeout=90,
         message=lambda: logs(processes),
     )
 

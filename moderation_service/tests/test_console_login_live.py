@@ -279,7 +279,7 @@ def _seed_a_day_of_moderation() -> Seeded:
         report_id=reports[3].id, moderator_id=mona.id, action="dismiss", note="Not a threat."
     )
     # The ban as `user_ban` leaves it, without its bus event: this test's thread would keep the
-    # relay trigger's broker connection into later tests (moderation_service.celery._trigger).
+    # relay trigger's broker connection into later tests (moderation_service.tasks._trigger).
     ban = BanFactory(user=troll, created_by=mona, reason="Threats in three crew chats.")
     ModerationActionFactory(
         actor=mona,

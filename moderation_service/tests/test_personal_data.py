@@ -1,10 +1,10 @@
 """With the console's apps installed too, every reference to a user is covered by the data
-export and by erasure (`shared.accounts.tests.test_personal_data` walks the domain apps)."""
+export and by erasure (`shared.privacy.tests.test_personal_data` walks the domain apps)."""
 
 from __future__ import annotations
 
-from shared.accounts.erasure import ERASURE, user_references
-from shared.accounts.export import EXPORTED
+from shared.privacy.erasure import ERASURE, user_references
+from shared.privacy.export import EXPORTED
 
 
 def test_the_consoles_own_references_to_a_user_are_covered_too() -> None:

@@ -12,15 +12,10 @@ from datetime import UTC, datetime
 import pytest
 from django.db import transaction
 
-from moderation_service.celery import (
-    BAN_EXPIRE_DUE_TASK,
-    OUTBOX_RELAY_TASK,
-    TASK_QUEUE,
-    app,
-    outbox_relay_soon,
-)
-from moderation_service.tasks import ban_expire_due_task, outbox_relay_task
-from shared.messaging.hooks import outbox_hooks
+from moderation_service.celery import app
+from moderation_service.tasks import ban_expire_due_task, outbox_relay_soon, outbox_relay_task
+from moderation_service.wiring import TASK_QUEUE
+from shared.messaging.hooks import outbox_written
 from shared.messaging.models import OutboxMessage
 from shared.messaging.outbox import outbox_enqueue
 from shared.messaging.schemas import UserBanned
@@ -64,7 +59,7 @@ def test_a_committed_ban_queues_the_relay_task_once_per_transaction(bus):
         ban(count=5)
 
     (task,) = bus.drain(TASK_QUEUE)
-    assert task.headers["task"] == OUTBOX_RELAY_TASK
+    assert task.headers["task"] == "moderation_service.tasks.outbox_relay_task"
     assert task.headers["expires"] is not None
 
 
@@ -86,18 +81,21 @@ def test_a_ban_commits_and_returns_quickly_while_the_broker_is_down(bus):
     assert bus.depth(TASK_QUEUE) == 0
 
 
-def test_the_relay_trigger_is_registered_as_an_outbox_hook():
-    assert outbox_relay_soon in outbox_hooks()
+def test_the_relay_trigger_is_connected_to_the_outbox_hook():
+    assert outbox_relay_soon in outbox_written.callbacks
 
 
 def test_beat_runs_the_relay_and_the_ban_expiry_periodically(settings):
     schedule = app.conf.beat_schedule
 
-    assert schedule["outbox-relay"]["task"] == OUTBOX_RELAY_TASK
+    assert schedule["outbox-relay"]["task"] == "moderation_service.tasks.outbox_relay_task"
     assert schedule["outbox-relay"]["schedule"] == settings.OUTBOX_RELAY_INTERVAL_SECONDS == 2.0
     assert schedule["outbox-relay"]["options"] == {"expires": 2.0}
-    assert schedule["ban-expire-due"]["task"] == BAN_EXPIRE_DUE_TASK
+    assert schedule["ban-expire-due"]["task"] == "moderation_service.tasks.ban_expire_due_task"
     assert schedule["ban-expire-due"]["schedule"] == settings.BAN_EXPIRY_INTERVAL_SECONDS
+    assert schedule["ban-expire-due"]["options"] == {
+        "expires": settings.BAN_EXPIRY_INTERVAL_SECONDS
+    }
     assert app.conf.task_default_queue == TASK_QUEUE
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True

@@ -7,7 +7,15 @@ SERVICE_NAME = "safety"
 ROOT_URLCONF = "safety_service.urls"
 WSGI_APPLICATION = "safety_service.wsgi.application"
 # Alerts point at crews and their events; their live updates go through the chat's channel layer.
-INSTALLED_APPS = [*COMMON_APPS, "shared.events", "shared.groups", "shared.chat", "shared.safety"]
+# Last, the service itself: its ready() wires it to the apps before it (safety_service.wiring).
+INSTALLED_APPS = [
+    *COMMON_APPS,
+    "shared.events",
+    "shared.groups",
+    "shared.chat",
+    "shared.safety",
+    "safety_service",
+]
 
 # --- API schema ---
 SPECTACULAR_SETTINGS = {

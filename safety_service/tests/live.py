@@ -156,7 +156,12 @@ def gunicorn_service(name: str, env: dict[str, str], *, workers: int = 1) -> Web
 
 
 def safety_worker(env: dict[str, str]) -> Process:
-    """A Celery worker of the safety service (one process, quick to start)."""
+    """A Celery worker of the safety service (one process, quick to start).
+
+    The solo pool sends no AMQP heartbeats: it negotiates none, as the workers of
+    `shared.messaging.testing` do (shared/shared/settings/common.py).
+    """
+    env = {**env, "CELERY_BROKER_HEARTBEAT": "0"}
     args = [
         sys.executable, "-m", "celery", "-A", "safety_service", "worker", "-P", "solo",
         "-n", f"safety-test-{uuid.uuid4().hex[:6]}@%h", "--without-mingle", "--without-gossip",

@@ -27,14 +27,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "user_service.settings")
 app = Celery("user_service_fault_test")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_default_queue = "user.tasks"
-app.steps["consumer"].add(
-    EventConsumerStep.configure(
-        service="user",
-        handlers={"user.banned": "tests.fault_worker.slow_on_user_banned"},
-        topic="notifications",
-        acks_late=os.environ.get("FAULT_ACKS_LATE", "true") == "true",
-    )
-)
 
 _handled = 0
 
@@ -56,3 +48,13 @@ def slow_on_user_banned(event: UserBanned) -> None:
     time.sleep(int(os.environ.get("BAN_APPLY_DELAY_MS", "0")) / 1000)
     on_user_banned(event)
     transaction.on_commit(lambda: _record_applied(str(event.event_id)))
+
+
+app.steps["consumer"].add(
+    EventConsumerStep.configure(
+        service="user",
+        handlers={"user.banned": slow_on_user_banned},
+        topic="notifications",
+        acks_late=os.environ.get("FAULT_ACKS_LATE", "true") == "true",
+    )
+)

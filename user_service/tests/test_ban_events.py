@@ -19,6 +19,7 @@ from shared.accounts.tests.factories import UserFactory
 from shared.messaging.models import OutboxMessage
 from shared.messaging.testing import celery_app_broker
 from shared.moderation.services import user_ban, user_unban
+from shared.notifications import notifier as notifier_handlers
 from shared.notifications.kinds import NotificationKind
 from shared.notifications.models import Notification
 from user_service.celery import app
@@ -109,8 +110,8 @@ def test_the_worker_consumes_ban_events_only_to_tell_the_person():
 
     assert [step.topic for step in steps] == ["notifications"]
     (notifier,) = steps
-    assert notifier.handlers["user.banned"] == "shared.notifications.notifier.on_user_banned"
-    assert notifier.handlers["user.unbanned"] == "shared.notifications.notifier.on_user_unbanned"
+    assert notifier.handlers["user.banned"] is notifier_handlers.on_user_banned
+    assert notifier.handlers["user.unbanned"] is notifier_handlers.on_user_unbanned
     assert "alert.raised" in notifier.handlers
     assert notifier.acks_late is True
     assert notifier(None).consumer_name == "user.notifications"

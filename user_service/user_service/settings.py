@@ -16,5 +16,7 @@ INSTALLED_APPS = [
     "shared.moderation",
     "shared.safety",
     "shared.notifications",
+    # Last: its ready() wires the service to the apps above (user_service.wiring).
+    "user_service",
 ]
 SPECTACULAR_SETTINGS = {**SPECTACULAR_SETTINGS, "TITLE": "CrewUp user API"}

@@ -1,7 +1,8 @@
 /**
- * One crew's live chat socket (`/ws/groups/<id>/chat/`, protocol in group_service/consumers.py):
- * the token travels as a subprotocol, every message carries its crew's sequence number, and a
- * reconnect passes `?after=<last seen>` so the server fills the gap from PostgreSQL.
+ * One crew's live chat socket (`/ws/groups/<id>/chat/`, protocol in
+ * group_service/chat_socket/protocol.py): the token travels as a subprotocol, every message
+ * carries its crew's sequence number, and a reconnect passes `?after=<last seen>` so the server
+ * fills the gap from PostgreSQL.
  *
  * A message is kept, with its client id, until the server answers it (an `ack`, or an `error`
  * carrying its client id). A socket can go with a message stored but its ack lost, so every

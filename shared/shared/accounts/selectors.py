@@ -1,6 +1,6 @@
 """Reads on accounts.
 
-The data export, which reads every domain app, lives in `shared.accounts.export`.
+The data export, which reads every domain app, lives in `shared.privacy.export`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Writes on accounts. Owned by the user service; every service provisions users through it.
 
-Erasing an account touches every domain app and lives in `shared.accounts.erasure`; its last
+Erasing an account touches every domain app and lives in `shared.privacy.erasure`; its last
 step, anonymising the row, is `user_anonymise` here. The ban state is moderation's to write,
 through `user_ban_state_write` here.
 """
@@ -106,7 +106,7 @@ def user_provision_from_claims(*, claims: TokenClaims) -> User:
 def user_anonymise(*, user_id: UUID, now: datetime | None = None) -> User:
     """Clear every personal field of the user's row, and refuse its subject's tokens for good.
 
-    The last step of erasing an account: `shared.accounts.erasure.user_account_delete` first
+    The last step of erasing an account: `shared.privacy.erasure.user_account_delete` first
     undoes what the user took part in, then calls this. The row stays (others' data points
     to it): username `deleted-user-<8 hex>`, e-mail, names, profile and roles cleared,
     inactive, `deleted_at` set, and `keycloak_id` replaced, while the subject's digest goes

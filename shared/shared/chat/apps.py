@@ -8,6 +8,6 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         from shared.chat.membership import announce_member_change
-        from shared.groups.events import on_member_change
+        from shared.groups.events import member_changed
 
-        on_member_change(announce_member_change)
+        member_changed.connect(announce_member_change)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from shared.accounts.models import User, UserSummary
 from shared.chat.errors import ChatNotFound
 from shared.chat.models import ChatStream, Message
-from shared.core.sql import records_cursor
+from shared.core.sql import records_cursor, table
 from shared.groups.models import Group, Membership
 
 HISTORY_PAGE_MAX = 100
@@ -98,12 +98,12 @@ def message_list(
     sql = (
         f"SELECT msg.id, msg.group_id, msg.sequence, msg.kind, msg.body, msg.data::text,"  # noqa: S608 - constants only
         f" msg.created_at, msg.edited_at, msg.deleted_at, {UserSummary.columns('u')}"
-        " FROM groups_membership me"
-        " JOIN groups_group g ON g.id = me.group_id AND g.removed_at IS NULL"
-        " LEFT JOIN LATERAL (SELECT * FROM chat_message msg"
+        f" FROM {table(Membership)} me"
+        f" JOIN {table(Group)} g ON g.id = me.group_id AND g.removed_at IS NULL"
+        f" LEFT JOIN LATERAL (SELECT * FROM {table(Message)} msg"
         f"  WHERE msg.group_id = me.group_id {where}"
         f"  ORDER BY msg.sequence {order} LIMIT %(limit)s) msg ON true"
-        " LEFT JOIN accounts_user u ON u.id = msg.sender_id"
+        f" LEFT JOIN {table(User)} u ON u.id = msg.sender_id"
         " WHERE me.group_id = %(group)s AND me.user_id = %(viewer)s"
         " ORDER BY msg.sequence"
     )

@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, models
 from django.db.backends.utils import CursorWrapper
 from psycopg import postgres, pq
 
 _TIMESTAMPTZ_LOADER = postgres.adapters.get_loader(
     postgres.types["timestamptz"].oid, pq.Format.TEXT
 )
+
+
+def table(model: type[models.Model]) -> str:
+    """The model's table, quoted for SQL: hand-written SQL names no table itself, so a model
+    that changes its `db_table` (or an app its label) changes the SQL with it."""
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 @contextmanager

@@ -201,7 +201,7 @@ class Event(BaseModel):
         return self.ends_at <= moment
 
     def is_visible_to(self, viewer_id: UUID | None, *, takes_part: bool) -> bool:
-        """`EventQuerySet.visible_to`'s rule, for an event already loaded.
+        """`EventQuerySet.visible_to`'s rule, for an event already loaded (ADR 0011).
 
         `takes_part`: whether the viewer has a participation (any status) in it.
         """

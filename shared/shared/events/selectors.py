@@ -31,7 +31,7 @@ from django.db.models.functions import Greatest, Round, RowNumber
 from django.utils import timezone
 
 from shared.accounts.models import User, UserSummary, display_name_of
-from shared.core.sql import records_cursor
+from shared.core.sql import records_cursor, table
 from shared.events.errors import EventNotFound, NotEventOrganizer
 from shared.events.models import (
     SEARCH_CONFIG,
@@ -180,6 +180,9 @@ class EventSearchPage:
     events: list[EventRecord]
 
 
+# The tables the SQL below reads, named by their models.
+_EVENTS, _PARTICIPATIONS, _USERS = table(Event), table(Participation), table(User)
+
 # An `EventRecord`'s columns, in its field order; then the organizer's summary columns.
 _RECORD_COLUMNS = f"""
     e.id, e.title, e.description, e.event_type, e.starts_at, e.ends_at, e.venue_name, e.address,
@@ -192,14 +195,14 @@ _RECORD_COLUMNS = f"""
 def event_visibility_sql(viewer_id: UUID | None) -> tuple[str, str, list[str]]:
     """The joins, the `my_status` column and the conditions of `EventQuerySet.visible_to`.
 
-    The SQL twin of `visible_to` and `Event.is_visible_to` (a test keeps all three equal).
+    The SQL twin of `visible_to` and `Event.is_visible_to`; a test keeps all three equal (ADR 0011).
     Parameters: `viewer` and `public`.
     """
     if viewer_id is None:
         return "", "NULL::varchar", ["e.visibility = %(public)s", "e.removed_at IS NULL"]
     # (event, user) is unique: the join adds at most the viewer's own RSVP to each event.
     return (
-        "LEFT JOIN events_participation mine ON mine.event_id = e.id AND mine.user_id = %(viewer)s",
+        f"LEFT JOIN {_PARTICIPATIONS} mine ON mine.event_id = e.id AND mine.user_id = %(viewer)s",
         "mine.status",
         [
             "(e.visibility = %(public)s OR e.organizer_id = %(viewer)s OR mine.id IS NOT NULL)",
@@ -217,7 +220,7 @@ def event_record_get(*, event_id: UUID, viewer_id: UUID | None) -> EventRecord:
     joins, my_status, where = event_visibility_sql(viewer_id)
     sql = (
         f"SELECT {_RECORD_COLUMNS}, {my_status}, NULL::float8"  # noqa: S608 - constants only
-        f" FROM events_event e JOIN accounts_user u ON u.id = e.organizer_id {joins}"
+        f" FROM {_EVENTS} e JOIN {_USERS} u ON u.id = e.organizer_id {joins}"
         f" WHERE e.id = %(event)s AND {' AND '.join(where)}"
     )
     params = {"event": event_id, "viewer": viewer_id, "public": EventVisibility.PUBLIC}
@@ -332,13 +335,13 @@ def event_search_query(
     # (`count(*) OVER ()` makes every match pass the window, not just the page's).
     page = (
         f"SELECT e.id, e.starts_at, {my_status} AS my_status, {distance} AS distance_m,"  # noqa: S608 - constants only
-        f" {rank} AS rank, count(*) OVER () AS total FROM events_event e {joins}"
+        f" {rank} AS rank, count(*) OVER () AS total FROM {_EVENTS} e {joins}"
         f" WHERE {' AND '.join(where)}"
         f" ORDER BY {', '.join(order)} LIMIT %(limit)s OFFSET %(offset)s"
     )
     joined = (
-        f" FROM ({page}) page JOIN events_event e ON e.id = page.id"
-        " JOIN accounts_user u ON u.id = e.organizer_id"
+        f" FROM ({page}) page JOIN {_EVENTS} e ON e.id = page.id"
+        f" JOIN {_USERS} u ON u.id = e.organizer_id"
     )
     page_order = ", ".join("page." + key for key in order)
     if as_json:

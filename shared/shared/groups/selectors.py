@@ -16,8 +16,8 @@ from uuid import UUID
 
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from shared.accounts.models import UserSummary
-from shared.core.sql import records_cursor
+from shared.accounts.models import User, UserSummary
+from shared.core.sql import records_cursor, table
 from shared.events.models import Event, EventVisibility
 from shared.events.selectors import event_visibility_sql
 from shared.groups.errors import GroupNotFound, NotGroupAdmin
@@ -120,7 +120,7 @@ def _visible_groups_sql(viewer_id: UUID | None, *, mine: bool = False) -> tuple[
     """
     if mine:
         return (
-            "JOIN groups_membership m ON m.group_id = g.id AND m.user_id = %(viewer)s",
+            f"JOIN {table(Membership)} m ON m.group_id = g.id AND m.user_id = %(viewer)s",
             "m.role",
             "TRUE",
         )
@@ -129,7 +129,7 @@ def _visible_groups_sql(viewer_id: UUID | None, *, mine: bool = False) -> tuple[
     if viewer_id is None:
         return event_joins, "NULL::varchar", public
     # (crew, user) is unique: the join adds at most the viewer's own membership to each crew.
-    member = "LEFT JOIN groups_membership m ON m.group_id = g.id AND m.user_id = %(viewer)s"
+    member = f"LEFT JOIN {table(Membership)} m ON m.group_id = g.id AND m.user_id = %(viewer)s"
     return f"{member} {event_joins}", "m.role", f"(m.id IS NOT NULL OR ({public}))"
 
 
@@ -139,8 +139,8 @@ def _group_records(
     joins, my_role, visible = _visible_groups_sql(params["viewer"], mine=mine)
     sql = (
         f"SELECT {_GROUP_COLUMNS}, {my_role} AS my_role, count(*) OVER () AS total"  # noqa: S608 - constants only
-        " FROM groups_group g JOIN events_event e ON e.id = g.event_id"
-        f" {joins} LEFT JOIN accounts_user u ON u.id = g.created_by_id"
+        f" FROM {table(Group)} g JOIN {table(Event)} e ON e.id = g.event_id"
+        f" {joins} LEFT JOIN {table(User)} u ON u.id = g.created_by_id"
         f" WHERE {' AND '.join([visible, *where])} {tail}"
     )
     params = {

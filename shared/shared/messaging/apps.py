@@ -10,6 +10,6 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         if settings.OUTBOX_RELAY_AFTER_COMMIT:
             from shared.messaging.background import outbox_relay_in_background
-            from shared.messaging.hooks import on_outbox_written
+            from shared.messaging.hooks import outbox_written
 
-            on_outbox_written(outbox_relay_in_background)
+            outbox_written.connect(outbox_relay_in_background)

@@ -65,7 +65,7 @@ _relay = _BackgroundRelay()
 def outbox_relay_in_background() -> None:
     """Publish the rows just committed on this process's relay thread; never raises.
 
-    Registered with `on_outbox_written` by `MessagingConfig.ready` when
+    Connected to `outbox_written` by `MessagingConfig.ready` when
     `OUTBOX_RELAY_AFTER_COMMIT` is true (the default; the tests turn it off).
     Side effects: wakes (or starts) the relay thread.
     """

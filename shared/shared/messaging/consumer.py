@@ -15,6 +15,7 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shared.core.sql import table
 from shared.messaging.models import ProcessedEvent
 from shared.messaging.schemas import EVENT_TYPES, DomainEvent, InvalidEvent
 from shared.metrics import BAN_EVENTS_APPLIED
@@ -43,10 +44,9 @@ def _processed_event_record(*, consumer: str, event_id: UUID) -> bool:
     insert: a delivery racing another of the same event waits on the unique key, then sees
     the conflict once the other commits (or inserts if the other rolled back).
     """
-    table = connection.ops.quote_name(ProcessedEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (consumer, event_id, processed_at) VALUES (%s, %s, %s) "  # noqa: S608 - the table name is ours
+            f"INSERT INTO {table(ProcessedEvent)} (consumer, event_id, processed_at) VALUES (%s, %s, %s) "  # noqa: S608 - the table name is ours
             "ON CONFLICT (consumer, event_id) DO NOTHING",
             [consumer, event_id, timezone.now()],
         )

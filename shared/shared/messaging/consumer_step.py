@@ -1,12 +1,9 @@
 """Consuming domain events inside a Celery worker (a consumer bootstep).
 
-A service's `celery.py` adds one step per subscription::
+A service's `wiring.py` adds one step per subscription, once Django is set up::
 
     app.steps["consumer"].add(
-        EventConsumerStep.configure(
-            service="group",
-            handlers={"user.banned": "group_service.subscribers.on_user_banned"},
-        )
+        EventConsumerStep.configure(service="group", handlers={"user.banned": on_user_banned})
     )
 
 The step shares the worker's broker connection (Celery reconnects it and restarts the step)
@@ -37,7 +34,6 @@ from celery import bootsteps
 from django.conf import settings
 from django.db import close_old_connections, connection
 from kombu import Consumer, Exchange, Queue, binding
-from kombu.utils.imports import symbol_by_name
 
 from shared.messaging.schemas import EVENT_TYPES, MODERATION_EXCHANGE, InvalidEvent
 
@@ -145,7 +141,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
     """Consume one service's domain events in its Celery worker; see the module docstring."""
 
     service: ClassVar[str] = ""
-    handlers: ClassVar[Mapping[str, str | Callable[[Any], None]]] = {}
+    handlers: ClassVar[Mapping[str, Callable[[Any], None]]] = {}
     exchange: ClassVar[str] = MODERATION_EXCHANGE
     # The queue's topic (`<service>.<topic>`) when it is not the exchange's name; it also
     # names the consumer in `ProcessedEvent`, so two steps of one service apply an event each.
@@ -159,12 +155,12 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         cls,
         *,
         service: str,
-        handlers: Mapping[str, str | Callable[[Any], None]],
+        handlers: Mapping[str, Callable[[Any], None]],
         exchange: str = MODERATION_EXCHANGE,
         acks_late: bool = True,
         topic: str | None = None,
     ) -> type[EventConsumerStep]:
-        """Return a step class for `service`; handlers may be dotted paths (imported at start).
+        """Return a step class for `service`, calling `handlers[routing_key](event)` per event.
 
         Raises: ValueError when the handler map is empty.
         """
@@ -186,22 +182,12 @@ class EventConsumerStep(bootsteps.ConsumerStep):
 
     def __init__(self, parent: Any = None, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
-        self._resolved: dict[str, Callable[[Any], None]] | None = None
         self._hygiene_at = 0.0
 
     @property
     def consumer_name(self) -> str:
         """The name events are recorded under in `ProcessedEvent`."""
         return f"{self.service}.{self.topic}" if self.topic else self.service
-
-    def resolved_handlers(self) -> dict[str, Callable[[Any], None]]:
-        """Return the handler map with dotted paths imported."""
-        if self._resolved is None:
-            self._resolved = {
-                key: symbol_by_name(handler) if isinstance(handler, str) else handler
-                for key, handler in self.handlers.items()
-            }
-        return self._resolved
 
     def get_consumers(self, channel: Any) -> list[Consumer]:
         """Declare the topology on `channel` and return the consumer of the service's queue."""
@@ -242,7 +228,7 @@ class EventConsumerStep(bootsteps.ConsumerStep):
         routing_key = message.delivery_info.get("routing_key", "")
         try:
             event = event_parse(routing_key=routing_key, body=body)
-            handler = self.resolved_handlers()[routing_key]
+            handler = self.handlers[routing_key]
         except (InvalidEvent, KeyError) as error:
             logger.warning(
                 "%s: poison message %s (%s) dead-lettered",

@@ -1,34 +1,15 @@
-"""After-commit hooks of the outbox, kept free of model imports.
+"""The outbox's after-commit hook, kept free of model imports.
 
-A service registers them from its package `__init__` / `celery.py`, which Django imports while
-it loads settings, before any model can be imported.
+`outbox_enqueue` fires `outbox_written` once after each commit that wrote outbox rows, so a
+callback can publish them soon: the relay thread of every process
+(`MessagingConfig.ready`), or the moderation service's relay task
+(`moderation_service/moderation_service/wiring.py`). A callback must not raise (it runs after
+the commit, when the caller's change is already stored); one that does is logged
+(`shared.core.hooks`), and beat's periodic relay publishes what it missed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from shared.core.hooks import Hook
 
-# Called after commit to publish soon (the relay task); the periodic relay catches anything missed.
-_after_commit_hooks: list[Callable[[], None]] = []
-
-
-def on_outbox_written(hook: Callable[[], None]) -> Callable[[], None]:
-    """Register what to run after a transaction wrote outbox rows (e.g. queue the relay task).
-
-    Returns the hook, so this can be used as a decorator. A hook must not raise: it runs after
-    the commit, when the caller's change is already stored.
-    """
-    if hook not in _after_commit_hooks:
-        _after_commit_hooks.append(hook)
-    return hook
-
-
-def off_outbox_written(hook: Callable[[], None]) -> None:
-    """Unregister `hook`; an unknown one is ignored."""
-    if hook in _after_commit_hooks:
-        _after_commit_hooks.remove(hook)
-
-
-def outbox_hooks() -> tuple[Callable[[], None], ...]:
-    """The registered hooks, in registration order."""
-    return tuple(_after_commit_hooks)
+outbox_written: Hook[[]] = Hook("messaging.outbox_written")

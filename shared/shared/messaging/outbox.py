@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from shared.messaging.hooks import on_outbox_written, outbox_hooks
+from shared.messaging.hooks import outbox_written
 from shared.messaging.models import OutboxMessage
 from shared.messaging.schemas import DomainEvent
-
-__all__ = ["on_outbox_written", "outbox_enqueue"]
 
 
 def outbox_enqueue(*, event: DomainEvent) -> OutboxMessage:
@@ -17,7 +15,7 @@ def outbox_enqueue(*, event: DomainEvent) -> OutboxMessage:
     Raises:
         TransactionManagementError: called outside a transaction (the event could outlive a
         rolled-back change, or be lost with a committed one).
-    Side effects: the registered hooks run after commit.
+    Side effects: `outbox_written` fires after commit.
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
@@ -31,7 +29,6 @@ def outbox_enqueue(*, event: DomainEvent) -> OutboxMessage:
     )
     # Once per transaction: a transaction that writes many events triggers one relay run.
     queued = {func for _, func, _ in transaction.get_connection().run_on_commit}
-    for hook in outbox_hooks():
-        if hook not in queued:
-            transaction.on_commit(hook, robust=True)
+    if outbox_written.callbacks and outbox_written.fire not in queued:
+        transaction.on_commit(outbox_written.fire)
     return message

@@ -77,27 +77,6 @@ for _kind in (
     DEFAULT_CHANNELS[_kind] = frozenset(Channel)
 
 
-# The domain events the notifier consumes, and the name of its handler of each
-# (`shared.notifications.notifier`); here, free of model imports, so that a worker can bind
-# its queue before Django has loaded the models.
-NOTIFIER_ROUTES = {
-    "alert.raised": "on_alert_raised",
-    "alert.acknowledged": "on_alert_acknowledged",
-    "alert.resolved": "on_alert_closed",
-    "checkin.missed": "on_checkin_missed",
-    "join_request.received": "on_join_request_received",
-    "join_request.approved": "on_join_request_approved",
-    "join_request.rejected": "on_join_request_rejected",
-    "invite.used": "on_invite_used",
-    "participation.promoted": "on_waitlist_promoted",
-    "event.changed": "on_event_changed",
-    "event.cancelled": "on_event_cancelled",
-    "event.reminder_due": "on_event_reminder_due",
-    "user.banned": "on_user_banned",
-    "user.unbanned": "on_user_unbanned",
-}
-
-
 def is_safety(kind: str) -> bool:
     """Whether `kind` is a safety kind (never silenced in-app or by push)."""
     return kind in SAFETY_KINDS

@@ -33,7 +33,7 @@ from shared.messaging.schemas import (
     WaitlistPromoted,
 )
 from shared.notifications import live
-from shared.notifications.kinds import NOTIFIER_ROUTES, NotificationKind
+from shared.notifications.kinds import NotificationKind
 from shared.notifications.services import notify
 
 
@@ -305,5 +305,20 @@ def on_user_unbanned(event: UserUnbanned) -> None:
     )
 
 
-HANDLERS = {routing_key: globals()[name] for routing_key, name in NOTIFIER_ROUTES.items()}
-"""The notifier's handler of each routing key it consumes."""
+HANDLERS = {
+    "alert.raised": on_alert_raised,
+    "alert.acknowledged": on_alert_acknowledged,
+    "alert.resolved": on_alert_closed,
+    "checkin.missed": on_checkin_missed,
+    "join_request.received": on_join_request_received,
+    "join_request.approved": on_join_request_approved,
+    "join_request.rejected": on_join_request_rejected,
+    "invite.used": on_invite_used,
+    "participation.promoted": on_waitlist_promoted,
+    "event.changed": on_event_changed,
+    "event.cancelled": on_event_cancelled,
+    "event.reminder_due": on_event_reminder_due,
+    "user.banned": on_user_banned,
+    "user.unbanned": on_user_unbanned,
+}
+"""The notifier's handler of each routing key it consumes (the user service's consumer step)."""

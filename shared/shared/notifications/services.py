@@ -4,7 +4,7 @@ Owned by the user service. `notify` is what its notifier calls for each domain e
 stores one notification per recipient (once: a redelivered event finds them stored) and one
 delivery per push subscription and e-mail the recipient wants, in the caller's transaction.
 After the commit the recipients' open sockets get the notification, and the deliveries go to
-the user service's worker (`hooks.on_deliveries_created`).
+the user service's worker (`hooks.deliveries_created`).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def notify(
 
     def after_commit() -> None:
         if delivery_ids:
-            hooks.deliveries_created(delivery_ids, urgent)
+            hooks.deliveries_created.fire(delivery_ids, urgent)
         if shown:
             live.broadcast_notifications(
                 notifications=shown,

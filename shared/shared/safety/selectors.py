@@ -15,12 +15,12 @@ from uuid import UUID
 import orjson
 from django.db.models import Prefetch, QuerySet
 
-from shared.accounts.models import UserSummary
+from shared.accounts.models import User, UserSummary
 from shared.api.representation import iso_datetime
-from shared.core.sql import records_cursor
-from shared.events.models import EventVisibility
+from shared.core.sql import records_cursor, table
+from shared.events.models import Event, EventVisibility
 from shared.events.selectors import event_visibility_sql
-from shared.groups.models import MemberRole, Membership
+from shared.groups.models import Group, MemberRole, Membership
 from shared.safety.errors import AlertNotFound, CheckInTimerNotFound
 from shared.safety.models import (
     Alert,
@@ -148,15 +148,15 @@ def alert_search(
     where = ["a.sender_id = %(viewer)s"]
     if not sent_only:
         where = [
-            "(a.sender_id = %(viewer)s OR EXISTS (SELECT 1 FROM safety_alerttarget t"
-            " JOIN groups_membership m ON m.group_id = t.group_id AND m.user_id = %(viewer)s"
+            f"(a.sender_id = %(viewer)s OR EXISTS (SELECT 1 FROM {table(AlertTarget)} t"  # noqa: S608 - constants only
+            f" JOIN {table(Membership)} m ON m.group_id = t.group_id AND m.user_id = %(viewer)s"
             " WHERE t.alert_id = a.id))"
         ]
     if status is not None:
         where.append("a.status = %(status)s")
         params["status"] = status
     page = (
-        "SELECT a.id, a.created_at, count(*) OVER () AS total FROM safety_alert a"  # noqa: S608 - constants only
+        f"SELECT a.id, a.created_at, count(*) OVER () AS total FROM {table(Alert)} a"  # noqa: S608 - constants only
         f" WHERE {' AND '.join(where)}"
         " ORDER BY a.created_at DESC, a.id LIMIT %(limit)s OFFSET %(offset)s"
     )
@@ -167,19 +167,19 @@ def alert_search(
         f" {UserSummary.columns('s')}, {UserSummary.columns('r')},"
         " latest.lat, latest.lng, latest.recorded_at, latest.accuracy_m,"
         " crews.ids, crews.names, crews.events, crews.delivered, a.check_in_due_at, page.total"
-        f" FROM ({page}) page JOIN safety_alert a ON a.id = page.id"
-        " JOIN accounts_user s ON s.id = a.sender_id"
-        " LEFT JOIN accounts_user r ON r.id = a.resolved_by_id"
+        f" FROM ({page}) page JOIN {table(Alert)} a ON a.id = page.id"
+        f" JOIN {table(User)} s ON s.id = a.sender_id"
+        f" LEFT JOIN {table(User)} r ON r.id = a.resolved_by_id"
         " LEFT JOIN LATERAL (SELECT ST_Y(p.point::geometry) AS lat, ST_X(p.point::geometry) AS lng,"
-        "  p.recorded_at, p.accuracy_m FROM safety_locationpoint p WHERE p.alert_id = a.id"
+        f"  p.recorded_at, p.accuracy_m FROM {table(LocationPoint)} p WHERE p.alert_id = a.id"
         "  ORDER BY p.recorded_at DESC, p.id DESC LIMIT 1) latest ON true"
         " LEFT JOIN LATERAL (SELECT array_agg(t.group_id ORDER BY t.created_at, t.id) AS ids,"
         "  array_agg(g.name ORDER BY t.created_at, t.id) AS names,"
         "  array_agg(t.event_details::text ORDER BY t.created_at, t.id) AS events,"
         "  array_agg(t.delivered_at ORDER BY t.created_at, t.id) AS delivered"
-        "  FROM safety_alerttarget t JOIN groups_group g ON g.id = t.group_id"
+        f"  FROM {table(AlertTarget)} t JOIN {table(Group)} g ON g.id = t.group_id"
         "  WHERE t.alert_id = a.id AND (%(all_crews)s OR a.sender_id = %(viewer)s OR EXISTS"
-        "  (SELECT 1 FROM groups_membership m WHERE m.group_id = t.group_id"
+        f"  (SELECT 1 FROM {table(Membership)} m WHERE m.group_id = t.group_id"
         "   AND m.user_id = %(viewer)s))) crews ON true"
         " ORDER BY page.created_at DESC, page.id"
     )
@@ -289,8 +289,8 @@ def sender_crews(*, user_id: UUID, group_ids: Sequence[UUID]) -> dict[UUID, Send
     sql = (
         "SELECT g.id, m.role, e.id, e.title, e.event_type, e.status, e.starts_at, e.ends_at,"  # noqa: S608 - constants only
         f" e.venue_name, e.address, ({' AND '.join(visible)}) AS visible"
-        " FROM groups_membership m JOIN groups_group g ON g.id = m.group_id"
-        f" JOIN events_event e ON e.id = g.event_id {joins}"
+        f" FROM {table(Membership)} m JOIN {table(Group)} g ON g.id = m.group_id"
+        f" JOIN {table(Event)} e ON e.id = g.event_id {joins}"
         " WHERE m.user_id = %(viewer)s AND m.group_id = ANY(%(groups)s) AND g.removed_at IS NULL"
     )
     params: dict[str, Any] = {

@@ -389,7 +389,7 @@ class ExportProfileSerializer(MeOutputSerializer):
 
 
 class UserExportOutputSerializer(serializers.Serializer):
-    """Everything CrewUp holds on the user (`shared.accounts.export.UserDataExport`)."""
+    """Everything CrewUp holds on the user (`shared.privacy.export.UserDataExport`)."""
 
     exported_at = serializers.DateTimeField()
     profile = ExportProfileSerializer(source="user")

@@ -12,12 +12,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from shared.accounts.erasure import user_account_delete
-from shared.accounts.export import user_data_export
 from shared.accounts.models import User
 from shared.accounts.selectors import signed_in_user, user_get_profile, user_search
 from shared.accounts.services import user_profile_update
 from shared.auth.permissions import IsModerator, NotBanned
+from shared.privacy.erasure import user_account_delete
+from shared.privacy.export import user_data_export
 from user_service.api.serializers import (
     ErrorOutputSerializer,
     MeOutputSerializer,

@@ -623,7 +623,7 @@ export interface components {
         UnreadCountOutput: {
             unread_count: number;
         };
-        /** @description Everything CrewUp holds on the user (`shared.accounts.export.UserDataExport`). */
+        /** @description Everything CrewUp holds on the user (`shared.privacy.export.UserDataExport`). */
         UserExportOutput: {
             /** Format: date-time */
             exported_at: string;

@@ -84,13 +84,15 @@ def test_event_get_shows_a_private_event_only_to_its_people(viewer: str, visible
 
 @pytest.mark.parametrize("visibility", ["public", "private"])
 @pytest.mark.parametrize("removed", [False, True], ids=["live", "removed"])
+@pytest.mark.parametrize("rsvp", list(ParticipationStatus))
 def test_every_read_of_an_event_applies_the_same_visibility_rule(
-    visibility: str, removed: bool
+    visibility: str, removed: bool, rsvp: ParticipationStatus
 ) -> None:
-    """`visible_to` (ORM), `event_get` (Python), `event_record_get` and `event_search` (SQL)."""
-    # given: an event, and each kind of viewer
+    """`visible_to` (ORM), `event_get` (`Event.is_visible_to`, Python), `event_record_get` and
+    `event_search` (`event_visibility_sql`): the three copies of the rule (ADR 0008)."""
+    # given: an event, and each kind of viewer (a participant of any RSVP takes part)
     event = EventFactory(visibility=visibility, removed_at=timezone.now() if removed else None)
-    participant = ParticipationFactory(event=event, status=ParticipationStatus.WAITLISTED).user
+    participant = ParticipationFactory(event=event, status=rsvp).user
     viewers = [None, event.organizer_id, participant.id, UserFactory().id]
 
     def seen_by(read: Any, viewer_id: Any) -> bool:

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.groups.events import MemberChange, off_member_change, on_member_change
+from shared.groups.events import MemberChange, member_changed
 
 
 @pytest.fixture
 def member_changes() -> Iterator[list[MemberChange]]:
     """Every `member_joined` / `member_left` fired during the test, in order."""
     seen: list[MemberChange] = []
-    on_member_change(seen.append)
-    yield seen
-    off_member_change(seen.append)
+    with member_changed.connected(seen.append):
+        yield seen

@@ -1,26 +1,26 @@
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
 
-from shared.groups import events
 from shared.groups.events import (
     LeaveReason,
     MemberChange,
     MemberChangeKind,
+    crew_closed,
+    member_changed,
     member_joined,
     member_left,
-    off_member_change,
-    on_member_change,
 )
 
 
 @pytest.fixture(autouse=True)
-def _empty_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Start from no callbacks, whatever the installed apps registered (the chat does)."""
-    monkeypatch.setattr(events, "_callbacks", [])
+def _no_callbacks() -> Iterator[None]:
+    """Start from no callbacks, whatever the installed apps connected (the chat does)."""
+    with member_changed.isolated():
+        yield
 
 
 def test_nothing_listens_by_default() -> None:
@@ -28,11 +28,14 @@ def test_nothing_listens_by_default() -> None:
     member_left(uuid4(), uuid4(), LeaveReason.LEFT)
 
 
-def test_callbacks_receive_joins_and_leaves_in_order(member_changes: list[MemberChange]) -> None:
+def test_callbacks_receive_joins_leaves_and_closures_in_order(
+    member_changes: list[MemberChange],
+) -> None:
     group_id, user_id = uuid4(), uuid4()
 
     member_joined(group_id, user_id)
     member_left(group_id, user_id, "removed")
+    crew_closed(group_id)
 
     assert member_changes == [
         MemberChange(kind=MemberChangeKind.JOINED, group_id=group_id, user_id=user_id),
@@ -42,41 +45,8 @@ def test_callbacks_receive_joins_and_leaves_in_order(member_changes: list[Member
             user_id=user_id,
             reason=LeaveReason.REMOVED,
         ),
+        MemberChange(kind=MemberChangeKind.CREW_CLOSED, group_id=group_id, user_id=None),
     ]
-
-
-def test_registering_twice_calls_once_and_unregistering_stops_the_calls() -> None:
-    seen: list[MemberChange] = []
-    on_member_change(seen.append)
-    on_member_change(seen.append)
-
-    member_joined(uuid4(), uuid4())
-    off_member_change(seen.append)
-    off_member_change(seen.append)
-    member_joined(uuid4(), uuid4())
-
-    assert len(seen) == 1
-
-
-def test_a_failing_callback_is_logged_and_the_others_still_run(
-    caplog: pytest.LogCaptureFixture, member_changes: list[MemberChange]
-) -> None:
-    # given: a broken listener registered before a working one
-    def broken(change: MemberChange) -> None:
-        raise RuntimeError("socket layer down")
-
-    off_member_change(member_changes.append)
-    on_member_change(broken)
-    on_member_change(member_changes.append)
-    try:
-        # when
-        with caplog.at_level(logging.ERROR, logger="shared.groups.events"):
-            member_joined(uuid4(), uuid4())
-    finally:
-        off_member_change(broken)
-    # then
-    assert len(member_changes) == 1
-    assert [record.message for record in caplog.records] == ["member change callback failed"]
 
 
 def test_an_unknown_leave_reason_is_refused() -> None:

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from shared.messaging.background import outbox_relay_in_background
-from shared.messaging.hooks import off_outbox_written, on_outbox_written, outbox_hooks
+from shared.messaging.hooks import outbox_written
 from shared.messaging.models import OutboxMessage
 from shared.messaging.outbox import outbox_enqueue
 from shared.messaging.schemas import SAFETY_EXCHANGE, AlertRaised
@@ -20,12 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def relay_thread_on():
-    """The hook registered, as `MessagingConfig.ready` does in every service (not in tests)."""
-    registered = outbox_relay_in_background in outbox_hooks()
-    on_outbox_written(outbox_relay_in_background)
-    yield
-    if not registered:
-        off_outbox_written(outbox_relay_in_background)
+    """The hook connected, as `MessagingConfig.ready` does in every service (not in tests)."""
+    with outbox_written.connected(outbox_relay_in_background):
+        yield
 
 
 def test_committed_rows_are_published_by_the_relay_thread(bus, relay_thread_on):

@@ -81,8 +81,8 @@ def hook_calls() -> Iterator[HookCalls]:
     def undelivered(alert_id: UUID, group_id: UUID, change: str) -> None:
         calls.undelivered.append((alert_id, group_id, change))
 
-    hooks.on_checkin_timer_due(timer_due)
-    hooks.on_alert_notice_undelivered(undelivered)
-    yield calls
-    hooks.off_checkin_timer_due(timer_due)
-    hooks.off_alert_notice_undelivered(undelivered)
+    with (
+        hooks.checkin_timer_due.connected(timer_due),
+        hooks.alert_notice_undelivered.connected(undelivered),
+    ):
+        yield calls

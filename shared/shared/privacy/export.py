@@ -3,7 +3,7 @@
 Needs the events, groups, chat, moderation, safety and notifications apps installed (the user
 service composes them). `EXPORTED` says, for every reference to a user in the schema, which
 part of the export holds its rows; a test compares it with the installed models
-(`shared.accounts.erasure.user_references`), so a model added later cannot be forgotten.
+(`shared.privacy.erasure.user_references`), so a model added later cannot be forgotten.
 """
 
 from __future__ import annotations

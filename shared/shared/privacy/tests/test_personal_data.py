@@ -11,8 +11,8 @@ import dataclasses
 
 from django.apps import apps
 
-from shared.accounts.erasure import ERASURE, user_references
-from shared.accounts.export import EXPORTED, UserDataExport
+from shared.privacy.erasure import ERASURE, user_references
+from shared.privacy.export import EXPORTED, UserDataExport
 
 
 def _installed(reference: str) -> bool:
@@ -40,13 +40,13 @@ def test_the_walk_finds_the_references_to_a_user_of_every_domain_app() -> None:
 def test_every_reference_to_a_user_is_exported_or_left_out_on_purpose() -> None:
     missing = [reference for reference in user_references() if reference not in EXPORTED]
 
-    assert missing == [], "say in shared.accounts.export.EXPORTED which export part holds them"
+    assert missing == [], "say in shared.privacy.export.EXPORTED which export part holds them"
 
 
 def test_every_reference_to_a_user_is_handled_by_erasure() -> None:
     missing = [reference for reference in user_references() if reference not in ERASURE]
 
-    assert missing == [], "say in shared.accounts.erasure.ERASURE what erasing does to them"
+    assert missing == [], "say in shared.privacy.erasure.ERASURE what erasing does to them"
 
 
 def test_the_lists_name_only_real_references_and_real_export_parts() -> None:

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from shared.accounts.erasure import user_account_delete
 from shared.accounts.errors import AccountErased, UserNotFound
 from shared.accounts.models import ErasedSubject, User
 from shared.accounts.services import user_provision_from_claims
@@ -29,6 +28,7 @@ from shared.moderation.tests.factories import ReportFactory
 from shared.notifications.kinds import NotificationKind
 from shared.notifications.models import Notification, NotificationPreference, PushSubscription
 from shared.notifications.services import notify, preferences_update, push_subscription_save
+from shared.privacy.erasure import user_account_delete
 from shared.safety import live
 from shared.safety.models import (
     AcknowledgementKind,
@@ -236,7 +236,7 @@ def test_a_failure_midway_undoes_everything(user: User, monkeypatch: pytest.Monk
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("shared.accounts.erasure.safety_notices_anonymise", broken)
+    monkeypatch.setattr("shared.privacy.erasure.safety_notices_anonymise", broken)
     # when
     with pytest.raises(RuntimeError):
         user_account_delete(user_id=user.id)

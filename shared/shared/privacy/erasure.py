@@ -8,7 +8,7 @@ groups, chat, safety and notifications apps installed (the user service composes
 `ERASURE` says, for every reference to a user in the schema, what erasing does to the rows
 that hold it; `user_references` lists those references from the installed models, and a test
 compares the two, so a model added later cannot be forgotten here (nor in the export's
-`shared.accounts.export.EXPORTED`).
+`shared.privacy.export.EXPORTED`).
 """
 
 from __future__ import annotations

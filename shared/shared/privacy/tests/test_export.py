@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from shared.accounts.errors import UserNotFound
-from shared.accounts.export import user_data_export
 from shared.accounts.tests.factories import UserFactory
 from shared.chat.services import message_delete, message_send
 from shared.events.models import ParticipationStatus
@@ -18,6 +17,7 @@ from shared.groups.tests.factories import GroupFactory, JoinRequestFactory, Memb
 from shared.moderation.tests.factories import BanFactory, ReportFactory
 from shared.notifications.kinds import NotificationKind
 from shared.notifications.services import notify, preferences_update, push_subscription_save
+from shared.privacy.export import user_data_export
 from shared.safety.models import AcknowledgementKind, AlertStatus, CheckInStatus
 from shared.safety.tests.factories import (
     AlertAcknowledgementFactory,
