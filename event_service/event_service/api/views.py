@@ -23,7 +23,6 @@ from event_service.api.filters import (
     PlaceSearchInputSerializer,
 )
 from event_service.api.serializers import (
-    ErrorOutputSerializer,
     EventCreateInputSerializer,
     EventGeoFeatureOutputSerializer,
     EventJoinInputSerializer,
@@ -33,6 +32,8 @@ from event_service.api.serializers import (
     PlaceOutputSerializer,
     event_to_icalendar,
 )
+from shared.api.schema import ErrorResponses
+from shared.api.urls import UUID_PATTERN
 from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
 from shared.events.models import Event, Place
 from shared.events.selectors import (
@@ -52,19 +53,13 @@ from shared.events.services import (
     event_update,
 )
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-ERRORS = {
-    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
-    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
-    403: OpenApiResponse(ErrorOutputSerializer, description="Banned, or not the organizer."),
-    404: OpenApiResponse(ErrorOutputSerializer, description="No such event, or a private one."),
-    409: OpenApiResponse(ErrorOutputSerializer, description="Cancelled, ended, or full."),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
+errors = ErrorResponses(
+    {
+        403: "Banned, or not the organizer.",
+        404: "No such event, or a private one.",
+        409: "Cancelled, ended, or full.",
+    }
+)
 
 
 def _viewer_id(request: Request) -> UUID | None:
@@ -102,7 +97,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[EventListInputSerializer],
-        responses={200: EventOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: EventOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Find events (text, type, dates, near a point, in a map box).",
     )
     def list(self, request: Request) -> Response:
@@ -121,7 +116,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[EventGeoJSONInputSerializer],
-        responses={200: EventGeoFeatureOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: EventGeoFeatureOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="The events of the list as a GeoJSON FeatureCollection, for the map.",
     )
     @action(detail=False, methods=["get"], pagination_class=None)
@@ -138,7 +133,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=EventCreateInputSerializer,
-        responses={201: EventOutputSerializer, **_errors(400, 401, 403)},
+        responses={201: EventOutputSerializer, **errors(400, 401, 403)},
         summary="Create an event; you organise it and go to it.",
     )
     def create(self, request: Request) -> Response:
@@ -147,14 +142,14 @@ class EventViewSet(viewsets.GenericViewSet):
         event = event_create(organizer_id=request.user.id, **payload.validated_data)
         return Response(EventOutputSerializer(event).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: EventOutputSerializer, **_errors(403, 404)})
+    @extend_schema(responses={200: EventOutputSerializer, **errors(403, 404)})
     def retrieve(self, request: Request, pk: str) -> Response:
         event = event_record_get(event_id=UUID(str(pk)), viewer_id=_viewer_id(request))
         return Response(EventOutputSerializer(event).data)
 
     @extend_schema(
         request=EventUpdateInputSerializer,
-        responses={200: EventOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: EventOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Replace an event's details (organizer only).",
     )
     def update(self, request: Request, pk: str) -> Response:
@@ -162,14 +157,14 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=EventUpdateInputSerializer,
-        responses={200: EventOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: EventOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Change some of an event's details (organizer only).",
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=True)
 
     @extend_schema(
-        responses={204: None, **_errors(401, 403, 404)},
+        responses={204: None, **errors(401, 403, 404)},
         summary="Cancel the event (organizer only); it stays, marked cancelled.",
     )
     def destroy(self, request: Request, pk: str) -> Response:
@@ -181,7 +176,7 @@ class EventViewSet(viewsets.GenericViewSet):
         responses={
             201: ParticipationOutputSerializer,
             200: ParticipationOutputSerializer,
-            **_errors(400, 401, 403, 404, 409),
+            **errors(400, 401, 403, 404, 409),
         },
         summary="RSVP: going, interested, or a place on the waitlist.",
         description=(
@@ -203,7 +198,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None, **_errors(401, 403, 404, 409)},
+        responses={204: None, **errors(401, 403, 404, 409)},
         summary="Withdraw your RSVP; a seat you free goes to the first on the waitlist.",
     )
     @action(detail=True, methods=["delete"])
@@ -212,7 +207,7 @@ class EventViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={200: ParticipationOutputSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: ParticipationOutputSerializer(many=True), **errors(401, 403, 404)},
         summary="Who goes: going, then interested, then the waitlist in order.",
     )
     @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated, NotBanned])
@@ -226,7 +221,7 @@ class EventViewSet(viewsets.GenericViewSet):
             (200, "text/calendar"): OpenApiResponse(
                 OpenApiTypes.STR, description="An iCalendar file with one VEVENT."
             ),
-            **_errors(403, 404),
+            **errors(403, 404),
         },
         summary="The event as an .ics file for a calendar app.",
         operation_id="events_calendar_retrieve",
@@ -277,7 +272,7 @@ class PlaceViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[PlaceSearchInputSerializer],
-        responses={200: PlaceOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: PlaceOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Find venues, streets and addresses by name, the best ten first.",
         description=(
             "Matches a prefix, a word inside the name or address, or a small typo; names "
