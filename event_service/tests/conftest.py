@@ -13,11 +13,6 @@ from shared.events.models import Event
 ACTORS = ["anonymous", "organizer", "other", "banned", "moderator"]
 
 
-def actor_params(expected: dict[str, Any]) -> list[Any]:
-    """`pytest.param(actor, expected, id="<actor>_case")` for each actor of the matrix."""
-    return [pytest.param(actor, expected[actor], id=f"{actor}_case") for actor in expected]
-
-
 @pytest.fixture
 def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str, Event], Any]:
     """A client for one role of the authorization matrix, relative to `event`."""

@@ -17,7 +17,7 @@ from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
 from shared.events.models import Event, EventStatus
 from shared.events.tests.factories import LULEA, EventFactory, ParticipationFactory
-from tests.conftest import actor_params
+from shared.testing.api import actor_params, error
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +45,6 @@ def payload(**overrides: Any) -> dict[str, Any]:
         "visibility": "public",
         **overrides,
     }
-
-
-def error(response: Any) -> dict[str, Any]:
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
 
 
 def events_created_total() -> float:

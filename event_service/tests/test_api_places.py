@@ -14,6 +14,7 @@ from shared.accounts.tests.factories import UserFactory
 from shared.events.models import Place, PlaceKind
 from shared.events.services import place_sync
 from shared.events.tests.factories import PlaceFactory
+from shared.testing.api import error
 from shared.testing.osm import helsinki_places
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +25,6 @@ URL = "/api/v1/events/places/"
 @pytest.fixture
 def helsinki() -> None:
     place_sync(places=helsinki_places())
-
-
-def error(response: Any) -> dict[str, Any]:
-    body = response.json()
-    assert set(body) == {"error"}
-    return body["error"]
 
 
 @pytest.mark.parametrize(

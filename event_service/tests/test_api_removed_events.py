@@ -10,7 +10,7 @@ import pytest
 from shared.events.models import Event
 from shared.events.services import event_remove
 from shared.events.tests.factories import EventFactory, ParticipationFactory
-from tests.conftest import actor_params
+from shared.testing.api import actor_params
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
 from shared.events.models import Event, EventStatus, Participation
 from shared.events.tests.factories import EventFactory, ParticipationFactory
-from tests.conftest import actor_params
+from shared.testing.api import actor_params, error
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +30,6 @@ def leave_url(event: Event) -> str:
 
 def participants_url(event: Event) -> str:
     return f"{URL}{event.id}/participants/"
-
-
-def error(response: Any) -> dict[str, Any]:
-    return response.json()["error"]
 
 
 def counters(event: Event) -> tuple[int, int, int]:

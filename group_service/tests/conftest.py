@@ -26,19 +26,6 @@ class Crew:
     member: User
 
 
-def actor_params(expected: dict[str, Any]) -> list[Any]:
-    """`pytest.param(actor, expected, id="<actor>_case")` for each actor of the matrix."""
-    return [pytest.param(actor, expected[actor], id=f"{actor}_case") for actor in expected]
-
-
-def error(response: Any) -> dict[str, Any]:
-    """The body of a refusal, after checking it has the shared error shape."""
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
-
-
 @pytest.fixture
 def make_crew(db: None) -> Callable[..., Crew]:
     """A crew with an owner, an admin and a plain member (3 of `max_members`, 10 by default)."""

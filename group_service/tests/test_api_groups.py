@@ -16,7 +16,8 @@ from shared.events.tests.factories import EventFactory, ParticipationFactory
 from shared.groups.events import LeaveReason, MemberChange, MemberChangeKind
 from shared.groups.models import Group, JoinPolicy, MemberRole, Membership
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
-from tests.conftest import Crew, actor_params, error
+from shared.testing.api import actor_params, error
+from tests.conftest import Crew
 
 pytestmark = pytest.mark.django_db
 

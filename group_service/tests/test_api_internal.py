@@ -11,7 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from shared.accounts.tests.factories import UserFactory
-from tests.conftest import Crew, error
+from shared.testing.api import error
+from tests.conftest import Crew
 
 pytestmark = pytest.mark.django_db
 

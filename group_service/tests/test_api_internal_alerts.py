@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from shared.accounts.tests.factories import UserFactory
 from shared.chat.models import Message, MessageKind
-from tests.conftest import Crew, error
+from shared.testing.api import error
+from tests.conftest import Crew
 from tests.test_chat_socket import connect, next_of, socket, token_for
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from shared.groups.models import Invite, JoinPolicy, Membership
 from shared.groups.tests.factories import GroupFactory, InviteFactory
-from tests.conftest import Crew, actor_params, error
+from shared.testing.api import actor_params, error
+from tests.conftest import Crew
 
 pytestmark = pytest.mark.django_db
 

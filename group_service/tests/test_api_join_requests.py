@@ -9,7 +9,8 @@ import pytest
 from shared.accounts.tests.factories import UserFactory
 from shared.groups.models import JoinPolicy, JoinRequest, JoinRequestStatus, Membership
 from shared.groups.tests.factories import GroupFactory, JoinRequestFactory
-from tests.conftest import Crew, actor_params, error
+from shared.testing.api import actor_params, error
+from tests.conftest import Crew
 
 pytestmark = pytest.mark.django_db
 

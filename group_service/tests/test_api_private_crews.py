@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from shared.groups.models import Group, Invite, JoinRequest, Membership
 from shared.groups.tests.factories import InviteFactory, JoinRequestFactory
-from tests.conftest import Crew, error
+from shared.testing.api import error
+from tests.conftest import Crew
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from shared.chat.models import Message
 from shared.chat.services import message_send
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
-from tests.conftest import error
+from shared.testing.api import error
 
 pytestmark = pytest.mark.django_db
 

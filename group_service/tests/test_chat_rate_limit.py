@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 
 from shared.chat.models import Message
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
-from tests.conftest import error
+from shared.testing.api import error
 from tests.test_chat_socket import connect, next_of, socket, token_for
 
 LIMIT = 20

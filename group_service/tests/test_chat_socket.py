@@ -26,6 +26,7 @@ from shared.accounts.services import user_anonymise
 from shared.accounts.tests.factories import UserFactory
 from shared.chat import live_state, realtime
 from shared.chat.models import Message
+from shared.core.redis import async_redis_client
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -573,7 +574,7 @@ async def test_a_failed_heartbeat_is_logged_and_the_next_one_tries_again(
     communicator = socket(group.id, token_for(make_token, owner))
     await connect(communicator)
     presence_key = f"crewup:presence:{group.id}"
-    await live_state.get_redis().set(presence_key, "not a sorted set")
+    await async_redis_client().set(presence_key, "not a sorted set")
 
     # when the heartbeat beats
     async def heartbeat_failure() -> logging.LogRecord:
@@ -593,7 +594,7 @@ async def test_a_failed_heartbeat_is_logged_and_the_next_one_tries_again(
     await communicator.send_json_to({"type": "ping"})
     assert (await next_of(communicator, "pong"))["type"] == "pong"
     # and once Redis takes the entry again, a later beat puts the member back online
-    await live_state.get_redis().delete(presence_key)
+    await async_redis_client().delete(presence_key)
 
     async def back_online() -> None:
         while str(owner.id) not in await live_state.presence_online(group_id=group.id):

@@ -12,11 +12,6 @@ from shared.accounts.tests.factories import UserFactory
 ACTORS = ("anonymous", "user", "banned", "moderator", "admin")
 
 
-def actor_params(expected: dict[str, Any]) -> list[Any]:
-    """`pytest.param(actor, expected, id="<actor>_case")` for each actor of the matrix."""
-    return [pytest.param(actor, expected[actor], id=f"{actor}_case") for actor in expected]
-
-
 # The matrix of the moderators-only endpoints.
 MODERATORS_ONLY = {"anonymous": 401, "user": 403, "banned": 403, "moderator": None, "admin": None}
 
@@ -49,10 +44,6 @@ def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str
 def moderator(client_as: Callable[[str], Any]) -> Any:
     """A signed-in moderator's client."""
     return client_as("moderator")
-
-
-def error(response: Any) -> dict[str, Any]:
-    return response.json()["error"]
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from shared.accounts.tests.factories import UserFactory
 from shared.moderation.models import ModerationAction
 from shared.moderation.tests.factories import ModerationActionFactory, ReportFactory
-from tests.conftest import MODERATORS_ONLY, actor_params, error
+from shared.testing.api import actor_params, error
+from tests.conftest import MODERATORS_ONLY
 
 pytestmark = pytest.mark.django_db
 

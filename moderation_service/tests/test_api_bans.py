@@ -15,7 +15,8 @@ from shared.accounts.tests.factories import UserFactory
 from shared.messaging.models import OutboxMessage
 from shared.moderation.models import Ban, ModerationAction
 from shared.moderation.tests.factories import BanFactory
-from tests.conftest import MODERATORS_ONLY, actor_params, error
+from shared.testing.api import actor_params, error
+from tests.conftest import MODERATORS_ONLY
 
 pytestmark = pytest.mark.django_db
 

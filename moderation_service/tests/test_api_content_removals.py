@@ -19,7 +19,8 @@ from shared.groups.models import Group
 from shared.groups.selectors import group_get
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
 from shared.moderation.models import ModerationAction
-from tests.conftest import MODERATORS_ONLY, actor_params, error
+from shared.testing.api import actor_params, error
+from tests.conftest import MODERATORS_ONLY
 
 pytestmark = pytest.mark.django_db
 

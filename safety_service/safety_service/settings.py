@@ -38,23 +38,8 @@ SPECTACULAR_SETTINGS = {
 SERVICE_CLIENT_ID = env.str("SERVICE_CLIENT_ID", default="crewup-safety")
 SERVICE_CLIENT_SECRET = env.str("SERVICE_CLIENT_SECRET", default="crewup-safety-dev-secret")
 
-# --- Celery ---
+# --- Check-in timers and notices (Celery: shared.settings.common) ---
 # The worker fires check-in timers (ETA tasks, and a beat sweep) and retries alert notices.
-CELERY_BROKER_URL = RABBITMQ_URL
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request that queues a task after commit must not hang on an unreachable broker.
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_IGNORE_RESULT = True
-# Acknowledge after the task ran: a worker killed mid-task (or holding an ETA task) loses nothing.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TIMEZONE = "UTC"
-CELERY_ENABLE_UTC = True
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The safety service's own queue: no other service's worker takes its tasks.
 SAFETY_TASK_QUEUE = env.str("SAFETY_TASK_QUEUE", default="safety.tasks")
 # Beat's sweep: fires overdue timers (a lost ETA message, a worker that was down) and schedules

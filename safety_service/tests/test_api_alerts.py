@@ -18,7 +18,7 @@ from shared.accounts.services import user_anonymise
 from shared.groups.tests.factories import MembershipFactory
 from shared.safety.models import Alert, AlertAcknowledgement, AlertStatus, LocationPoint
 from shared.safety.tests.factories import AlertFactory, LocationPointFactory
-from tests.conftest import actor_params, error
+from shared.testing.api import actor_params, error
 
 pytestmark = pytest.mark.django_db
 

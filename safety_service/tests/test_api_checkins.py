@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from shared.safety.models import CheckInStatus, CheckInTimer
 from shared.safety.tests.factories import CheckInTimerFactory
-from tests.conftest import actor_params, error
+from shared.testing.api import actor_params, error
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,8 @@ from shared.chat.models import Message
 from shared.groups.models import MemberRole
 from shared.groups.tests.factories import GroupFactory, MembershipFactory
 from shared.safety.models import Alert, AlertTarget, LocationPoint
+from shared.testing.api import error
 from tests import live as live_processes
-from tests.conftest import error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,11 +10,6 @@ import pytest
 from shared.accounts.tests.factories import UserFactory
 
 
-def actor_params(expected: dict[str, Any]) -> list[Any]:
-    """`pytest.param(actor, expected, id="<actor>_case")` for each actor of the matrix."""
-    return [pytest.param(actor, expected[actor], id=f"{actor}_case") for actor in expected]
-
-
 @pytest.fixture
 def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str], Any]:
     """A client for one role of the authorization matrix."""
@@ -33,10 +28,6 @@ def client_as(api_client: Any, auth_client: Callable[..., Any]) -> Callable[[str
         raise ValueError(actor)
 
     return build
-
-
-def error(response: Any) -> dict[str, Any]:
-    return response.json()["error"]
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from django.contrib.gis.geos import Point
 
 from shared.accounts.models import User
 from shared.accounts.tests.factories import UserFactory
-from tests.conftest import actor_params, error
+from shared.testing.api import actor_params, error
 
 pytestmark = pytest.mark.django_db
 

@@ -35,7 +35,7 @@ from shared.safety.tests.factories import (
     CheckInTimerFactory,
     LocationPointFactory,
 )
-from tests.conftest import actor_params, error
+from shared.testing.api import actor_params, error
 
 pytestmark = pytest.mark.django_db
 

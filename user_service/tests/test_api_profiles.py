@@ -12,7 +12,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from shared.accounts.tests.factories import UserFactory
-from tests.conftest import actor_params, error
+from shared.testing.api import actor_params, error
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from uuid import UUID
 from django.contrib.gis.geos import Point
 from rest_framework import serializers
 
-from event_service.api.serializers import AwareDateTimeField, FiniteFloatField
+from event_service.api.serializers import FiniteFloatField
+from shared.api.fields import AwareDateTimeField
 from shared.events.models import EventType, ParticipationStatus
 from shared.events.selectors import BoundingBox, EventFilters, Near
 

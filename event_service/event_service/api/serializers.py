@@ -12,12 +12,12 @@ from typing import Any
 
 import icalendar
 from django.contrib.gis.geos import Point
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from shared.accounts.models import User
+from shared.api.fields import AwareDateTimeField
 from shared.events.models import (
     Event,
     EventType,
@@ -40,24 +40,6 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("invalid")
         return value
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date-time with an offset; a bare local time is ambiguous and refused."""
-
-    default_error_messages = {
-        "naive": "Give a time zone offset, e.g. 2025-06-01T20:00:00+02:00 or ...Z.",
-    }
-
-    def to_internal_value(self, value: Any) -> datetime:
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        return super().to_internal_value(value)
 
 
 class LocationSerializer(serializers.Serializer):
@@ -293,12 +275,6 @@ class ParticipationOutputSerializer(serializers.ModelSerializer):
         return getattr(participation, "waitlist_position", None)
 
 
-class ErrorDetailOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.JSONField())
-
-
 class PlaceOutputSerializer(serializers.ModelSerializer):
     """A place an event can be at: a venue, a street or an address (#15)."""
 
@@ -308,12 +284,6 @@ class PlaceOutputSerializer(serializers.ModelSerializer):
         model = Place
         fields = ["id", "name", "kind", "address", "location"]
         read_only_fields = fields
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    """Every refusal: `{"error": {"code", "message", "fields"}}`."""
-
-    error = ErrorDetailOutputSerializer()
 
 
 def _distance_km(event: Event | EventRecord) -> float | None:

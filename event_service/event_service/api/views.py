@@ -25,7 +25,6 @@ from event_service.api.filters import (
     PlaceSearchInputSerializer,
 )
 from event_service.api.serializers import (
-    ErrorOutputSerializer,
     EventCreateInputSerializer,
     EventGeoFeatureOutputSerializer,
     EventJoinInputSerializer,
@@ -37,6 +36,8 @@ from event_service.api.serializers import (
 )
 from shared.accounts.selectors import signed_in_user
 from shared.api.pagination import PageNumberPagination
+from shared.api.schema import ErrorResponses
+from shared.api.urls import UUID_PATTERN
 from shared.auth.permissions import NotBanned, ReadOnlyOrAuthenticated
 from shared.events.models import Event, Place
 from shared.events.selectors import (
@@ -56,19 +57,13 @@ from shared.events.services import (
     event_update,
 )
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-ERRORS = {
-    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
-    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
-    403: OpenApiResponse(ErrorOutputSerializer, description="Banned, or not the organizer."),
-    404: OpenApiResponse(ErrorOutputSerializer, description="No such event, or a private one."),
-    409: OpenApiResponse(ErrorOutputSerializer, description="Cancelled, ended, or full."),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
+errors = ErrorResponses(
+    {
+        403: "Banned, or not the organizer.",
+        404: "No such event, or a private one.",
+        409: "Cancelled, ended, or full.",
+    }
+)
 
 
 def _viewer_id(request: Request) -> UUID | None:
@@ -106,7 +101,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[EventListInputSerializer],
-        responses={200: EventOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: EventOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Find events (text, type, dates, near a point, in a map box).",
     )
     def list(self, request: Request) -> Response:
@@ -127,7 +122,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[EventGeoJSONInputSerializer],
-        responses={200: EventGeoFeatureOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: EventGeoFeatureOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="The events of the list as a GeoJSON FeatureCollection, for the map.",
     )
     @action(detail=False, methods=["get"], pagination_class=None)
@@ -144,7 +139,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=EventCreateInputSerializer,
-        responses={201: EventOutputSerializer, **_errors(400, 401, 403)},
+        responses={201: EventOutputSerializer, **errors(400, 401, 403)},
         summary="Create an event; you organise it and go to it.",
     )
     def create(self, request: Request) -> Response:
@@ -153,14 +148,14 @@ class EventViewSet(viewsets.GenericViewSet):
         event = event_create(organizer_id=signed_in_user(request).id, **payload.validated_data)
         return Response(EventOutputSerializer(event).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: EventOutputSerializer, **_errors(403, 404)})
+    @extend_schema(responses={200: EventOutputSerializer, **errors(403, 404)})
     def retrieve(self, request: Request, pk: str) -> Response:
         event = event_record_get(event_id=UUID(str(pk)), viewer_id=_viewer_id(request))
         return Response(EventOutputSerializer(event).data)
 
     @extend_schema(
         request=EventUpdateInputSerializer,
-        responses={200: EventOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: EventOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Replace an event's details (organizer only).",
     )
     def update(self, request: Request, pk: str) -> Response:
@@ -168,14 +163,14 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=EventUpdateInputSerializer,
-        responses={200: EventOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: EventOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Change some of an event's details (organizer only).",
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         return self._update(request, pk, partial=True)
 
     @extend_schema(
-        responses={204: None, **_errors(401, 403, 404)},
+        responses={204: None, **errors(401, 403, 404)},
         summary="Cancel the event (organizer only); it stays, marked cancelled.",
     )
     def destroy(self, request: Request, pk: str) -> Response:
@@ -187,7 +182,7 @@ class EventViewSet(viewsets.GenericViewSet):
         responses={
             201: ParticipationOutputSerializer,
             200: ParticipationOutputSerializer,
-            **_errors(400, 401, 403, 404, 409),
+            **errors(400, 401, 403, 404, 409),
         },
         summary="RSVP: going, interested, or a place on the waitlist.",
         description=(
@@ -211,7 +206,7 @@ class EventViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None, **_errors(401, 403, 404, 409)},
+        responses={204: None, **errors(401, 403, 404, 409)},
         summary="Withdraw your RSVP; a seat you free goes to the first on the waitlist.",
     )
     @action(detail=True, methods=["delete"])
@@ -220,7 +215,7 @@ class EventViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={200: ParticipationOutputSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: ParticipationOutputSerializer(many=True), **errors(401, 403, 404)},
         summary="Who goes: going, then interested, then the waitlist in order.",
     )
     @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated, NotBanned])
@@ -234,7 +229,7 @@ class EventViewSet(viewsets.GenericViewSet):
             (200, "text/calendar"): OpenApiResponse(
                 OpenApiTypes.STR, description="An iCalendar file with one VEVENT."
             ),
-            **_errors(403, 404),
+            **errors(403, 404),
         },
         summary="The event as an .ics file for a calendar app.",
         operation_id="events_calendar_retrieve",
@@ -285,7 +280,7 @@ class PlaceViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[PlaceSearchInputSerializer],
-        responses={200: PlaceOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: PlaceOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Find venues, streets and addresses by name, the best ten first.",
         description=(
             "Matches a prefix, a word inside the name or address, or a small typo; names "

@@ -9,8 +9,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from group_service.api.serializers import ErrorOutputSerializer
 from shared.accounts.selectors import signed_in_user
+from shared.api.schema import ErrorResponses
 from shared.auth.permissions import is_moderator
 from shared.chat import live_state, realtime
 from shared.chat.errors import RateLimited
@@ -89,25 +89,14 @@ class MessagePageOutputSerializer(serializers.Serializer):
     last_sequence = serializers.IntegerField(allow_null=True)
 
 
-ERRORS = {
-    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
-    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
-    403: OpenApiResponse(
-        ErrorOutputSerializer, description="Banned, or not the sender (nor a moderator)."
-    ),
-    404: OpenApiResponse(
-        ErrorOutputSerializer, description="No such crew (or not a member), or no such message."
-    ),
-    409: OpenApiResponse(ErrorOutputSerializer, description="The message is deleted."),
-    429: OpenApiResponse(
-        ErrorOutputSerializer,
-        description="Too many messages (socket and HTTP together); `Retry-After`.",
-    ),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
+errors = ErrorResponses(
+    {
+        403: "Banned, or not the sender (nor a moderator).",
+        404: "No such crew (or not a member), or no such message.",
+        409: "The message is deleted.",
+        429: "Too many messages (socket and HTTP together); `Retry-After`.",
+    }
+)
 
 
 class MessageViewSet(viewsets.ViewSet):
@@ -115,7 +104,7 @@ class MessageViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[MessageListInputSerializer],
-        responses={200: MessagePageOutputSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: MessagePageOutputSerializer, **errors(400, 401, 403, 404)},
     )
     def list(self, request: Request, group_pk: UUID) -> Response:
         params = MessageListInputSerializer(data=request.query_params)
@@ -138,7 +127,7 @@ class MessageViewSet(viewsets.ViewSet):
                 MessageOutputSerializer,
                 description="Stored, or stored before under the same `client_id` (a repeat).",
             ),
-            **_errors(400, 401, 403, 404, 429),
+            **errors(400, 401, 403, 404, 429),
         },
     )
     def create(self, request: Request, group_pk: UUID) -> Response:
@@ -163,7 +152,7 @@ class MessageViewSet(viewsets.ViewSet):
 
     @extend_schema(
         request=MessageSendInputSerializer,
-        responses={200: MessageOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: MessageOutputSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def partial_update(self, request: Request, group_pk: UUID, pk: UUID) -> Response:
         data = MessageSendInputSerializer(data=request.data)
@@ -176,7 +165,7 @@ class MessageViewSet(viewsets.ViewSet):
         )
         return Response(realtime.message_payload(message))
 
-    @extend_schema(responses={204: None, **_errors(401, 403, 404, 409)})
+    @extend_schema(responses={204: None, **errors(401, 403, 404, 409)})
     def destroy(self, request: Request, group_pk: UUID, pk: UUID) -> Response:
         message_delete(
             group_id=group_pk,

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from shared.accounts.models import User
+from shared.api.fields import AwareDateTimeField
 from shared.api.representation import iso_datetime, user_summary
 from shared.events.models import Event
 from shared.groups.models import (
@@ -36,24 +36,6 @@ DEFAULT_MAX_MEMBERS = 10
 MAX_INVITE_USES = 1000
 INVITE_TOKEN_MAX_LENGTH = 128
 PRIVATE_NEEDS_INVITE = "A private crew is joined by invite only."
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date-time with an offset; a bare local time is ambiguous and refused."""
-
-    default_error_messages = {
-        "naive": "Give a time zone offset, e.g. 2025-06-01T20:00:00+02:00 or ...Z.",
-    }
-
-    def to_internal_value(self, value: Any) -> datetime:
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        return super().to_internal_value(value)
 
 
 # --- input ---
@@ -326,15 +308,3 @@ class InternalMembershipOutputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=MemberRole.choices)
     event_id = serializers.UUIDField()
     member_ids = serializers.ListField(child=serializers.UUIDField())
-
-
-class ErrorDetailOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.JSONField())
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    """Every refusal: `{"error": {"code", "message", "fields"}}`."""
-
-    error = ErrorDetailOutputSerializer()

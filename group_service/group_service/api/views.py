@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, cast
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from group_service.api.serializers import (
-    ErrorOutputSerializer,
     GroupCreateInputSerializer,
     GroupJoinByInviteInputSerializer,
     GroupListInputSerializer,
@@ -38,6 +37,8 @@ from group_service.api.serializers import (
 )
 from shared.accounts.selectors import signed_in_user
 from shared.api.pagination import PageNumberPagination
+from shared.api.schema import ErrorResponses
+from shared.api.urls import UUID_PATTERN
 from shared.auth.permissions import IsService, NotBanned, is_moderator
 from shared.groups.errors import MembershipNotFound
 from shared.groups.models import Group
@@ -68,23 +69,14 @@ from shared.groups.services import (
     join_request_reject,
 )
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-ERRORS = {
-    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
-    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
-    403: OpenApiResponse(
-        ErrorOutputSerializer, description="Banned, or lacking the role in the crew."
-    ),
-    404: OpenApiResponse(
-        ErrorOutputSerializer, description="No such crew (or a private one you are not in)."
-    ),
-    409: OpenApiResponse(ErrorOutputSerializer, description="Conflicts with the crew's state."),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in (401, 403, *codes)}
+# Every crew operation needs a token and refuses the banned: each lists 401 and 403 first.
+errors = ErrorResponses(
+    {
+        403: "Banned, or lacking the role in the crew.",
+        404: "No such crew (or a private one you are not in).",
+        409: "Conflicts with the crew's state.",
+    }
+)
 
 
 def _created_or_ok(created: bool) -> int:
@@ -103,7 +95,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[GroupListInputSerializer],
-        responses={200: GroupOutputSerializer(many=True), **_errors(400)},
+        responses={200: GroupOutputSerializer(many=True), **errors(401, 403, 400)},
         summary="Crews you may see: of one event, or your own.",
     )
     def list(self, request: Request) -> Response:
@@ -122,7 +114,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=GroupCreateInputSerializer,
-        responses={201: GroupOutputSerializer, **_errors(400, 404, 409)},
+        responses={201: GroupOutputSerializer, **errors(401, 403, 400, 404, 409)},
         summary="Create a crew for an event; you own it.",
         description=(
             "404 `event_not_found` for an unknown event or a private one you cannot see; "
@@ -136,7 +128,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         return Response(GroupOutputSerializer(group).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses={200: GroupOutputSerializer, **_errors(404)},
+        responses={200: GroupOutputSerializer, **errors(401, 403, 404)},
         summary="One crew (moderators also see removed crews).",
     )
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -149,7 +141,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=GroupUpdateInputSerializer,
-        responses={200: GroupOutputSerializer, **_errors(400, 404, 409)},
+        responses={200: GroupOutputSerializer, **errors(401, 403, 400, 404, 409)},
         summary="Change the crew's details (owner and admins).",
     )
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -167,7 +159,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         responses={
             201: MembershipOutputSerializer,
             200: MembershipOutputSerializer,
-            **_errors(404, 409),
+            **errors(401, 403, 404, 409),
         },
         summary="Join an open crew.",
         description="201 when you join, 200 when you were already in. 409 `group_full`, "
@@ -183,7 +175,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         responses={
             201: MembershipOutputSerializer,
             200: MembershipOutputSerializer,
-            **_errors(400, 404, 409),
+            **errors(401, 403, 400, 404, 409),
         },
         summary="Join the crew an invite link opens.",
         description="404 `invite_not_found`; 409 `invite_revoked`, `invite_expired`, "
@@ -200,7 +192,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None, **_errors(404, 409)},
+        responses={204: None, **errors(401, 403, 404, 409)},
         summary="Leave the crew (POST or DELETE).",
         description="The owner hands over ownership first (409 `owner_must_transfer`), unless "
         "they are the last member: then the crew is closed.",
@@ -213,7 +205,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     # --- members and roles ---
 
     @extend_schema(
-        responses={200: MembershipOutputSerializer(many=True), **_errors(404)},
+        responses={200: MembershipOutputSerializer(many=True), **errors(401, 403, 404)},
         summary="The members: owner, admins, then members.",
     )
     @action(detail=True, methods=["get"])
@@ -224,7 +216,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None, **_errors(400, 404)},
+        responses={204: None, **errors(401, 403, 400, 404)},
         summary="Remove a member (admins remove members; the owner also removes admins).",
     )
     @action(
@@ -241,7 +233,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=MembershipUpdateInputSerializer,
-        responses={200: MembershipOutputSerializer, **_errors(400, 404, 409)},
+        responses={200: MembershipOutputSerializer, **errors(401, 403, 400, 404, 409)},
         summary="Make a member an admin or an admin a member (the owner).",
     )
     @member_remove.mapping.patch
@@ -258,7 +250,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=GroupTransferOwnershipInputSerializer,
-        responses={200: GroupOutputSerializer, **_errors(400, 404)},
+        responses={200: GroupOutputSerializer, **errors(401, 403, 400, 404)},
         summary="Hand the crew to another member; you become an admin (the owner).",
     )
     @action(detail=True, methods=["post"], url_path="transfer-ownership")
@@ -276,7 +268,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[JoinRequestListInputSerializer],
-        responses={200: JoinRequestOutputSerializer(many=True), **_errors(400, 404)},
+        responses={200: JoinRequestOutputSerializer(many=True), **errors(401, 403, 400, 404)},
         summary="Join requests: admins see everyone's, others their own.",
     )
     @action(detail=True, methods=["get"], url_path="join-requests")
@@ -294,7 +286,7 @@ class GroupViewSet(viewsets.GenericViewSet):
         responses={
             201: JoinRequestOutputSerializer,
             200: JoinRequestOutputSerializer,
-            **_errors(400, 404, 409),
+            **errors(401, 403, 400, 404, 409),
         },
         summary="Ask to join a crew that takes requests.",
         description="201 for a new request, 200 when one of yours is already pending. "
@@ -313,7 +305,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None, **_errors(404, 409)},
+        responses={204: None, **errors(401, 403, 404, 409)},
         summary="Withdraw your join request.",
     )
     @action(
@@ -330,7 +322,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: JoinRequestOutputSerializer, **_errors(404, 409)},
+        responses={200: JoinRequestOutputSerializer, **errors(401, 403, 404, 409)},
         summary="Approve a join request (admins); the requester becomes a member.",
     )
     @action(
@@ -347,7 +339,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: JoinRequestOutputSerializer, **_errors(404, 409)},
+        responses={200: JoinRequestOutputSerializer, **errors(401, 403, 404, 409)},
         summary="Reject a join request (admins).",
     )
     @action(
@@ -365,7 +357,7 @@ class GroupViewSet(viewsets.GenericViewSet):
     # --- invites ---
 
     @extend_schema(
-        responses={200: InviteOutputSerializer(many=True), **_errors(404)},
+        responses={200: InviteOutputSerializer(many=True), **errors(401, 403, 404)},
         summary="The crew's invites, revoked and expired ones included (admins).",
     )
     @action(detail=True, methods=["get"])
@@ -376,7 +368,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=InviteCreateInputSerializer,
-        responses={201: InviteCreateOutputSerializer, **_errors(400, 404)},
+        responses={201: InviteCreateOutputSerializer, **errors(401, 403, 400, 404)},
         summary="Create an invite link (admins); its token is shown only in this response.",
     )
     @invites.mapping.post
@@ -393,7 +385,7 @@ class GroupViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None, **_errors(404)},
+        responses={204: None, **errors(401, 403, 404)},
         summary="Revoke an invite (admins).",
     )
     @action(

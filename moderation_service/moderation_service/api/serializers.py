@@ -6,14 +6,13 @@ console refuse the same things with the same messages.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from shared.accounts.models import User
+from shared.api.fields import AwareDateTimeField
 from shared.moderation.models import (
     ActionCode,
     Ban,
@@ -28,24 +27,6 @@ from shared.moderation.models import (
 
 # Generous bounds for the parsers only; the services hold the real rules.
 TEXT_MAX_LENGTH = 5000
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date-time with an offset; a bare local time is ambiguous and refused."""
-
-    default_error_messages = {
-        "naive": "Give a time zone offset, e.g. 2026-06-01T20:00:00+02:00 or ...Z.",
-    }
-
-    def to_internal_value(self, value: Any) -> datetime:
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        return super().to_internal_value(value)
 
 
 def _text(**kwargs: Any) -> serializers.CharField:
@@ -225,18 +206,3 @@ class ContentRemovalInputSerializer(serializers.Serializer):
     target_type = serializers.ChoiceField(choices=RemovableTargetType.choices)
     target_id = serializers.UUIDField()
     reason = _text()
-
-
-# --- errors ---
-
-
-class ErrorDetailOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField()
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    """Every refusal: `{"error": {"code", "message", "fields"}}`."""
-
-    error = ErrorDetailOutputSerializer()

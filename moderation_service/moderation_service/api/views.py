@@ -23,7 +23,6 @@ from moderation_service.api.serializers import (
     BanListInputSerializer,
     BanOutputSerializer,
     ContentRemovalInputSerializer,
-    ErrorOutputSerializer,
     ModerationActionOutputSerializer,
     ReportCreateInputSerializer,
     ReportListInputSerializer,
@@ -32,6 +31,8 @@ from moderation_service.api.serializers import (
     ReportResolveInputSerializer,
 )
 from shared.accounts.selectors import signed_in_user
+from shared.api.schema import ErrorResponses
+from shared.api.urls import UUID_PATTERN
 from shared.auth.permissions import IsModerator, NotBanned, is_moderator
 from shared.moderation.models import Ban, ModerationAction, Report
 from shared.moderation.selectors import (
@@ -52,23 +53,16 @@ from shared.moderation.services import (
     user_ban,
 )
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 MODERATORS = [IsAuthenticated, NotBanned, IsModerator]
 SIGNED_IN = [IsAuthenticated, NotBanned]
 
-ERRORS = {
-    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
-    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
-    403: OpenApiResponse(
-        ErrorOutputSerializer, description="Banned, not a moderator, or a protected target."
-    ),
-    404: OpenApiResponse(ErrorOutputSerializer, description="No such ban, report or content."),
-    409: OpenApiResponse(ErrorOutputSerializer, description="The state forbids it now."),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
+errors = ErrorResponses(
+    {
+        403: "Banned, not a moderator, or a protected target.",
+        404: "No such ban, report or content.",
+        409: "The state forbids it now.",
+    }
+)
 
 
 class BanViewSet(viewsets.GenericViewSet):
@@ -81,7 +75,7 @@ class BanViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[BanListInputSerializer],
-        responses={200: BanOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: BanOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Bans, newest first; `active=true` for those in force, `false` for past ones.",
     )
     def list(self, request: Request) -> Response:
@@ -93,13 +87,13 @@ class BanViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(bans)
         return self.get_paginated_response(BanOutputSerializer(page, many=True).data)
 
-    @extend_schema(responses={200: BanOutputSerializer, **_errors(401, 403, 404)})
+    @extend_schema(responses={200: BanOutputSerializer, **errors(401, 403, 404)})
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(BanOutputSerializer(ban_get(ban_id=UUID(str(pk)))).data)
 
     @extend_schema(
         request=BanCreateInputSerializer,
-        responses={201: BanOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: BanOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Ban a user, with a reason (10-500 characters) and an optional end time.",
         description=(
             "The ban holds at once on every service (they read the same account). Nobody bans "
@@ -117,7 +111,7 @@ class BanViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=BanLiftInputSerializer,
-        responses={200: BanOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: BanOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Lift a ban, with a reason (10-500 characters).",
     )
     @action(detail=True, methods=["post"])
@@ -141,7 +135,7 @@ class AuditLogViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[AuditLogListInputSerializer],
-        responses={200: ModerationActionOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: ModerationActionOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Who did what, to which target, why and when; newest first.",
     )
     def list(self, request: Request) -> Response:
@@ -182,7 +176,7 @@ class ReportViewSet(viewsets.GenericViewSet):
         responses={
             201: ReportMineOutputSerializer,
             200: ReportMineOutputSerializer,
-            **_errors(400, 401, 403, 404),
+            **errors(400, 401, 403, 404),
         },
         summary="Report an event, a crew, a message or a user.",
         description=(
@@ -203,7 +197,7 @@ class ReportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[ReportListInputSerializer],
-        responses={200: ReportOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: ReportOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="The report queue, oldest first (moderators).",
     )
     def list(self, request: Request) -> Response:
@@ -214,7 +208,7 @@ class ReportViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(ReportOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        responses={200: ReportMineOutputSerializer(many=True), **_errors(401, 403)},
+        responses={200: ReportMineOutputSerializer(many=True), **errors(401, 403)},
         summary="The reports you filed, newest first.",
     )
     @action(detail=False, methods=["get"])
@@ -235,7 +229,7 @@ class ReportViewSet(viewsets.GenericViewSet):
                 },
                 description="Moderators get `ReportOutput`; a reporter `ReportMineOutput`.",
             ),
-            **_errors(401, 403, 404),
+            **errors(401, 403, 404),
         },
         summary="One report: moderators see any; others only their own (as in `mine`).",
     )
@@ -247,7 +241,7 @@ class ReportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: ReportOutputSerializer, **_errors(401, 403, 404, 409)},
+        responses={200: ReportOutputSerializer, **errors(401, 403, 404, 409)},
         summary="Take a report into review; it is assigned to you.",
     )
     @action(detail=True, methods=["post"])
@@ -257,7 +251,7 @@ class ReportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=ReportResolveInputSerializer,
-        responses={200: ReportOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: ReportOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Resolve a report: dismiss it, remove the content, or ban its author.",
     )
     @action(detail=True, methods=["post"])
@@ -281,7 +275,7 @@ class ContentRemovalViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=ContentRemovalInputSerializer,
-        responses={201: ModerationActionOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: ModerationActionOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Remove an event, a crew or a message; returns the audit row.",
         description=(
             "Soft: the owner of an event or a crew still sees it with `removed_at` and "

@@ -22,17 +22,6 @@ from shared.safety.models import (
 )
 from shared.safety.selectors import AlertRecord, crew_event_shown
 
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField()
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()
-
-
 # --- Input ---
 
 

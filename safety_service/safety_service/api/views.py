@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, cast
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -34,11 +34,12 @@ from safety_service.api.serializers import (
     CheckInExtendInputSerializer,
     CheckInListInputSerializer,
     CheckInOutputSerializer,
-    ErrorOutputSerializer,
     TrailPointOutputSerializer,
 )
 from shared.accounts.selectors import signed_in_user
 from shared.api.pagination import PageNumberPagination
+from shared.api.schema import ErrorResponses
+from shared.api.urls import UUID_PATTERN
 from shared.auth.permissions import is_moderator
 from shared.safety.models import Alert, CheckInTimer
 from shared.safety.selectors import (
@@ -63,24 +64,14 @@ from shared.safety.services import (
     checkin_timer_set,
 )
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-ERRORS = {
-    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
-    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
-    403: OpenApiResponse(
-        ErrorOutputSerializer, description="Banned, or lacking the standing for this alert."
-    ),
-    404: OpenApiResponse(
-        ErrorOutputSerializer, description="No such alert or crew (or one you may not see)."
-    ),
-    409: OpenApiResponse(ErrorOutputSerializer, description="Conflicts with the alert's state."),
-    429: OpenApiResponse(ErrorOutputSerializer, description="Too many alerts; `retry_after`."),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
+errors = ErrorResponses(
+    {
+        403: "Banned, or lacking the standing for this alert.",
+        404: "No such alert or crew (or one you may not see).",
+        409: "Conflicts with the alert's state.",
+        429: "Too many alerts; `retry_after`.",
+    }
+)
 
 
 class AlertViewSet(viewsets.GenericViewSet):
@@ -128,7 +119,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[AlertListInputSerializer],
-        responses={200: AlertOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: AlertOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="The alerts of your crews (yours included), newest first; `?status=open`.",
     )
     def list(self, request: Request) -> Response:
@@ -136,7 +127,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[AlertListInputSerializer],
-        responses={200: AlertOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: AlertOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="The alerts you raised (your check-in timers' included), newest first.",
     )
     @action(detail=False, methods=["get"])
@@ -145,7 +136,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=AlertCreateInputSerializer,
-        responses={201: AlertCreateOutputSerializer, **_errors(400, 401, 403, 404, 429)},
+        responses={201: AlertCreateOutputSerializer, **errors(400, 401, 403, 404, 429)},
         summary=(
             "Raise an alert to one or several of your crews, with where you are when known "
             "(`location` null: not known yet)."
@@ -169,7 +160,7 @@ class AlertViewSet(viewsets.GenericViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses={200: AlertDetailOutputSerializer, **_errors(401, 403, 404)},
+        responses={200: AlertDetailOutputSerializer, **errors(401, 403, 404)},
         summary="One alert, with who answered and its latest trail.",
     )
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -177,7 +168,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=AlertAcknowledgeInputSerializer,
-        responses={200: AcknowledgementOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: AcknowledgementOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Answer an alert of your crew: seen, on my way, with them (the sender sees it live).",
     )
     @action(detail=True, methods=["post"])
@@ -194,7 +185,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=AlertTokenAcknowledgeInputSerializer,
-        responses={201: AcknowledgementOutputSerializer, **_errors(400, 403, 404, 409)},
+        responses={201: AcknowledgementOutputSerializer, **errors(400, 403, 404, 409)},
         summary="Answer an alert from its push notification, with the single-use token it "
         "carried (no access token: see shared.safety.ack_tokens).",
         auth=[],
@@ -218,7 +209,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=AlertResolveInputSerializer,
-        responses={200: AlertDetailOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: AlertDetailOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Close an alert as dealt with (its sender or a crew admin), with an optional note.",
     )
     @action(detail=True, methods=["post"])
@@ -235,7 +226,7 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: AlertDetailOutputSerializer, **_errors(401, 403, 404, 409)},
+        responses={200: AlertDetailOutputSerializer, **errors(401, 403, 404, 409)},
         summary="Withdraw your own alert as a false alarm, shortly after raising it.",
     )
     @action(detail=True, methods=["post"])
@@ -249,13 +240,13 @@ class AlertViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         methods=["GET"],
-        responses={200: TrailPointOutputSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: TrailPointOutputSerializer(many=True), **errors(401, 403, 404)},
         summary="The alert's whole trail, oldest first.",
     )
     @extend_schema(
         methods=["POST"],
         request=AlertLocationAddInputSerializer,
-        responses={201: TrailPointOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: TrailPointOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Add your current position to your open alert (the crews see it live).",
     )
     @action(detail=True, methods=["get", "post"])
@@ -297,7 +288,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=CheckInCreateInputSerializer,
-        responses={201: CheckInOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: CheckInOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Set a check-in time for one of your crews (a dead-man switch).",
     )
     def create(self, request: Request) -> Response:
@@ -315,7 +306,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
         return Response(CheckInOutputSerializer(timer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses={200: CheckInOutputSerializer, **_errors(401, 403, 404)},
+        responses={200: CheckInOutputSerializer, **errors(401, 403, 404)},
         summary="One of your check-in timers.",
     )
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -324,7 +315,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[CheckInListInputSerializer],
-        responses={200: CheckInOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: CheckInOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Your check-in timers, newest first; `?status=active`.",
     )
     @action(detail=False, methods=["get"])
@@ -339,7 +330,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=CheckInExtendInputSerializer,
-        responses={200: CheckInOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CheckInOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Move your check-in time (and tell where you are now).",
     )
     @action(detail=True, methods=["post"])
@@ -357,7 +348,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: CheckInOutputSerializer, **_errors(401, 403, 404, 409)},
+        responses={200: CheckInOutputSerializer, **errors(401, 403, 404, 409)},
         summary="Switch a check-in timer off without checking in.",
     )
     @action(detail=True, methods=["post"])
@@ -367,7 +358,7 @@ class CheckInViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=CheckInCheckInInputSerializer,
-        responses={200: CheckInOutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CheckInOutputSerializer, **errors(400, 401, 403, 404, 409)},
         summary="Check in: you are fine, and the timer will not fire.",
     )
     @action(detail=True, methods=["post"], url_path="check-in")

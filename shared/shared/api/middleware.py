@@ -23,12 +23,18 @@ class BodySizeLimitMiddleware:
     socket: gunicorn drains at most 64 KiB of it and then closes the connection, and the
     ingress, still writing the rest, answered 502 ("Broken pipe") instead. So the body is
     read to its end first (at most the limit, from the ingress on the same network).
+
+    The length is CONTENT_LENGTH, as the server set it; a `Content-Length` that came as an
+    ordinary header (`HTTP_CONTENT_LENGTH`: no WSGI server makes one, a test client or a fuzzer
+    does) is dropped, or `request.headers` would show it to the metrics middleware, which
+    turns one that is not a number into a 500.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_CONTENT_LENGTH", None)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

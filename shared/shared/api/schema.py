@@ -1,7 +1,12 @@
-"""The OpenAPI schema generator of every service: drf-spectacular's, plus what all lists share."""
+"""The OpenAPI schema of every service: its generator, the error body and the refusals' wording.
+
+One error body and one table of refusals, so every service documents `{"error": ...}` under the
+same components (`ErrorOutput`, `ErrorDetailOutput`) and the SPA's generated types agree.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular import openapi
@@ -27,6 +32,32 @@ class ErrorOutputSerializer(serializers.Serializer):
     """Every refusal: `{"error": {"code", "message", "fields"}}`."""
 
     error = ErrorDetailOutputSerializer()
+
+
+# How every service words these refusals; an API describes its other statuses itself.
+ERROR_DESCRIPTIONS: Mapping[int, str] = {
+    400: "Invalid input; see `fields`.",
+    401: "No valid token.",
+    403: "Banned.",
+}
+
+
+class ErrorResponses:
+    """The refusals one API documents: `errors(400, 404)` among an `@extend_schema`'s responses.
+
+    `described` words what the shared table does not (what a 404 did not find, what a 409
+    conflicts with), or says more than it (who else a 403 refuses). A status described nowhere
+    raises `KeyError` when the view module is imported.
+    """
+
+    def __init__(self, described: Mapping[int, str]) -> None:
+        self.descriptions = {**ERROR_DESCRIPTIONS, **described}
+
+    def __call__(self, *codes: int) -> dict[int, OpenApiResponse]:
+        return {
+            code: OpenApiResponse(ErrorOutputSerializer, description=self.descriptions[code])
+            for code in codes
+        }
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -59,18 +90,8 @@ class AutoSchema(openapi.AutoSchema):
         return responses
 
     def _error_response(self, code: str, description: str, direction: Any) -> dict[str, Any]:
-        error = OpenApiResponse(self._error_serializer(), description=description)
+        error = OpenApiResponse(ErrorOutputSerializer, description=description)
         return self._get_response_for_code(error, code, direction=direction)
 
     def _is_paginated_list(self, responses: dict[str, Any]) -> bool:
         return "200" in responses and self._get_paginator() is not None and self._is_list_view()
-
-    def _error_serializer(self) -> Any:
-        """The error serializer the operation documents already: one component per service."""
-        declared = self.get_response_serializers()
-        if isinstance(declared, dict):
-            for code, response in declared.items():
-                status = code[0] if isinstance(code, tuple) else code
-                if 400 <= int(status) < 500 and isinstance(response, OpenApiResponse):
-                    return response.response
-        return ErrorOutputSerializer

@@ -1,4 +1,5 @@
-"""URL patterns every service mounts beside its own API, and JSON error pages."""
+"""URL patterns every service mounts beside its own API, the path pattern of an id, and JSON
+error pages."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from shared.api.exception_handler import (
     database_unavailable,
     error_body,
 )
+
+# A UUID in a path (`lookup_value_regex`, an `@action`'s `url_path`): anything else is a 404
+# from the router, before a view parses it.
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 operational_urlpatterns: list[URLPattern] = [
     path("healthz", health.healthz, name="healthz"),

@@ -7,37 +7,18 @@ its entries expire within `PRESENCE_TTL_SECONDS`, so presence stays correct with
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import math
 import time
-import uuid
-import weakref
 from typing import Any
 from uuid import UUID
 
-import redis.asyncio as redis
 from django.conf import settings
-from redis.exceptions import NoScriptError
 
-from shared.core.redis import redis_client
+from shared.core.ratelimit import rate_limit_hit, rate_limit_hit_sync
+from shared.core.redis import async_redis_client
 
 PRESENCE_TTL_SECONDS = 45
 PRESENCE_REFRESH_SECONDS = 15
-
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.Redis] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def get_redis() -> redis.Redis:
-    """This event loop's Redis client (a client is bound to the loop it was made on)."""
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        client = redis.from_url(settings.REDIS_URL, decode_responses=True)
-        _clients[loop] = client
-    return client
 
 
 def _presence_key(group_id: UUID | str) -> str:
@@ -47,7 +28,7 @@ def _presence_key(group_id: UUID | str) -> str:
 async def presence_touch(*, group_id: UUID, user_id: UUID, socket_id: str) -> None:
     """Mark this socket's user online in the crew for the next `PRESENCE_TTL_SECONDS`."""
     key = _presence_key(group_id)
-    client = get_redis()
+    client = async_redis_client()
     async with client.pipeline(transaction=False) as pipe:
         pipe.zadd(key, {f"{user_id}:{socket_id}": time.time() + PRESENCE_TTL_SECONDS})
         pipe.expire(key, math.ceil(PRESENCE_TTL_SECONDS * 2))
@@ -55,91 +36,18 @@ async def presence_touch(*, group_id: UUID, user_id: UUID, socket_id: str) -> No
 
 
 async def presence_leave(*, group_id: UUID, user_id: UUID, socket_id: str) -> None:
-    await get_redis().zrem(_presence_key(group_id), f"{user_id}:{socket_id}")
+    await async_redis_client().zrem(_presence_key(group_id), f"{user_id}:{socket_id}")
 
 
 async def presence_online(*, group_id: UUID) -> list[str]:
     """The ids of the users with at least one live socket on the crew, sorted."""
     key = _presence_key(group_id)
-    client = get_redis()
+    client = async_redis_client()
     async with client.pipeline(transaction=False) as pipe:
         pipe.zremrangebyscore(key, "-inf", time.time())
         pipe.zrange(key, 0, -1)
         _, members = await pipe.execute()
     return sorted({member.split(":", 1)[0] for member in members})
-
-
-# A sliding window: the times of the actions in the last `window` seconds, in a sorted set.
-# Atomic in Redis, so the limit holds across sockets and processes without a window edge
-# letting a burst of twice the limit through. An action already in the window (the same
-# member: a client resending a message under its client_id) is allowed and not counted again.
-_SLIDING_WINDOW = """
-local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZSCORE', key, ARGV[4]) then
-  return '0'
-end
-if redis.call('ZCARD', key) < limit then
-  redis.call('ZADD', key, now, ARGV[4])
-  redis.call('EXPIRE', key, math.ceil(window) + 1)
-  return '0'
-end
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return tostring(tonumber(oldest[2]) + window - now)
-"""
-_SLIDING_WINDOW_SHA = hashlib.sha1(_SLIDING_WINDOW.encode()).hexdigest()  # noqa: S324 - Redis's name
-
-
-def _rate_limit_key(scope: str, user_id: UUID) -> str:
-    return f"crewup:ratelimit:{scope}:{user_id}"
-
-
-def _action_member(action_key: str | None) -> str:
-    # Prefixed, so a client's key never equals the random member of an unkeyed action.
-    return uuid.uuid4().hex if action_key is None else f"key:{action_key}"
-
-
-def _window_call(
-    scope: str, user_id: UUID, limit: int, window_seconds: float, action_key: str | None
-) -> tuple[str, tuple[float, float, int, str]]:
-    """The key and arguments of one count in the sliding-window script."""
-    arguments = (time.time(), window_seconds, limit, _action_member(action_key))
-    return _rate_limit_key(scope, user_id), arguments
-
-
-async def rate_limit_hit(
-    *,
-    scope: str,
-    user_id: UUID,
-    limit: int,
-    window_seconds: float,
-    action_key: str | None = None,
-) -> float:
-    """Count one action; return 0 when allowed, else the seconds until the next is allowed.
-
-    A refused action is not counted. An action with the `action_key` of one counted in the
-    window (a repeat) is allowed and not counted again.
-    """
-    key, arguments = _window_call(scope, user_id, limit, window_seconds, action_key)
-    client = get_redis()
-    try:  # by its digest: every chat message passes here, so the script is sent once
-        retry_after = await client.evalsha(_SLIDING_WINDOW_SHA, 1, key, *arguments)
-    except NoScriptError:  # a Redis that has not seen it yet, or was restarted
-        retry_after = await client.eval(_SLIDING_WINDOW, 1, key, *arguments)
-    return max(0.0, float(retry_after))
-
-
-def rate_limit_hit_sync(
-    *,
-    scope: str,
-    user_id: UUID,
-    limit: int,
-    window_seconds: float,
-    action_key: str | None = None,
-) -> float:
-    """`rate_limit_hit` for synchronous code (an HTTP view): the same window, the same key."""
-    key, arguments = _window_call(scope, user_id, limit, window_seconds, action_key)
-    return max(0.0, float(redis_client().eval(_SLIDING_WINDOW, 1, key, *arguments)))
 
 
 # Chat messages: one window per user, whichever way the messages come (socket or HTTP).

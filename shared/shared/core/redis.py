@@ -1,13 +1,19 @@
-"""One Redis client per process for short request-path calls (it is not shared across a fork)."""
+"""Redis clients: one per process (not shared across a fork), and one per event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 
 import redis
+import redis.asyncio
 from django.conf import settings
 
 _clients: dict[int, redis.Redis] = {}
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def redis_client() -> redis.Redis:
@@ -20,4 +26,14 @@ def redis_client() -> redis.Redis:
         )
         _clients.clear()
         _clients[pid] = client
+    return client
+
+
+def async_redis_client() -> redis.asyncio.Redis:
+    """This event loop's client on `REDIS_URL` (a client is bound to the loop it was made on)."""
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None:
+        client = redis.asyncio.from_url(settings.REDIS_URL, decode_responses=True)
+        _async_clients[loop] = client
     return client

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from uuid import UUID
@@ -11,27 +10,11 @@ from uuid import UUID
 import redis
 from django.conf import settings
 
-from shared.core.redis import redis_client
+from shared.core.ratelimit import rate_limit_hit_sync, rate_limit_refund
 
 logger = logging.getLogger(__name__)
 
-# A sliding window (the same algorithm as the chat's, `shared.chat.live_state`): the times of
-# the actions in the last `window` seconds in a sorted set, checked and added atomically.
-_SLIDING_WINDOW = """
-local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) < limit then
-  redis.call('ZADD', key, now, ARGV[4])
-  redis.call('EXPIRE', key, math.ceil(window) + 1)
-  return '0'
-end
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return tostring(tonumber(oldest[2]) + window - now)
-"""
-
-
-def _key(user_id: UUID) -> str:
-    return f"crewup:ratelimit:safety-alert:{user_id}"
+ALERT_SCOPE = "safety-alert"
 
 
 @dataclass(frozen=True)
@@ -50,19 +33,16 @@ def alert_rate_limit_hit(*, user_id: UUID) -> RateDecision:
     """
     entry = uuid.uuid4().hex
     try:
-        retry_after = redis_client().eval(
-            _SLIDING_WINDOW,
-            1,
-            _key(user_id),
-            time.time(),
-            settings.SAFETY_ALERT_RATE_WINDOW_SECONDS,
-            settings.SAFETY_ALERT_RATE_LIMIT,
-            entry,
+        wait = rate_limit_hit_sync(
+            scope=ALERT_SCOPE,
+            user_id=user_id,
+            limit=settings.SAFETY_ALERT_RATE_LIMIT,
+            window_seconds=settings.SAFETY_ALERT_RATE_WINDOW_SECONDS,
+            action_key=entry,
         )
     except redis.RedisError:
         logger.warning("alert rate limit unavailable; letting the alert through", exc_info=True)
         return RateDecision(retry_after=0.0, entry=None)
-    wait = max(0.0, float(retry_after))
     return RateDecision(retry_after=wait, entry=None if wait else entry)
 
 
@@ -71,11 +51,6 @@ def alert_rate_limit_refund(*, user_id: UUID, decision: RateDecision) -> None:
     if decision.entry is None:
         return
     try:
-        redis_client().zrem(_key(user_id), decision.entry)
+        rate_limit_refund(scope=ALERT_SCOPE, user_id=user_id, action_key=decision.entry)
     except redis.RedisError:
         logger.warning("could not refund an alert to the rate limit", exc_info=True)
-
-
-def alert_rate_limit_reset(*, user_id: UUID) -> None:
-    """Forget the user's count (tests)."""
-    redis_client().delete(_key(user_id))

@@ -105,7 +105,8 @@ RABBITMQ_URL = env.str("RABBITMQ_URL")
 # --- Celery ---
 # Workers: the moderation service runs the outbox relay and ban expiry (tasks + beat); the group
 # service (closing sockets) and the user service's notifier consume ban events
-# (shared.messaging.consumer_step). See shared/shared/messaging/README.md and docs/adr/0005.
+# (shared.messaging.consumer_step); the safety service fires check-in timers and retries alert
+# notices (tasks + beat). See shared/shared/messaging/README.md and docs/adr/0005.
 CELERY_BROKER_URL = RABBITMQ_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues a task after commit must not hang on an unreachable broker.
@@ -119,7 +120,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
-# Celery acknowledges on receipt by default: a worker killed mid-task loses the task.
+# Celery acknowledges on receipt by default: a worker killed mid-task, or holding an ETA task
+# (the safety service's check-in timers), loses the task.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True

@@ -35,6 +35,10 @@ for _name, _value in {
 
 from shared.testing.oidc import OIDCTestProvider  # noqa: E402
 
+# Helpers that assert, imported by the suites' tests: rewritten as a conftest's would be, so a
+# failure shows the values.
+pytest.register_assert_rewrite("shared.testing.api")
+
 # The fixtures for delivering notifications (push service, VAPID keys, SMTP server), and for
 # checking the API against its OpenAPI schema.
 pytest_plugins = ["shared.notifications.testing.plugin", "shared.testing.openapi"]

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, views, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -21,6 +21,8 @@ from rest_framework.response import Response
 from shared.accounts.models import LANGUAGES
 from shared.accounts.selectors import signed_in_user
 from shared.api.errors import NotFound
+from shared.api.schema import ErrorResponses
+from shared.api.urls import UUID_PATTERN
 from shared.notifications.kinds import NotificationKind
 from shared.notifications.live import notification_payload
 from shared.notifications.models import ENDPOINT_MAX_LENGTH, Notification
@@ -33,9 +35,6 @@ from shared.notifications.services import (
     push_subscription_save,
 )
 from shared.notifications.webpush import push_endpoint_allowed, push_keys_valid
-from user_service.api.serializers import ErrorOutputSerializer
-
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 class NotificationNotFound(NotFound):
@@ -115,17 +114,7 @@ class PushConfigOutputSerializer(serializers.Serializer):
     vapid_public_key = serializers.CharField(allow_null=True)
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    descriptions = {
-        400: "Invalid input; see `fields`.",
-        401: "No valid token.",
-        403: "Banned.",
-        404: "No such notification (or not yours).",
-    }
-    return {
-        code: OpenApiResponse(ErrorOutputSerializer, description=descriptions[code])
-        for code in codes
-    }
+errors = ErrorResponses({404: "No such notification (or not yours)."})
 
 
 # --- Views ---
@@ -147,7 +136,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     queryset = Notification.objects.none()
 
     @extend_schema(
-        responses={200: NotificationPageOutputSerializer, **_errors(400, 401, 403)},
+        responses={200: NotificationPageOutputSerializer, **errors(400, 401, 403)},
         summary="Your notifications, newest first (cursor pages), with how many are unread.",
     )
     def list(self, request: Request) -> Response:
@@ -165,7 +154,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: NotificationOutputSerializer, **_errors(401, 403, 404)},
+        responses={200: NotificationOutputSerializer, **errors(401, 403, 404)},
         summary="Mark one of your notifications read.",
     )
     @action(detail=True, methods=["post"])
@@ -180,7 +169,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: UnreadCountOutputSerializer, **_errors(401, 403)},
+        responses={200: UnreadCountOutputSerializer, **errors(401, 403)},
         summary="Mark all your notifications read.",
     )
     @action(detail=False, methods=["post"], url_path="read-all")
@@ -193,7 +182,7 @@ class NotificationPreferencesView(views.APIView):
     """Which channels each kind of notification comes on; safety kinds cannot be silenced."""
 
     @extend_schema(
-        responses={200: PreferencesSerializer, **_errors(401, 403)},
+        responses={200: PreferencesSerializer, **errors(401, 403)},
         summary="Your channels (in the app, push, e-mail) for each kind of notification.",
     )
     def get(self, request: Request) -> Response:
@@ -201,7 +190,7 @@ class NotificationPreferencesView(views.APIView):
 
     @extend_schema(
         request=PreferencesSerializer,
-        responses={200: PreferencesSerializer, **_errors(400, 401, 403)},
+        responses={200: PreferencesSerializer, **errors(400, 401, 403)},
         summary="Change your channels for some kinds (safety alerts always come in the app "
         "and by push).",
     )
@@ -219,7 +208,7 @@ class PushSubscriptionsView(views.APIView):
 
     @extend_schema(
         request=PushSubscriptionInputSerializer,
-        responses={201: None, **_errors(400, 401, 403)},
+        responses={201: None, **errors(400, 401, 403)},
         summary="Get push notifications on this browser (its PushSubscription as JSON).",
     )
     def post(self, request: Request) -> Response:
@@ -238,7 +227,7 @@ class PushSubscriptionsView(views.APIView):
 
     @extend_schema(
         request=PushSubscriptionDeleteInputSerializer,
-        responses={204: None, **_errors(400, 401, 403)},
+        responses={204: None, **errors(400, 401, 403)},
         summary="Stop push notifications on this browser.",
     )
     def delete(self, request: Request) -> Response:
@@ -254,7 +243,7 @@ class PushConfigView(views.APIView):
     """What a browser needs to subscribe: the server's VAPID public key (null: push is off)."""
 
     @extend_schema(
-        responses={200: PushConfigOutputSerializer, **_errors(401, 403)},
+        responses={200: PushConfigOutputSerializer, **errors(401, 403)},
         summary="The VAPID public key browsers subscribe with (null when push is off).",
     )
     def get(self, request: Request) -> Response:

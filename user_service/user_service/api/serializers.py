@@ -406,15 +406,3 @@ class UserExportOutputSerializer(serializers.Serializer):
     notifications = ExportNotificationSerializer(many=True)
     notification_preferences = ExportNotificationPreferenceSerializer(many=True)
     push_subscriptions = ExportPushSubscriptionSerializer(many=True)
-
-
-class ErrorDetailOutputSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField()
-
-
-class ErrorOutputSerializer(serializers.Serializer):
-    """Every refusal: `{"error": {"code", "message", "fields"}}`."""
-
-    error = ErrorDetailOutputSerializer()

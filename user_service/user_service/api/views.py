@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -15,11 +15,12 @@ from rest_framework.response import Response
 from shared.accounts.models import User
 from shared.accounts.selectors import signed_in_user, user_get_profile, user_search
 from shared.accounts.services import user_profile_update
+from shared.api.schema import ErrorResponses
+from shared.api.urls import UUID_PATTERN
 from shared.auth.permissions import IsModerator, NotBanned
 from shared.privacy.erasure import user_account_delete
 from shared.privacy.export import user_data_export
 from user_service.api.serializers import (
-    ErrorOutputSerializer,
     MeOutputSerializer,
     ProfileUpdateInputSerializer,
     PublicProfileOutputSerializer,
@@ -28,19 +29,13 @@ from user_service.api.serializers import (
     UserSearchOutputSerializer,
 )
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-ERRORS = {
-    400: OpenApiResponse(ErrorOutputSerializer, description="Invalid input; see `fields`."),
-    401: OpenApiResponse(ErrorOutputSerializer, description="No valid token."),
-    403: OpenApiResponse(ErrorOutputSerializer, description="Banned, or not a moderator."),
-    404: OpenApiResponse(ErrorOutputSerializer, description="No such user."),
-    409: OpenApiResponse(ErrorOutputSerializer, description="The account cannot be erased now."),
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: ERRORS[code] for code in codes}
+errors = ErrorResponses(
+    {
+        403: "Banned, or not a moderator.",
+        404: "No such user.",
+        409: "The account cannot be erased now.",
+    }
+)
 
 
 class UserViewSet(viewsets.GenericViewSet):
@@ -51,7 +46,7 @@ class UserViewSet(viewsets.GenericViewSet):
     filter_backends: list[Any] = []
 
     @extend_schema(
-        responses={200: PublicProfileOutputSerializer, **_errors(401, 403, 404)},
+        responses={200: PublicProfileOutputSerializer, **errors(401, 403, 404)},
         summary="A user's public profile (no e-mail, no home, no ban state).",
     )
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -59,7 +54,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return Response(PublicProfileOutputSerializer(user).data)
 
     @extend_schema(
-        responses={200: MeOutputSerializer, **_errors(401, 403)},
+        responses={200: MeOutputSerializer, **errors(401, 403)},
         summary="Your own account.",
     )
     @action(detail=False, methods=["get"])
@@ -68,7 +63,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=ProfileUpdateInputSerializer,
-        responses={200: MeOutputSerializer, **_errors(400, 401, 403)},
+        responses={200: MeOutputSerializer, **errors(400, 401, 403)},
         summary="Change your display name, bio, avatar URL, interests or home location.",
     )
     @me.mapping.patch
@@ -80,7 +75,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={204: None, **_errors(401, 403, 404, 409)},
+        responses={204: None, **errors(401, 403, 404, 409)},
         summary="Erase your account.",
         description=(
             "Your upcoming events are cancelled, your RSVPs withdrawn and your crews left "
@@ -98,7 +93,7 @@ class UserViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        responses={200: UserExportOutputSerializer, **_errors(401, 403)},
+        responses={200: UserExportOutputSerializer, **errors(401, 403)},
         summary="Download everything CrewUp holds on you, as JSON.",
     )
     @action(detail=False, methods=["get"], url_path="me/export")
@@ -110,7 +105,7 @@ class UserViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         parameters=[UserSearchInputSerializer],
-        responses={200: UserSearchOutputSerializer(many=True), **_errors(400, 401, 403)},
+        responses={200: UserSearchOutputSerializer(many=True), **errors(400, 401, 403)},
         summary="Find accounts by name, e-mail or id (moderators only).",
     )
     @action(

@@ -521,15 +521,16 @@ export interface components {
          * @enum {string}
          */
         CheckInStatusEnum: "active" | "checked_in" | "cancelled" | "fired";
-        ErrorBody: {
+        ErrorDetailOutput: {
             code: string;
             message: string;
             fields: {
                 [key: string]: unknown;
             };
         };
+        /** @description Every refusal: `{"error": {"code", "message", "fields"}}`. */
         ErrorOutput: {
-            error: components["schemas"]["ErrorBody"];
+            error: components["schemas"]["ErrorDetailOutput"];
         };
         LatestLocationOutput: {
             /** Format: double */

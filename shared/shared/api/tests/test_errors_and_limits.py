@@ -28,6 +28,27 @@ def test_body_over_the_limit_is_413_before_anything_reads_it(user_client):
 
 
 @pytest.mark.django_db
+def test_a_content_length_that_is_not_a_number_is_400(user_client):
+    response = user_client.post(
+        "/echo/", data="{}", content_type="application/json", CONTENT_LENGTH="5&jX6s"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_content_length"
+
+
+@pytest.mark.django_db
+def test_a_content_length_sent_as_an_ordinary_header_is_not_read(user_client):
+    # What a test client makes of a fuzzer's Content-Length header: HTTP_CONTENT_LENGTH, beside
+    # the CONTENT_LENGTH of the body it sends. The metrics middleware read it: a 500.
+    response = user_client.post(
+        "/echo/", data="{}", content_type="application/json", HTTP_CONTENT_LENGTH="5&jX6s"
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
 def test_wrong_content_type_is_415(user_client):
     response = user_client.post("/echo/", data="<xml/>", content_type="application/xml")
 
