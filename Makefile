@@ -29,7 +29,7 @@ test-only:  ## Every test suite (or SVC=event_service), without lint
 test-spa:  ## The SPA alone: lint, tsc, Vitest and the Chromium end-to-end suite (starts the system if needed)
 	scripts/test.sh frontend
 
-lint:  ## ruff, import contracts (lint-imports), makemigrations --check, check --deploy
+lint:  ## ruff, import contracts (lint-imports), types (mypy), makemigrations --check, check --deploy
 	scripts/lint.sh
 
 fmt:  ## Format and autofix

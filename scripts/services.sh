@@ -24,3 +24,17 @@ RUN_DIR="${RUN_DIR:-$PWD/.run}"
 # Settings read .env themselves (real environment variables win over it).
 export DJANGO_READ_DOT_ENV_FILE=true
 export DJANGO_DOT_ENV_FILE="$PWD/.env"
+# Production-like settings, for the static checks that load Django (check --deploy, mypy's
+# plugin): no .env, DEBUG off, and every required variable set to a placeholder.
+PRODUCTION_ENV=(
+  env -u DJANGO_READ_DOT_ENV_FILE
+  DJANGO_DEBUG=false
+  DJANGO_SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+  DJANGO_ALLOWED_HOSTS=crewup.example
+  DATABASE_URL=postgis://postgres@127.0.0.1:5432/crewup
+  REDIS_URL=redis://127.0.0.1:6379/0
+  RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672//
+  OIDC_ISSUER=https://keycloak.example/realms/crewup
+  OIDC_AUDIENCE=crewup-api
+  OIDC_RP_CLIENT_SECRET=lint-only-secret
+)

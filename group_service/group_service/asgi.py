@@ -25,7 +25,10 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": RequestIdMiddleware(
-            browser_origin_validator(JWTAuthMiddleware(URLRouter(websocket_urlpatterns)))
+            browser_origin_validator(
+                # the routes are Django URL patterns of consumers (routing.py)
+                JWTAuthMiddleware(URLRouter(websocket_urlpatterns))  # type: ignore[arg-type]
+            )
         ),
     }
 )

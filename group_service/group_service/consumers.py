@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from autobahn.exception import Disconnected
@@ -22,12 +22,17 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
+from django.core.exceptions import ImproperlyConfigured
 
 from group_service.chat_socket.delivery import ChatDelivery
 from group_service.chat_socket.protocol import ChatProtocol
 from group_service.chat_socket.session import ChatSession
 from group_service.sockets import AuthenticatedSocketMixin
 from shared.metrics import WEBSOCKET_CONNECTIONS
+
+if TYPE_CHECKING:
+    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
+    from channels.consumer import _ChannelScope
 
 
 class ChatConsumer(
@@ -57,7 +62,9 @@ class ChatConsumer(
             self.counted = False
         await self.end_session()
 
-    async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def serve(
+        self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         """Serve the socket: its client's frames, its own channel and its inbox, one at a time.
 
         Channels' `AsyncConsumer.__call__` with a third source, the inbox, where the process's
@@ -72,21 +79,26 @@ class ChatConsumer(
         `AuthenticatedSocketMixin.__call__` still runs `disconnect()`.)
         """
 
-        async def send_unless_gone(message: dict[str, Any]) -> None:
+        async def send_unless_gone(message: Any) -> None:
             try:  # noqa: SIM105 - not `suppress`: a context manager per frame, on the fan-out's path
                 await send(message)
             except Disconnected:
                 pass
 
-        self.scope = scope
+        # Channels' own steps, with its plain ASGI dicts (its stubs type them as TypedDicts).
+        self.scope = cast(Any, scope)
         self.base_send = send_unless_gone
         self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.taking = False  # handling an event from the inbox
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
-        channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        layer = get_channel_layer(self.channel_layer_alias)
+        if layer is None:
+            raise ImproperlyConfigured("the chat needs a channel layer (CHANNEL_LAYERS)")
+        self.channel_layer = layer
+        self.channel_name = await layer.new_channel()
+        channel_receive = functools.partial(layer.receive, self.channel_name)
+        sources: list[Any] = [receive, channel_receive, self.next_taken]
         with contextlib.suppress(StopConsumer):
-            await await_many_dispatch([receive, channel_receive, self.next_taken], self.dispatch)
+            await await_many_dispatch(sources, self.dispatch)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Run the handler of a client frame or channel-layer event.

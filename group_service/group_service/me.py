@@ -76,7 +76,9 @@ class MeConsumer(AuthenticatedSocketMixin, AsyncJsonWebsocketConsumer):
 
     ##### Client frames
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         if text_data is None or len(text_data.encode()) > MAX_FRAME_BYTES:
             await self.send_json({"type": "error", "code": "bad_frame", "message": "bad frame"})
             return

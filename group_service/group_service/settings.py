@@ -1,7 +1,6 @@
 """Settings of the group service; everything else comes from shared.settings.common."""
 
 from shared.settings.common import *
-from shared.settings.env import env
 
 SERVICE_NAME = "group"
 ROOT_URLCONF = "group_service.urls"
@@ -35,11 +34,6 @@ SPECTACULAR_SETTINGS = {
 # Other services call /internal/ inside the cluster over plain HTTP, never through the
 # TLS-terminating ingress, so it is exempt from the HTTPS redirect (as the probes are).
 SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^internal/"]
-
-# --- Chat ---
-# Messages one user may send per sliding window, over all their sockets.
-CHAT_RATE_LIMIT_MESSAGES = env.int("CHAT_RATE_LIMIT_MESSAGES", default=20)
-CHAT_RATE_LIMIT_WINDOW_SECONDS = env.float("CHAT_RATE_LIMIT_WINDOW_SECONDS", default=10.0)
 
 # --- Readiness ---
 # Chat needs the Redis channel layer.

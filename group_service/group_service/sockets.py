@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
@@ -23,6 +23,10 @@ from django_guid.utils import generate_guid, validate_guid
 
 from shared.auth.channels import DATABASE_UNAVAILABLE
 from shared.metrics import WEBSOCKET_CONNECTIONS
+
+if TYPE_CHECKING:
+    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
+    from channels.consumer import _ChannelScope
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +77,12 @@ class RequestIdMiddleware(BaseMiddleware):
     id set here is that socket's alone.
     """
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    async def __call__(
+        self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> Any:
+        headers = cast(Any, scope)["headers"]
         given = next(
-            (value.decode("latin1") for name, value in scope["headers"] if name == b"x-request-id"),
+            (value.decode("latin1") for name, value in headers if name == b"x-request-id"),
             "",
         )
         set_guid(given if given and validate_guid(given) else generate_guid())
@@ -109,7 +116,7 @@ def send_close_reasons() -> None:
     WebSocketProtocol.handle_reply = handle_reply
 
 
-def negotiated(scope: dict[str, Any]) -> str | None:
+def negotiated(scope: Any) -> str | None:
     """The subprotocol to accept: the application's, if offered (never the token's)."""
     offered = scope.get("subprotocols") or []
     return APPLICATION_SUBPROTOCOL if APPLICATION_SUBPROTOCOL in offered else None
@@ -127,7 +134,9 @@ class AuthenticatedSocketMixin:
     counted: bool
     accepted: bool
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(
+        self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         """Serve the socket, then release what it holds, however it ended.
 
         Channels calls `disconnect` when the client's `websocket.disconnect` arrives; an error
@@ -151,10 +160,12 @@ class AuthenticatedSocketMixin:
             if getattr(self, "counted", False):
                 await self.disconnect(CLOSE_SERVER_ERROR)  # type: ignore[attr-defined]
 
-    async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def serve(
+        self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         await super().__call__(scope, receive, send)  # type: ignore[misc]
 
-    async def close_failed(self, scope: dict[str, Any], send: Any) -> None:
+    async def close_failed(self, scope: _ChannelScope, send: Any) -> None:
         """Close a socket whose consumer failed with 4011, accepting it first if need be.
 
         Sent with `send` itself: the consumer's own sending may be what failed.

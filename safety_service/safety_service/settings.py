@@ -40,17 +40,7 @@ SERVICE_CLIENT_SECRET = env.str("SERVICE_CLIENT_SECRET", default="crewup-safety-
 
 # --- Check-in timers and notices (Celery: shared.settings.common) ---
 # The worker fires check-in timers (ETA tasks, and a beat sweep) and retries alert notices.
-# The safety service's own queue: no other service's worker takes its tasks.
-SAFETY_TASK_QUEUE = env.str("SAFETY_TASK_QUEUE", default="safety.tasks")
-# Beat's sweep: fires overdue timers (a lost ETA message, a worker that was down) and schedules
-# the ETA task of each timer due before the next sweep.
-SAFETY_CHECKIN_SWEEP_SECONDS = env.float("SAFETY_CHECKIN_SWEEP_SECONDS", default=30.0)
-# Timers due further ahead than this get no ETA task when set (RabbitMQ cancels a consumer
-# that holds an unacknowledged message past its `consumer_timeout`, 30 minutes by default);
-# the sweep schedules them when they come close.
-SAFETY_CHECKIN_ETA_HORIZON_SECONDS = env.float("SAFETY_CHECKIN_ETA_HORIZON_SECONDS", default=600.0)
-SAFETY_NOTICE_SWEEP_SECONDS = env.float("SAFETY_NOTICE_SWEEP_SECONDS", default=30.0)
-SAFETY_LOCATION_PURGE_SECONDS = env.float("SAFETY_LOCATION_PURGE_SECONDS", default=3600.0)
+# Their settings (SAFETY_TASK_QUEUE, the sweeps) are the safety app's: shared.settings.common.
 
 # --- Readiness ---
 # Live updates need the Redis channel layer; timers need the broker.

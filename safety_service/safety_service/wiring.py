@@ -27,9 +27,11 @@ def connect() -> None:
     # The safety service's own queue: no other service's worker takes its tasks.
     queue = task_queue()
     app.conf.task_queues = [queue]
-    app.conf.task_default_queue = queue.name
-    app.conf.task_default_exchange = queue.name
-    app.conf.task_default_routing_key = queue.name
+    app.conf.update(
+        task_default_queue=queue.name,
+        task_default_exchange=queue.name,
+        task_default_routing_key=queue.name,
+    )
     # Each periodic task re-runs from scratch: a message older than its period is worthless.
     for seconds, task, name in (
         (settings.SAFETY_CHECKIN_SWEEP_SECONDS, checkin_timer_sweep_task, "checkin-timer-sweep"),

@@ -94,8 +94,9 @@ class QueryParametersSerializer(serializers.Serializer):
         for name, declared in self._declared_fields.items():
             field = copy.copy(declared)
             if isinstance(field, serializers.ListField):
-                field.child = copy.copy(field.child)  # type: ignore[assignment]  # stubs: a serializer
-                field.child.parent = field  # its name and source stay those `bind` gave it
+                field.child = copy.copy(field.child)
+                # its name and source stay those `bind` gave it (the stubs: a serializer's parent)
+                field.child.parent = field  # type: ignore[assignment]
             fields[name] = field
         return fields
 

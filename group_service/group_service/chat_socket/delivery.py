@@ -22,6 +22,7 @@ from uuid import UUID
 
 from channels.db import database_sync_to_async
 
+from group_service.chat_socket.base import ChatSocketBase
 from group_service.fanout import chat_fanout
 from shared.chat import realtime
 from shared.chat.selectors import chat_last_sequence, message_range
@@ -30,7 +31,7 @@ from shared.metrics import CHAT_GAPS_FILLED
 SETTLE_CHECK_SECONDS = 1.0
 
 
-class ChatDelivery:
+class ChatDelivery(ChatSocketBase):
     """Live events, sequence numbers, gap filling and the settle check.
 
     Owns the socket's `last_sequence` (the last message sent), `last_delivery_at`, `inbox`

@@ -33,6 +33,7 @@ from uuid import UUID
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 
+from group_service.chat_socket.base import ChatSocketBase
 from group_service.sockets import CLOSE_SERVER_ERROR, CLOSE_TOO_LARGE, MAX_FRAME_BYTES
 from group_service.writer import chat_writer
 from shared.api.errors import ApplicationError
@@ -64,7 +65,7 @@ class ClientError(Exception):
         self.code, self.message, self.extra = code, message, extra
 
 
-class ChatProtocol:
+class ChatProtocol(ChatSocketBase):
     """The client's frames: parsed, checked, answered, and handed to what they ask for.
 
     Reads the socket's `group_id`, `user` (None until signed in), `joined` and
@@ -81,7 +82,9 @@ class ChatProtocol:
     tasks: dict[str, asyncio.Task[Any]]
     outbox: asyncio.Queue[tuple[str, Any] | None]
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
         if size > MAX_FRAME_BYTES:
             await self.close_with(CLOSE_TOO_LARGE, "frame_too_large")

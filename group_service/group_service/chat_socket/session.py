@@ -25,6 +25,7 @@ from uuid import UUID
 
 from channels.db import database_sync_to_async
 
+from group_service.chat_socket.base import ChatSocketBase
 from group_service.chat_socket.protocol import ClientError
 from group_service.fanout import chat_fanout
 from group_service.sockets import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, sign_in_close_code
@@ -43,7 +44,7 @@ async def released(step: Any) -> None:
         logger.warning("releasing a chat socket: %s", error, exc_info=True)
 
 
-class ChatSession:
+class ChatSession(ChatSocketBase):
     """Signing in, the token's expiry, the heartbeat, presence, and the session's end.
 
     Owns the socket's `user` (None until signed in) and `joined` (it receives the crew's

@@ -25,7 +25,9 @@ DATABASE_UNAVAILABLE = (
 class ErrorDetailOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    fields = serializers.DictField()
+    # A field named `fields`: DRF's metaclass takes it out of the class, so the serializer's own
+    # `fields` stays; the stubs see a clash.
+    fields = serializers.DictField()  # type: ignore[assignment]
 
 
 class ErrorOutputSerializer(serializers.Serializer):
@@ -91,7 +93,8 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_response(self, code: str, description: str, direction: Any) -> dict[str, Any]:
         error = OpenApiResponse(ErrorOutputSerializer, description=description)
-        return self._get_response_for_code(error, code, direction=direction)
+        response: dict[str, Any] = self._get_response_for_code(error, code, direction=direction)
+        return response
 
     def _is_paginated_list(self, responses: dict[str, Any]) -> bool:
         return "200" in responses and self._get_paginator() is not None and self._is_list_view()

@@ -9,7 +9,7 @@ its first message; the consumer handles that case and token refreshes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
@@ -22,12 +22,17 @@ from shared.auth.drf import authenticate_bearer
 from shared.auth.jwks import JWKSUnavailable
 from shared.auth.tokens import InvalidToken, TokenClaims
 
+if TYPE_CHECKING:
+    from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
+    from channels.consumer import _ChannelScope
+
 BEARER_SUBPROTOCOL_PREFIX = "bearer."
 # The error `authenticate_token` answers when PostgreSQL is unreachable (the token may be fine).
 DATABASE_UNAVAILABLE = DatabaseUnavailable.code
 
 
-def token_from_subprotocols(scope: dict[str, Any]) -> str | None:
+def token_from_subprotocols(scope: Any) -> str | None:
+    protocol: str
     for protocol in scope.get("subprotocols") or ():
         if protocol.startswith(BEARER_SUBPROTOCOL_PREFIX):
             return protocol[len(BEARER_SUBPROTOCOL_PREFIX) :]
@@ -52,12 +57,21 @@ async def authenticate_token(token: str) -> tuple[Any, TokenClaims | None, str |
 class JWTAuthMiddleware(BaseMiddleware):
     """Set `scope["user"]`, `scope["token_claims"]` and `scope["auth_error"]` from the subprotocol token."""
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        scope = dict(scope)
-        scope["user"], scope["token_claims"], scope["auth_error"] = AnonymousUser(), None, None
+    async def __call__(
+        self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> Any:
+        # A copy with the keys this adds (Channels' scope types do not know them).
+        authenticated: dict[str, Any] = dict(scope)
+        authenticated["user"], authenticated["token_claims"], authenticated["auth_error"] = (
+            AnonymousUser(),
+            None,
+            None,
+        )
         token = token_from_subprotocols(scope)
         if token:
-            scope["user"], scope["token_claims"], scope["auth_error"] = await authenticate_token(
-                token
-            )
-        return await super().__call__(scope, receive, send)
+            (
+                authenticated["user"],
+                authenticated["token_claims"],
+                authenticated["auth_error"],
+            ) = await authenticate_token(token)
+        return await super().__call__(cast(Any, authenticated), receive, send)

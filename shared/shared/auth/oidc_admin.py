@@ -28,7 +28,7 @@ from shared.moderation.services import console_access_sync
 logger = logging.getLogger(__name__)
 
 
-class ModeratorConsoleBackend(OIDCAuthenticationBackend):
+class ModeratorConsoleBackend(OIDCAuthenticationBackend):  # type: ignore[misc]  # untyped
     """Authenticates console users by `sub`; their rights follow their realm roles."""
 
     def get_userinfo(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
@@ -69,7 +69,7 @@ class ModeratorConsoleBackend(OIDCAuthenticationBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         """The session's user, unless they lost console access since (banned, erased, demoted)."""
-        user = super().get_user(user_id)
+        user: User | None = super().get_user(user_id)
         if user is None or not (user.is_active and user.is_staff) or user.is_banned_at():
             return None
         return user

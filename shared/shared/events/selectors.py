@@ -113,7 +113,8 @@ def event_get(*, event_id: UUID, viewer_id: UUID | None) -> Event:
         event = _with_my_status(events, viewer_id).get(id=event_id)
     except Event.DoesNotExist:
         raise EventNotFound() from None
-    if not event.is_visible_to(viewer_id, takes_part=event.my_status is not None):
+    my_status = getattr(event, "my_status")  # noqa: B009 - annotated by _with_my_status
+    if not event.is_visible_to(viewer_id, takes_part=my_status is not None):
         raise EventNotFound()
     return event
 

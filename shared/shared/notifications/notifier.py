@@ -9,6 +9,7 @@ a payload stays small and never holds a location.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -305,7 +306,7 @@ def on_user_unbanned(event: UserUnbanned) -> None:
     )
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[[Any], None]] = {
     "alert.raised": on_alert_raised,
     "alert.acknowledged": on_alert_acknowledged,
     "alert.resolved": on_alert_closed,

@@ -230,6 +230,21 @@ SAFETY_NOTICE_REDELIVER_AFTER_SECONDS = env.int("SAFETY_NOTICE_REDELIVER_AFTER_S
 SAFETY_CHECKIN_MAX_HOURS = env.int("SAFETY_CHECKIN_MAX_HOURS", default=24)
 # Trail points, and the positions of closed alerts and finished timers, are deleted after this.
 SAFETY_LOCATION_RETENTION_DAYS = env.int("SAFETY_LOCATION_RETENTION_DAYS", default=30)
+# The safety service's worker. Its own queue: no other service's worker takes its tasks.
+SAFETY_TASK_QUEUE = env.str("SAFETY_TASK_QUEUE", default="safety.tasks")
+# Beat's sweep: fires overdue timers (a lost ETA message, a worker that was down) and schedules
+# the ETA task of each timer due before the next sweep.
+SAFETY_CHECKIN_SWEEP_SECONDS = env.float("SAFETY_CHECKIN_SWEEP_SECONDS", default=30.0)
+# Timers due further ahead than this get no ETA task when set (RabbitMQ cancels a consumer
+# that holds an unacknowledged message past its `consumer_timeout`, 30 minutes by default);
+# the sweep schedules them when they come close.
+SAFETY_CHECKIN_ETA_HORIZON_SECONDS = env.float("SAFETY_CHECKIN_ETA_HORIZON_SECONDS", default=600.0)
+SAFETY_NOTICE_SWEEP_SECONDS = env.float("SAFETY_NOTICE_SWEEP_SECONDS", default=30.0)
+SAFETY_LOCATION_PURGE_SECONDS = env.float("SAFETY_LOCATION_PURGE_SECONDS", default=3600.0)
+
+# Chat: messages one user may send per sliding window, over all their sockets.
+CHAT_RATE_LIMIT_MESSAGES = env.int("CHAT_RATE_LIMIT_MESSAGES", default=20)
+CHAT_RATE_LIMIT_WINDOW_SECONDS = env.float("CHAT_RATE_LIMIT_WINDOW_SECONDS", default=10.0)
 
 # --- Notifications ---
 # Where people open the app: the links in pushes and e-mails are absolute URLs under it.

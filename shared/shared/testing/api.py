@@ -17,4 +17,5 @@ def error(response: Any) -> dict[str, Any]:
     body = response.json()
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "fields"}
-    return body["error"]
+    refusal: dict[str, Any] = body["error"]
+    return refusal

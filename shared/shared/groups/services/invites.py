@@ -137,12 +137,13 @@ def group_join_by_invite(
     _require_event_open(group.event, now)
     membership = _add_member(group, user_id)
     Invite.objects.filter(id=invite.id).update(use_count=F("use_count") + 1, updated_at=now)
-    outbox_enqueue(
-        event=InviteUsed(
-            invite_id=invite.id,
-            group_id=group.id,
-            user_id=user_id,
-            created_by_id=invite.created_by_id,
+    if invite.created_by_id is not None:  # its maker's account gone: nobody to tell
+        outbox_enqueue(
+            event=InviteUsed(
+                invite_id=invite.id,
+                group_id=group.id,
+                user_id=user_id,
+                created_by_id=invite.created_by_id,
+            )
         )
-    )
     return membership, True
