@@ -108,6 +108,16 @@ def new_crews(size: int, push_service) -> tuple[list[str], list, list]:
     return group_ids, users, browsers
 
 
+def wait_for_queue(url: str, name: str, timeout: float = 90.0) -> None:
+    from shared.messaging.testing import Bus
+
+    bus, deadline = Bus(url), time.monotonic() + timeout
+    while not bus.queue_exists(name):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the worker did not declare {name} in {timeout:.0f} s")
+        time.sleep(0.2)
+
+
 def wait_for(push_service, count: int, timeout: float = 10.0) -> list:
     deadline = time.monotonic() + timeout
     while len(push_service.requests) < count:
@@ -184,7 +194,9 @@ def main() -> None:
             celery_worker({**env, "DJANGO_SETTINGS_MODULE": "user_service.settings"}),
             httpx.Client(base_url=safety.url, timeout=10) as http,
         ):
-            time.sleep(5)  # the worker declares its queues
+            # The worker declares its queue when it has started: an alert relayed before
+            # that would be dropped (on two busy cores, starting took over 5 s).
+            wait_for_queue(env["RABBITMQ_URL"], "user.notifications")
             busy_before, total_before = machine_cpu()
             for number in range(args.rounds + WARM_UP_ROUNDS):
                 warm = number >= WARM_UP_ROUNDS
