@@ -18,7 +18,6 @@ import asyncio
 import json
 import time
 from typing import Any
-from uuid import UUID
 
 from channels.db import database_sync_to_async
 
@@ -40,16 +39,6 @@ class ChatDelivery(ChatSocketBase):
     through the consumer: `base_send` for a frame encoded once for the crew, `send_json`
     otherwise; an inbox event is handled through its `dispatch`.
     """
-
-    group_id: UUID
-    user: Any
-    joined: bool
-    live: bool
-    last_sequence: int
-    last_delivery_at: float
-    tasks: dict[str, asyncio.Task[Any]]
-    inbox: asyncio.Queue[dict[str, Any]]
-    taking: bool
 
     async def deliver(self, event: dict[str, Any]) -> None:
         """Send a new message (a `chat.message` event) unless already sent, after any gap before it.

@@ -74,14 +74,6 @@ class ChatProtocol(ChatSocketBase):
     the consumer (`send_json`; `close_with` and `start_task` of `AuthenticatedSocketMixin`).
     """
 
-    group_id: UUID
-    user: Any
-    joined: bool
-    last_sequence: int
-    last_typing_at: float
-    tasks: dict[str, asyncio.Task[Any]]
-    outbox: asyncio.Queue[tuple[str, Any] | None]
-
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
-from uuid import UUID
 
 from channels.db import database_sync_to_async
 
@@ -53,12 +52,6 @@ class ChatSession(ChatSocketBase):
     through the consumer (`send_json`; `close_with`, `schedule_expiry` and `start_task` of
     `AuthenticatedSocketMixin`).
     """
-
-    group_id: UUID
-    user: Any
-    joined: bool
-    live: bool
-    last_sequence: int
 
     async def handle_auth(self, content: dict[str, Any]) -> None:
         token = content.get("token")
