@@ -11,4 +11,5 @@ uv run --frozen python bench_nearby.py
 uv run --frozen python bench_safety.py
 uv run --frozen python bench_alert_push.py
 uv run --frozen python bench_notifier.py
+uv run --frozen python bench_broadcast.py
 uv run --frozen python load_mix.py
