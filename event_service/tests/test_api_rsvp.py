@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from typing import Any
@@ -59,6 +60,63 @@ def test_join_going_returns_201_with_the_participation(auth_client: Any) -> None
         "created_at": participation.created_at.isoformat().replace("+00:00", "Z"),
     }
     assert counters(event) == (2, 0, 0)
+
+
+def test_participation_output_matches_its_declared_fields() -> None:
+    """The hand-built output and the DRF fields (the OpenAPI shape) must not drift apart: the
+    same JSON (DRF's `event_id` field hands the UUID itself to the renderer)."""
+    from rest_framework import serializers
+    from rest_framework.renderers import JSONRenderer
+
+    from event_service.api.serializers import ParticipationOutputSerializer
+
+    for status in ("going", "waitlisted"):
+        participation = ParticipationFactory(status=status)
+        participation.waitlist_position = 1 if status == "waitlisted" else None
+
+        fast = ParticipationOutputSerializer(participation).data
+        by_fields = serializers.ModelSerializer.to_representation(
+            ParticipationOutputSerializer(participation), participation
+        )
+
+        assert fast == json.loads(JSONRenderer().render(by_fields))
+        assert fast["waitlist_position"] == participation.waitlist_position
+
+
+def test_an_rsvp_reads_the_event_and_the_rsvp_by_key_and_writes_once(auth_client: Any) -> None:
+    """No visibility SQL on the way (the rule is applied in Python), and no read after the
+    answer's user: the caller's row is the request's own."""
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(captured: CaptureQueriesContext) -> list[tuple[str, str]]:
+        shown = []
+        for query in captured.captured_queries:
+            verb, _, rest = query["sql"].partition(" ")
+            if verb in ("SAVEPOINT", "RELEASE") or '"accounts_user"' in rest.split(" WHERE ")[0]:
+                continue  # the test's transaction; the caller's row (read by authentication)
+            table = (
+                rest.split('"')[1] if verb != "SELECT" else rest.split(" FROM ")[1].split('"')[1]
+            )
+            shown.append((verb, table))
+        return shown
+
+    event = EventFactory()
+    client = auth_client()
+    with CaptureQueriesContext(connection) as first:
+        response = client.post(join_url(event), {"status": "interested"}, format="json")
+    with CaptureQueriesContext(connection) as again:
+        client.post(join_url(event), {"status": "interested"}, format="json")
+
+    assert response.status_code == 201
+    assert statements(first) == [
+        ("SELECT", "events_event"),  # locked by key
+        ("SELECT", "events_participation"),  # the caller's RSVP, locked
+        ("INSERT", "events_participation"),
+        ("UPDATE", "events_event"),  # the counter
+        ("SELECT", "events_event"),  # the counters, for the waitlist's promotions
+    ]
+    assert not any("EXISTS" in query["sql"] for query in first.captured_queries)
+    assert statements(again) == [("SELECT", "events_event"), ("SELECT", "events_participation")]
 
 
 def test_join_without_a_body_means_going(auth_client: Any) -> None:

@@ -194,11 +194,11 @@ class EventViewSet(viewsets.GenericViewSet):
     def join(self, request: Request, pk: str) -> Response:
         payload = EventJoinInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        user = signed_in_user(request)
         participation, created = event_join(
-            event_id=UUID(str(pk)),
-            user_id=signed_in_user(request).id,
-            status=payload.validated_data["status"],
+            event_id=UUID(str(pk)), user_id=user.id, status=payload.validated_data["status"]
         )
+        participation.user = user  # the caller's row, already read: not a query again
         return Response(
             ParticipationOutputSerializer(participation).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

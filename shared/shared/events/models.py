@@ -200,14 +200,17 @@ class Event(BaseModel):
     def has_ended_at(self, moment: datetime) -> bool:
         return self.ends_at <= moment
 
-    def is_visible_to(self, viewer_id: UUID | None, *, takes_part: bool) -> bool:
+    def is_visible_to(
+        self, viewer_id: UUID | None, *, takes_part: bool, include_removed: bool = False
+    ) -> bool:
         """`EventQuerySet.visible_to`'s rule, for an event already loaded (ADR 0011).
 
         `takes_part`: whether the viewer has a participation (any status) in it.
+        `include_removed`: as for `visible_to` (a removed event, to signed-in viewers only).
         """
         if self.organizer_id == viewer_id:
             return True
-        if self.is_removed:
+        if self.is_removed and not (include_removed and viewer_id is not None):
             return False
         return self.visibility == EventVisibility.PUBLIC or (viewer_id is not None and takes_part)
 

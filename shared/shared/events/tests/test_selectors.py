@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from shared.accounts.tests.factories import UserFactory
 from shared.events.errors import EventNotFound, NotEventOrganizer
-from shared.events.models import Event, EventStatus, ParticipationStatus
+from shared.events.models import Event, EventStatus, Participation, ParticipationStatus
 from shared.events.selectors import (
     BoundingBox,
     EventFilters,
@@ -110,6 +110,14 @@ def test_every_read_of_an_event_applies_the_same_visibility_rule(
         in_search = [e.id for e in event_list(viewer_id=viewer_id)] == [event.id]
         # then
         assert in_python == in_sql == in_search == in_orm, f"viewer {viewer_id}"
+        # and for the writes that still reach a removed event (leaving it)
+        takes_part = Participation.objects.filter(event=event, user_id=viewer_id).exists()
+        assert (
+            event.is_visible_to(viewer_id, takes_part=takes_part, include_removed=True)
+            == Event.objects.visible_to(viewer_id, include_removed=True)
+            .filter(id=event.id)
+            .exists()
+        ), f"viewer {viewer_id}, removed events included"
     expected = {
         ("public", False): [True, True, True, True],
         ("private", False): [False, True, True, False],

@@ -12,8 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from shared.events.errors import EventNotFound
-from shared.events.models import Event
+from shared.events.services import event_lock_for_write
 from shared.groups.errors import (
     CapacityBelowMembers,
     FieldNotUpdatable,
@@ -64,14 +63,7 @@ def group_create(
         after commit, increments `groups_created_total` and calls `member_joined` for the
         creator.
     """
-    event = (
-        Event.objects.visible_to(creator_id)
-        .select_for_update(of=("self",), no_key=True)
-        .filter(id=event_id)
-        .first()
-    )
-    if event is None:
-        raise EventNotFound()
+    event = event_lock_for_write(event_id=event_id, viewer_id=creator_id)
     _require_event_open(event, now or timezone.now())
     group = Group(
         event=event,
