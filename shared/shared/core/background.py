@@ -15,11 +15,17 @@ import queue
 import threading
 from collections.abc import Callable
 
-from django.db import connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], None]
+
+# A thread keeps its database connection from one job to the next, and closes it after this
+# long with nothing to do. Closed after every job instead, each alert's notices opened a new
+# connection: under the load mix the first query on it cost PostgreSQL 20 ms (a new backend
+# loads its catalogue, and prepares nothing yet), against 0.2 ms on a kept one.
+IDLE_SECONDS = 60.0
 
 
 class BackgroundJobs:
@@ -49,12 +55,14 @@ class BackgroundJobs:
     def _loop(self) -> None:
         jobs = self._queue
         while True:
-            job = jobs.get()
+            try:
+                job = jobs.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                connections.close_all()
+                continue
             try:
                 job()
             except Exception:  # each job handles its own failures; this is the last net
                 logger.exception("background job failed", extra={"jobs": self.name})
             finally:
-                if jobs.empty():
-                    # Not the request's connection: none stays open while there is nothing to do.
-                    connections.close_all()
+                close_old_connections()  # one broken or past CONN_MAX_AGE is not kept

@@ -16,7 +16,9 @@ import logging
 import os
 import threading
 
-from django.db import connections
+from django.db import close_old_connections, connections
+
+from shared.core.background import IDLE_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,9 @@ class _BackgroundRelay:
 
         wake = self._wake
         while True:
-            wake.wait()
+            if not wake.wait(timeout=IDLE_SECONDS):
+                connections.close_all()  # as background jobs' threads do (IDLE_SECONDS)
+                continue
             wake.clear()
             try:
                 outbox_relay()
@@ -54,9 +58,7 @@ class _BackgroundRelay:
                 logger.exception("the after-commit outbox relay failed")
             finally:
                 self.runs += 1
-                # This thread's connection is not the request's: close it rather than keep
-                # one idle connection per process open forever.
-                connections.close_all()
+                close_old_connections()  # one broken or past CONN_MAX_AGE is not kept
 
 
 _relay = _BackgroundRelay()
