@@ -348,6 +348,16 @@ def event_lock_for_write(*, event_id: UUID, viewer_id: UUID) -> Event:
     Raises:
         EventNotFound: no such event, or one the viewer may not see.
     """
+    event = _lock_by_key(event_id)
+    if not event.is_visible_to(viewer_id, takes_part=False):
+        takes_part = Participation.objects.filter(event=event, user_id=viewer_id).exists()
+        if not event.is_visible_to(viewer_id, takes_part=takes_part):
+            raise EventNotFound()
+    return event
+
+
+def _lock_by_key(event_id: UUID) -> Event:
+    """The event, locked as `event_lock_for_write` says; EventNotFound when there is none."""
     event = (
         Event.objects.select_for_update(no_key=True)
         .defer("search_vector")
@@ -356,10 +366,6 @@ def event_lock_for_write(*, event_id: UUID, viewer_id: UUID) -> Event:
     )
     if event is None:
         raise EventNotFound()
-    if not event.is_visible_to(viewer_id, takes_part=False):
-        takes_part = Participation.objects.filter(event=event, user_id=viewer_id).exists()
-        if not event.is_visible_to(viewer_id, takes_part=takes_part):
-            raise EventNotFound()
     return event
 
 
@@ -368,14 +374,7 @@ def _lock_rsvp(
 ) -> tuple[Event, Participation | None]:
     """Lock the event (as `event_lock_for_write`) and the user's RSVP to it (if any), when the
     user may see the event; both by key, the rule in Python."""
-    event = (
-        Event.objects.select_for_update(no_key=True)
-        .defer("search_vector")
-        .filter(id=event_id)
-        .first()
-    )
-    if event is None:
-        raise EventNotFound()
+    event = _lock_by_key(event_id)
     participation = (
         Participation.objects.select_for_update().filter(event=event, user_id=user_id).first()
     )
