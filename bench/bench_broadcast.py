@@ -27,7 +27,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 from lib import ROOT, ROUNDS, load_dotenv
 
@@ -35,7 +34,7 @@ from lib import ROOT, ROUNDS, load_dotenv
 def setup_django() -> None:
     os.environ.update(load_dotenv())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "group_service.settings")
-    sys.path.insert(0, str(Path(ROOT / "group_service")))
+    sys.path.insert(0, str(ROOT / "group_service"))
     import django
 
     django.setup()
